@@ -1,1 +1,31 @@
-export {};
+import { countParsedParameters, type ParameterCounts } from "./count/parameters.js";
+import type { ModelConfig } from "./model/config.js";
+import { resolveModel } from "./model/presets.js";
+import { parseMethodConfig } from "./methods/parse.js";
+import type { MethodConfig } from "./methods/types.js";
+
+export { formatTrainable } from "./count/format.js";
+export type { ParameterCounts } from "./count/parameters.js";
+export { type FieldIssue, ValidationError } from "./errors.js";
+export { type ModelConfig, parseModelConfig, SUPPORTED_MODEL_TYPES } from "./model/config.js";
+export { type LinearModule, LINEAR_NAMES, layerLinears } from "./model/modules.js";
+export { BYTE_VOCAB, MODEL_PRESETS, resolveModel } from "./model/presets.js";
+export { type ModelShape, modelShape } from "./model/shape.js";
+export { loraScaling } from "./methods/lora.js";
+export { parseMethodConfig } from "./methods/parse.js";
+export { ALL_LINEAR, resolveTargetModules } from "./methods/targets.js";
+export * from "./methods/types.js";
+
+/** A preset name, a Hugging Face config.json object, or an already parsed ModelConfig. */
+export type ModelInput = string | ModelConfig | Record<string, unknown>;
+/** A method as plain JSON (`{ method, ...PEFT fields }`); missing fields take PEFT's defaults. */
+export type MethodInput = MethodConfig | ({ method: string } & Record<string, unknown>);
+
+/**
+ * Trainable and total parameters as PEFT's print_trainable_parameters() reports them. Accepts raw JSON
+ * (validated here; parsing is idempotent) so scripts can pass a config.json and a plain method object.
+ */
+export function countParameters(model: ModelInput, method: MethodInput): ParameterCounts {
+  const parsedModel = resolveModel(model);
+  return countParsedParameters(parsedModel, parseMethodConfig(method, parsedModel));
+}
