@@ -1,11 +1,13 @@
 import type { FieldReader } from "../fields.js";
+import type { SupportedModelType } from "../model/config.js";
 import { readTargets } from "./read-targets.js";
 import { DEFAULT_IA3_FEEDFORWARD, DEFAULT_IA3_TARGETS } from "./targets.js";
 import type { Ia3Config } from "./types.js";
 
-export function readIa3(f: FieldReader): Ia3Config {
+/** IA3's defaults depend on the model family; without a model, llama's are used. */
+export function readIa3(f: FieldReader, modelType: SupportedModelType = "llama"): Ia3Config {
   const targetsGiven = f.has("target_modules");
-  const target_modules = readTargets(f, "target_modules", [...DEFAULT_IA3_TARGETS]);
+  const target_modules = readTargets(f, "target_modules", [...DEFAULT_IA3_TARGETS[modelType]]);
   // PEFT: explicit targets without explicit feed-forward modules means none of them is feed-forward.
   const feedforward_modules = readTargets(
     f,

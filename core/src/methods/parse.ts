@@ -23,14 +23,14 @@ export function parseMethodConfig(json: unknown, model?: ModelConfig): MethodCon
       message: `method must be one of ${METHOD_NAMES.map((m) => `"${m}"`).join(", ")}, got ${describe(name)}`,
     });
   }
-  const method = readMethod(f, name as MethodName);
+  const method = readMethod(f, name as MethodName, model);
   rejectUnknownKeys(f, method);
   f.done();
   if (model !== undefined) checkAgainstModel(method, model);
   return method;
 }
 
-function readMethod(f: FieldReader, name: MethodName): MethodConfig {
+function readMethod(f: FieldReader, name: MethodName, model: ModelConfig | undefined): MethodConfig {
   switch (name) {
     case "full":
       return { method: "full" };
@@ -50,7 +50,7 @@ function readMethod(f: FieldReader, name: MethodName): MethodConfig {
     case "prompt":
       return readPrompt(f);
     case "ia3":
-      return readIa3(f);
+      return readIa3(f, model?.model_type);
     case "adapter":
       return readAdapter(f);
   }

@@ -1,13 +1,18 @@
 import { ValidationError } from "../errors.js";
-import type { ModelConfig } from "../model/config.js";
+import type { ModelConfig, SupportedModelType } from "../model/config.js";
 import { allLinears, LINEAR_NAMES, type NamedLinear } from "../model/modules.js";
 import { modelShape } from "../model/shape.js";
 import type { MethodConfig, TargetModules } from "./types.js";
 
 /** PEFT's default LoRA targets for llama, mistral and qwen2 (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING). */
 export const DEFAULT_LORA_TARGETS = ["q_proj", "v_proj"];
-/** PEFT's default IA3 targets and feed-forward subset for llama and mistral. */
-export const DEFAULT_IA3_TARGETS = ["k_proj", "v_proj", "down_proj"];
+/** PEFT's default IA3 targets per model type (TRANSFORMERS_MODELS_TO_IA3_TARGET_MODULES_MAPPING). */
+export const DEFAULT_IA3_TARGETS: Record<SupportedModelType, string[]> = {
+  llama: ["k_proj", "v_proj", "down_proj"],
+  mistral: ["k_proj", "v_proj", "down_proj"],
+  qwen2: ["q_proj", "v_proj", "down_proj"],
+};
+/** The feed-forward subset of those targets: down_proj for all three families. */
 export const DEFAULT_IA3_FEEDFORWARD = ["down_proj"];
 /** PEFT's shorthand for every linear except the output layer. */
 export const ALL_LINEAR = "all-linear";
