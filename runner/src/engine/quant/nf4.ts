@@ -1,0 +1,113 @@
+import * as tf from "@tensorflow/tfjs";
+import { quantizeBlockwise, float32Mean } from "./blockwise.js";
+import {
+  DYNAMIC_CODES,
+  DYNAMIC_THRESHOLDS,
+  NF4_CODES,
+  NF4_THRESHOLDS,
+  NF4_ZERO_CODE,
+  nearestCode,
+} from "./codes.js";
+import { packFields, unpackFields } from "./pack.js";
+
+/** bitsandbytes' block sizes: 64 weights per absmax, 256 absmax values per second-level scale. */
+export const NF4_BLOCK = 64;
+export const DOUBLE_QUANT_BLOCK = 256;
+
+/** How the per-block absmax values are stored. */
+export type Nf4Scales =
+  /** float32 absmax per block of 64: 4.5 bits per weight in all. */
+  | { kind: "float32"; absmax: tf.Tensor1D }
+  /**
+   * Double quantisation (QLoRA): absmax − offset as 8-bit dynamic codes (four per int32) in blocks of
+   * 256, each block with a float32 scale; `offset` is the mean absmax, added back when dequantising.
+   */
+  | { kind: "double"; codes: tf.Tensor1D; scale: tf.Tensor1D; offset: tf.Scalar };
+
+/** A frozen matrix in true 4-bit storage: only these int32/float32 tensors are kept, never the floats. */
+export interface Nf4Matrix {
+  shape: number[];
+  /** Number of weights: the product of `shape`. */
+  size: number;
+  /** Number of 64-weight blocks, ceil(size / 64). */
+  blocks: number;
+  /** [ceil(size / 8)] int32, eight NF4 codes per word in the order documented in pack.ts. */
+  codes: tf.Tensor1D;
+  scales: Nf4Scales;
+}
+
+export interface Nf4Options {
+  /** bitsandbytes' bnb_4bit_use_double_quant; QLoRA's recipe turns it on. */
+  doubleQuant: boolean;
+}
+
+/**
+ * Quantises float32 weights (row-major, any shape) to NF4 the way bitsandbytes' quantize_4bit does:
+ * flatten, blocks of 64, absmax per block, nearest NF4 code by midpoint thresholds. With double
+ * quantisation the absmax vector is centred on its mean and quantised with bitsandbytes'
+ * quantize_blockwise (8-bit dynamic map, blocks of 256, float32 absmax per block).
+ * The quantisation itself runs once, in plain JS; only the packed result lives in tensors.
+ */
+export function quantizeNf4(values: Float32Array, shape: number[], options: Nf4Options): Nf4Matrix {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size !== values.length)
+    throw new RangeError(`quantizeNf4: ${values.length} values for shape [${shape}]`);
+  const { codes, absmax } = quantizeBlockwise(values, NF4_BLOCK, NF4_THRESHOLDS, NF4_ZERO_CODE);
+  const packed = tf.tensor1d(packFields(codes, 4, NF4_ZERO_CODE), "int32");
+  return {
+    shape: [...shape],
+    size,
+    blocks: absmax.length,
+    codes: packed,
+    scales: quantizeScales(absmax, options),
+  };
+}
+
+function quantizeScales(absmax: Float32Array, options: Nf4Options): Nf4Scales {
+  if (!options.doubleQuant) return { kind: "float32", absmax: tf.tensor1d(absmax) };
+  const offset = float32Mean(absmax);
+  const centred = absmax.map((a) => Math.fround(a - offset));
+  const zero = nearestCode(0, DYNAMIC_THRESHOLDS);
+  const q = quantizeBlockwise(centred, DOUBLE_QUANT_BLOCK, DYNAMIC_THRESHOLDS, zero);
+  return {
+    kind: "double",
+    codes: tf.tensor1d(packFields(q.codes, 8), "int32"),
+    scale: tf.tensor1d(q.absmax),
+    offset: tf.scalar(offset),
+  };
+}
+
+/** The float32 absmax per 64-block, [blocks]: stored directly or rebuilt from the 8-bit codes. */
+export function dequantizeAbsmax(m: Nf4Matrix): tf.Tensor1D {
+  const s = m.scales;
+  if (s.kind === "float32") return s.absmax.clone();
+  return tf.tidy(() => {
+    const groups = Math.ceil(m.blocks / DOUBLE_QUANT_BLOCK);
+    const idx = unpackFields(s.codes, 8).slice(0, m.blocks);
+    const normed = tf.gather(tf.tensor1d(DYNAMIC_CODES), idx);
+    const padded = tf.pad(normed, [[0, groups * DOUBLE_QUANT_BLOCK - m.blocks]]);
+    const scaled = tf.mul(tf.reshape(padded, [groups, DOUBLE_QUANT_BLOCK]), tf.reshape(s.scale, [groups, 1]));
+    return tf.add(tf.reshape(scaled, [groups * DOUBLE_QUANT_BLOCK]).slice(0, m.blocks), s.offset);
+  });
+}
+
+/** Dequantises to float32 in `shape`: NF4 code × block absmax, as bitsandbytes' dequantize_4bit. */
+export function dequantizeNf4(m: Nf4Matrix): tf.Tensor {
+  return tf.tidy(() => {
+    const words = m.codes.shape[0];
+    const idx = tf.pad(unpackFields(m.codes, 4), [[0, m.blocks * NF4_BLOCK - words * 8]], NF4_ZERO_CODE);
+    const normed = tf.reshape(tf.gather(tf.tensor1d(NF4_CODES), idx), [m.blocks, NF4_BLOCK]);
+    const values = tf.mul(normed, tf.reshape(dequantizeAbsmax(m), [m.blocks, 1]));
+    return tf.reshape(tf.reshape(values, [m.blocks * NF4_BLOCK]).slice(0, m.size), m.shape);
+  });
+}
+
+/** Every tensor the matrix holds (for disposal and for byte accounting). */
+export function nf4Tensors(m: Nf4Matrix): tf.Tensor[] {
+  const s = m.scales;
+  return s.kind === "float32" ? [m.codes, s.absmax] : [m.codes, s.codes, s.scale, s.offset];
+}
+
+export function disposeNf4(m: Nf4Matrix): void {
+  for (const t of nf4Tensors(m)) t.dispose();
+}
