@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { quantizeBlockwise, float32Mean } from "./blockwise.js";
+import { float32Mean, quantizeBlockwise } from "./blockwise.js";
 import {
   DYNAMIC_CODES,
   DYNAMIC_THRESHOLDS,
