@@ -1,5 +1,11 @@
 import { countParsedParameters, type ParameterCounts } from "./count/parameters.js";
 import type { ModelConfig } from "./model/config.js";
+import {
+  estimateParsedMemory,
+  type MemoryEstimate,
+  type MemoryOptions,
+  parseMemoryOptions,
+} from "./memory/estimate.js";
 import { resolveModel } from "./model/presets.js";
 import { parseMethodConfig } from "./methods/parse.js";
 import type { MethodConfig } from "./methods/types.js";
@@ -7,6 +13,9 @@ import type { MethodConfig } from "./methods/types.js";
 export { formatTrainable } from "./count/format.js";
 export type { ParameterCounts } from "./count/parameters.js";
 export { type FieldIssue, ValidationError } from "./errors.js";
+export { DTYPES, type Dtype, dtypeBytes } from "./memory/dtypes.js";
+export { type MemoryEstimate, type MemoryOptions, OPTIMIZERS, type Optimizer } from "./memory/estimate.js";
+export { nf4Bytes } from "./memory/quantization.js";
 export { type ModelConfig, parseModelConfig, SUPPORTED_MODEL_TYPES } from "./model/config.js";
 export { type LinearModule, LINEAR_NAMES, layerLinears } from "./model/modules.js";
 export { BYTE_VOCAB, MODEL_PRESETS, resolveModel } from "./model/presets.js";
@@ -28,4 +37,22 @@ export type MethodInput = MethodConfig | ({ method: string } & Record<string, un
 export function countParameters(model: ModelInput, method: MethodInput): ParameterCounts {
   const parsedModel = resolveModel(model);
   return countParsedParameters(parsedModel, parseMethodConfig(method, parsedModel));
+}
+
+/**
+ * Predicted training memory in bytes, term by term (see memory/estimate.ts and memory/activations.ts for
+ * the formulas). Raw JSON is accepted and validated, as for countParameters.
+ */
+export function estimateMemory(
+  model: ModelInput,
+  method: MethodInput,
+  options: MemoryOptions | Record<string, unknown>,
+): MemoryEstimate {
+  const parsedModel = resolveModel(model);
+  const parsedMethod = parseMethodConfig(method, parsedModel);
+  return estimateParsedMemory(
+    parsedModel,
+    parsedMethod,
+    parseMemoryOptions(options, parsedModel, parsedMethod),
+  );
 }

@@ -97,6 +97,12 @@ export function parseModelConfig(json: unknown): ModelConfig {
       `hidden_size (${hidden}) must be divisible by num_attention_heads (${heads}) when head_dim is not given`,
     );
   }
+  if (headDim > 0 && headDim % 2 !== 0) {
+    f.fail(
+      headDimGiven ? "head_dim" : "hidden_size",
+      `head_dim must be even for rotary embeddings, got ${headDim}${headDimGiven ? "" : ` (hidden_size ${hidden} / num_attention_heads ${heads})`}`,
+    );
+  }
   if (heads > 0 && kvHeads > 0 && heads % kvHeads !== 0) {
     f.fail(
       "num_key_value_heads",
