@@ -74,9 +74,13 @@ describe("NF4 quantisation", () => {
     disposeNf4(m);
   });
 
-  for (const backend of ["cpu", "wasm"] as const) {
+  for (const [backend, path] of [
+    ["cpu", "ops"],
+    ["wasm", "ops"],
+    ["wasm", "host"],
+  ] as const) {
     for (const doubleQuant of [true, false]) {
-      it(`matches the float64 reference on '${backend}' (double quant ${doubleQuant}, partial blocks)`, async () => {
+      it(`matches the float64 reference on '${backend}', ${path} path (double quant ${doubleQuant}, partial blocks)`, async () => {
         await useBackend(backend);
         // 97·201 = 19,497 weights: 305 blocks of 64 (last one partial), 2 groups of 256 (last partial).
         const shape = [97, 201];
@@ -88,7 +92,7 @@ describe("NF4 quantisation", () => {
         const codes = unpackFieldsJs(m.codes.dataSync() as Int32Array, 4, values.length);
         const absmaxT = dequantizeAbsmax(m);
         const absmax = absmaxT.dataSync();
-        const deqT = dequantizeNf4(m);
+        const deqT = dequantizeNf4(m, path);
         const deq = deqT.dataSync();
         assert.deepEqual(deqT.shape, shape);
 
@@ -124,6 +128,17 @@ describe("NF4 quantisation", () => {
   }
 
   for (const backend of ["cpu", "wasm"] as const) {
+    it(`dequantises bit-identically on the host and with tfjs ops on '${backend}'`, async () => {
+      await useBackend(backend);
+      for (const doubleQuant of [true, false]) {
+        const m = quantizeNf4(normals(300 * 70, 11, 0.05), [300, 70], { doubleQuant });
+        const [host, ops] = [dequantizeNf4(m, "host"), dequantizeNf4(m, "ops")];
+        assert.deepEqual(host.dataSync(), ops.dataSync());
+        tf.dispose([host, ops]);
+        disposeNf4(m);
+      }
+    });
+
     it(`stores ≈ 4.127 bits per weight with double quantisation, 4.5 without, as tf.memory() counts on '${backend}'`, async () => {
       await useBackend(backend);
       const shape = [256, 1024];
