@@ -20,8 +20,10 @@ export { type ModelConfig, parseModelConfig, SUPPORTED_MODEL_TYPES } from "./mod
 export { type LinearModule, LINEAR_NAMES, layerLinears } from "./model/modules.js";
 export { BYTE_VOCAB, MODEL_PRESETS, resolveModel } from "./model/presets.js";
 export { type ModelShape, modelShape } from "./model/shape.js";
+export { METHOD_CATALOG, type MethodField, type MethodInfo } from "./methods/catalog.js";
 export { loraScaling } from "./methods/lora.js";
 export { parseMethodConfig } from "./methods/parse.js";
+export { fromPeftConfig } from "./methods/peft-config.js";
 export { ALL_LINEAR, resolveTargetModules } from "./methods/targets.js";
 export * from "./methods/types.js";
 
