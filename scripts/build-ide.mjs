@@ -1,0 +1,1 @@
+// Placeholder until the IDE bundle lands: keeps `npm run build` working.

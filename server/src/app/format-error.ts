@@ -1,0 +1,22 @@
+import type { GraphQLFormattedError } from "graphql";
+import type { Logger } from "./logger.js";
+
+/**
+ * Coded errors pass through. Unexpected ones are logged with their stack and answered without internals.
+ * graphql-js reports a bad variable value as `… at "input.format"; …`: name the field for the client.
+ */
+export function formatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (code === "INTERNAL_SERVER_ERROR") {
+      logger.error({ err: error }, "unexpected error in a GraphQL operation");
+      return { ...formatted, message: "internal server error (see the server log)" };
+    }
+    if (code === "BAD_USER_INPUT" && formatted.extensions?.field === undefined) {
+      const path = /got invalid value .* at "([^"]+)"/.exec(formatted.message)?.[1];
+      if (path)
+        return { ...formatted, extensions: { ...formatted.extensions, field: path.split(".").pop() } };
+    }
+    return formatted;
+  };
+}

@@ -1,0 +1,44 @@
+import "reflect-metadata";
+import type { GraphQLSchema } from "graphql";
+import { buildSchema } from "type-graphql";
+import { DatasetResolver } from "../datasets/dataset.resolver.js";
+import type { DatasetService } from "../datasets/dataset.service.js";
+import { createEvents, type Events } from "./events.js";
+
+/** The services resolvers delegate to; one instance of each per server. */
+export interface Services {
+  datasets: DatasetService;
+}
+
+/**
+ * Every resolver, built with its service. A new resolver class is added here (and its service to
+ * Services); type-graphql asks this map for the instance that answers a field.
+ */
+function resolverInstances(services: Services) {
+  return new Map<abstract new (...args: never) => unknown, object>([
+    [DatasetResolver, new DatasetResolver(services.datasets)],
+  ]);
+}
+
+export const resolvers = [DatasetResolver] as const;
+
+export async function buildAppSchema(services: Services, events: Events): Promise<GraphQLSchema> {
+  const instances = resolverInstances(services);
+  return buildSchema({
+    resolvers,
+    pubSub: events,
+    validate: false,
+    container: {
+      get: (resolverClass: abstract new (...args: never) => unknown) => {
+        const instance = instances.get(resolverClass);
+        if (!instance) throw new Error(`resolver ${resolverClass.name} is missing from resolverInstances`);
+        return instance;
+      },
+    },
+  });
+}
+
+/** The schema's shape alone (emit:schema, check:schema): resolvers without services never run. */
+export function buildSchemaShape(): Promise<GraphQLSchema> {
+  return buildAppSchema({} as Services, createEvents());
+}

@@ -1,0 +1,121 @@
+import "reflect-metadata";
+import { createServer as createHttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { expressMiddleware } from "@as-integrations/express5";
+import express from "express";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import type { ServerConfig } from "../config.js";
+import { DatasetService } from "../datasets/dataset.service.js";
+import { Database, type DatabaseTarget, pgliteDataDir } from "../db/database.js";
+import type { RequestContext } from "./context.js";
+import { createEvents } from "./events.js";
+import { formatError } from "./format-error.js";
+import { bodyTooLargeHandler, jsonBodyLimit } from "./body-limit.js";
+import { healthRoutes } from "./health.js";
+import { ideRoutes } from "./ide.js";
+import { createLogger, type Logger } from "./logger.js";
+import { createMetrics } from "./metrics.js";
+import { buildAppSchema, type Services } from "./schema.js";
+
+export interface RunningServer {
+  /** http://host:port/graphql; the same URL answers graphql-ws over ws://. */
+  url: string;
+  port: number;
+  logger: Logger;
+  /** Stops accepting, closes subscriptions (1001), finishes in-flight requests, closes the database. */
+  close(): Promise<void>;
+}
+
+export function databaseTarget(config: ServerConfig): DatabaseTarget {
+  return config.databaseUrl
+    ? { driver: "pg", url: config.databaseUrl }
+    : { driver: "pglite", dataDir: pgliteDataDir(config.dataDir) };
+}
+
+/**
+ * Starts the whole server: database (migrated) → services → schema → Apollo + graphql-ws on one HTTP
+ * server → listen. Resolves once it accepts connections.
+ */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel);
+  const db = await Database.open(databaseTarget(config));
+  try {
+    return await serve(config, db, logger);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+async function serve(config: ServerConfig, db: Database, logger: Logger): Promise<RunningServer> {
+  const events = createEvents();
+  const services: Services = {
+    datasets: new DatasetService(db, { maxBytes: config.datasetMaxBytes }, events),
+  };
+  const createContext = (): RequestContext => ({
+    loaders: { datasetPreview: services.datasets.previewLoader() },
+  });
+  const schema = await buildAppSchema(services, events);
+  const metrics = createMetrics();
+
+  const app = express();
+  const httpServer = createHttpServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  const wsCleanup = useServer({ schema, context: createContext }, wsServer);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatError(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // graphql-ws closes every socket with 1001 "Going away" when disposed.
+      {
+        serverWillStart: async () => ({
+          drainServer: async () => {
+            await wsCleanup.dispose();
+          },
+        }),
+      },
+      ApolloServerPluginLandingPageDisabled(),
+      metrics.plugin,
+    ],
+  });
+  await apollo.start();
+
+  app.disable("x-powered-by");
+  app.use(healthRoutes(db, metrics.registry));
+  app.use(ideRoutes());
+  app.use(
+    "/graphql",
+    express.json({ limit: jsonBodyLimit(config.datasetMaxBytes) }),
+    expressMiddleware(apollo, { context: async () => createContext() }),
+  );
+  app.use(bodyTooLargeHandler);
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+  const url = `http://${host}:${port}/graphql`;
+  logger.info({ url, database: db.driver }, "tunelab server listening");
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info("shutting down: draining requests and subscriptions");
+      await apollo.stop();
+      await db.close();
+      logger.info("stopped");
+    })();
+    return closing;
+  };
+  return { url, port, logger, close };
+}

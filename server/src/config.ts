@@ -1,0 +1,86 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** Everything the server needs to start, validated once at the boundary. */
+export interface ServerConfig {
+  /** TCP port; 0 picks a free one (tests). */
+  port: number;
+  host: string;
+  /** Real PostgreSQL when set; otherwise embedded PGlite in `dataDir`/db. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Largest dataset content accepted by createDataset, in bytes. */
+  datasetMaxBytes: number;
+  logLevel: LogLevel;
+}
+
+const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+/** Environment variable → config field; flags use the same names in kebab case. */
+export const configVariables = {
+  PORT: "port",
+  HOST: "host",
+  DATABASE_URL: "databaseUrl",
+  TUNELAB_DATA_DIR: "dataDir",
+  TUNELAB_DATASET_MAX_BYTES: "datasetMaxBytes",
+  LOG_LEVEL: "logLevel",
+} as const satisfies Record<string, keyof ServerConfig>;
+
+type Variable = keyof typeof configVariables;
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  TUNELAB_DATA_DIR: z.string().min(1).default(".tunelab"),
+  TUNELAB_DATASET_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(50 * 1024 * 1024),
+  LOG_LEVEL: z.enum(logLevels).default("info"),
+});
+
+/** A configuration value that failed validation, naming the variable so a person can fix it. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`invalid configuration: ${variable}: ${detail}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Reads the configuration from environment variables, overridden by explicit values (command-line flags).
+ * Empty strings count as unset, so `DATABASE_URL= npm start` means "embedded".
+ */
+export function loadConfig(
+  env: Record<string, string | undefined>,
+  overrides: Partial<Record<Variable, string | number>> = {},
+): ServerConfig {
+  const raw: Record<string, string | number | undefined> = {};
+  for (const name of Object.keys(configVariables) as Variable[]) {
+    const value = overrides[name] ?? env[name];
+    raw[name] = value === "" ? undefined : value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? "configuration"), issue.message);
+  }
+  const v = parsed.data;
+  return {
+    port: v.PORT,
+    host: v.HOST,
+    databaseUrl: v.DATABASE_URL,
+    dataDir: resolve(v.TUNELAB_DATA_DIR),
+    datasetMaxBytes: v.TUNELAB_DATASET_MAX_BYTES,
+    logLevel: v.LOG_LEVEL,
+  };
+}

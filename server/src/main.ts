@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import "reflect-metadata";
+import { Command, Option } from "commander";
+import { startServer } from "./app/server.js";
+import { ConfigError, loadConfig } from "./config.js";
+
+const program = new Command("tunelab-server")
+  .description("The Tunelab GraphQL server: API, subscriptions and GraphQL IDE on one URL.")
+  .addOption(new Option("-p, --port <port>", "TCP port, 0 = any free port").env("PORT").default("4000"))
+  .addOption(new Option("--host <host>", "interface to listen on").env("HOST").default("127.0.0.1"))
+  .addOption(
+    new Option("--database-url <url>", "PostgreSQL URL; without it an embedded PGlite is used").env(
+      "DATABASE_URL",
+    ),
+  )
+  .addOption(
+    new Option("--data-dir <dir>", "data folder (the embedded database lives in <dir>/db)")
+      .env("TUNELAB_DATA_DIR")
+      .default(".tunelab"),
+  )
+  .addOption(
+    new Option("--dataset-max-bytes <bytes>", "largest dataset upload accepted")
+      .env("TUNELAB_DATASET_MAX_BYTES")
+      .default(String(50 * 1024 * 1024)),
+  )
+  .addOption(
+    new Option("--log-level <level>", "pino log level")
+      .env("LOG_LEVEL")
+      .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info"),
+  );
+
+async function main(): Promise<void> {
+  const flags = program.parse().opts<Record<string, string | undefined>>();
+  const config = loadConfig(process.env, {
+    PORT: flags.port,
+    HOST: flags.host,
+    DATABASE_URL: flags.databaseUrl,
+    TUNELAB_DATA_DIR: flags.dataDir,
+    TUNELAB_DATASET_MAX_BYTES: flags.datasetMaxBytes,
+    LOG_LEVEL: flags.logLevel,
+  });
+  const server = await startServer(config);
+  // The one line a person looks for, whatever the log level.
+  process.stdout.write(`Tunelab is running at ${server.url}\n`);
+  const stop = (signal: string) => {
+    server.logger.info({ signal }, "signal received");
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`tunelab-server failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
