@@ -7,23 +7,17 @@ import { type FieldIssue, ValidationError } from "./errors.js";
 export class FieldReader {
   readonly issues: FieldIssue[] = [];
 
-  constructor(
-    readonly source: Record<string, unknown>,
-    private readonly prefix = "",
-  ) {}
+  constructor(readonly source: Record<string, unknown>) {}
 
-  static of(json: unknown, what: string, prefix = ""): FieldReader {
+  /** `rootField` names the whole object in the error when it is not an object at all. */
+  static of(json: unknown, what: string, rootField: string): FieldReader {
     if (json === null || typeof json !== "object" || Array.isArray(json)) {
       throw new ValidationError({
-        field: prefix || what,
+        field: rootField,
         message: `${what} must be a JSON object, got ${describe(json)}`,
       });
     }
-    return new FieldReader(json as Record<string, unknown>, prefix);
-  }
-
-  path(key: string): string {
-    return this.prefix ? `${this.prefix}.${key}` : key;
+    return new FieldReader(json as Record<string, unknown>);
   }
 
   has(key: string): boolean {
@@ -31,7 +25,7 @@ export class FieldReader {
   }
 
   fail(key: string, message: string): void {
-    this.issues.push({ field: this.path(key), message });
+    this.issues.push({ field: key, message });
   }
 
   /** An integer with `min <= value` (and `value <= max` when given); `fallback` when absent. */

@@ -13,6 +13,7 @@ import type { MethodConfig } from "./methods/types.js";
 export { formatTrainable } from "./count/format.js";
 export type { ParameterCounts } from "./count/parameters.js";
 export { type FieldIssue, ValidationError } from "./errors.js";
+export { type Estimate, type EstimateInput, estimate } from "./estimate.js";
 export { DTYPES, type Dtype, dtypeBytes } from "./memory/dtypes.js";
 export { type MemoryEstimate, type MemoryOptions, OPTIMIZERS, type Optimizer } from "./memory/estimate.js";
 export { nf4Bytes } from "./memory/quantization.js";

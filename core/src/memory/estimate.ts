@@ -53,7 +53,7 @@ export interface MemoryEstimate {
 }
 
 export function parseMemoryOptions(json: unknown, model: ModelConfig, method: MethodConfig): MemoryOptions {
-  const f = FieldReader.of(json, "memory options");
+  const f = FieldReader.of(json, "memory options", "options");
   const batchSize = f.int("batchSize", { min: 1 });
   const seqLen = f.int("seqLen", { min: 1 });
   const optimizer = readEnum(f, "optimizer", OPTIMIZERS);

@@ -83,7 +83,7 @@ const REJECTED: Rejected[] = [
   {
     why: "not an object",
     json: "lora",
-    field: "method config",
+    field: "method",
     message: /^method config must be a JSON object, got "lora"$/,
   },
   {

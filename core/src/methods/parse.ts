@@ -15,7 +15,7 @@ import { METHOD_NAMES, type MethodConfig, type MethodName } from "./types.js";
  * silently falling back to the default would train something other than what was asked for.
  */
 export function parseMethodConfig(json: unknown, model?: ModelConfig): MethodConfig {
-  const f = FieldReader.of(json, "method config");
+  const f = FieldReader.of(json, "method config", "method");
   const name = f.source.method;
   if (typeof name !== "string" || !(METHOD_NAMES as readonly string[]).includes(name)) {
     throw new ValidationError({
@@ -81,7 +81,8 @@ const KNOWN_KEYS: Record<MethodName, readonly string[]> = {
 function rejectUnknownKeys(f: FieldReader, method: MethodConfig): void {
   const known = KNOWN_KEYS[method.method];
   for (const key of Object.keys(f.source)) {
-    if (key !== "method" && !known.includes(key)) {
+    // null/undefined means "not given" (GraphQL inputs carry every optional field that way).
+    if (key !== "method" && !known.includes(key) && f.has(key)) {
       f.fail(
         key,
         `${key} is not a field of method "${method.method}"; allowed: ${known.length > 0 ? known.join(", ") : "none"}`,

@@ -29,7 +29,7 @@ const UNSUPPORTED_IF_SET = ["modules_to_save", "layers_to_transform", "rank_patt
  * comes back as "lora"; use `{ ...method, method: "qlora" }` to train it over an NF4 base.
  */
 export function fromPeftConfig(adapterConfigJson: unknown, model?: ModelConfig): MethodConfig {
-  const f = FieldReader.of(adapterConfigJson, "adapter_config.json");
+  const f = FieldReader.of(adapterConfigJson, "adapter_config.json", "adapter_config");
   const src = f.source;
   const peftType = src.peft_type;
   const mapping = typeof peftType === "string" ? CARRIED[peftType] : undefined;

@@ -46,7 +46,7 @@ const REJECTED: Rejected[] = [
   {
     why: "not an object",
     json: [1, 2],
-    field: "model config",
+    field: "model",
     message: /^model config must be a JSON object, got a list$/,
   },
   {

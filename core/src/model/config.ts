@@ -49,7 +49,7 @@ const UNSUPPORTED_HINT = `Tunelab trains Llama-architecture decoders (${SUPPORTE
  * Llama-2-7B is the kind of fallback that gives wrong estimates.
  */
 export function parseModelConfig(json: unknown): ModelConfig {
-  const f = FieldReader.of(json, "model config");
+  const f = FieldReader.of(json, "model config", "model");
   const src = f.source;
 
   const modelType = src.model_type;
