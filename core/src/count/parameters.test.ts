@@ -214,8 +214,9 @@ const DERIVED: Case[] = [
     method: { method: "lora", r: 8, target_modules: "all-linear" },
     trainable: 20_971_520,
     total: 7_262_703_616,
+    // 32 · 8 · (2·(4096 + 4096) + 2·(4096 + 1024) + 3·(4096 + 14336)); base 7,241,732,096.
     source:
-      "Mistral-7B-v0.1 LoRA r 8 on every linear but lm_head ('trainable%: 0.2888'), PEFT/TRL Mistral examples",
+      "the Mistral-7B-v0.3 run log above with v0.1's vocabulary (32000); all-linear = every linear but lm_head",
   },
   {
     model: "Llama-3.2-1B",
