@@ -10,8 +10,9 @@ import * as tf from "@tensorflow/tfjs";
  * torch.utils.checkpoint, one block at a time, so at most one block's intermediates are alive.
  *
  * `inputs` are the tensors the block is differentiated with respect to: its activation input and every
- * trainable tensor it reads (LoRA A/B, IA3 vectors, prefix key/values, …). A trainable tensor read
- * through the closure instead would silently get no gradient. `constants` are tensors the block reads
+ * trainable tensor it reads (LoRA A/B, IA3 vectors, prefix key/values, …); one it reads but that is not
+ * listed gets no gradient. Variables may be read through the closure (the recomputation differentiates
+ * with respect to the variables themselves); other inputs must be read from the block's arguments. `constants` are tensors the block reads
  * that are created during the forward pass (attention mask, rotary tables): they are kept alive for the
  * recomputation and passed to the block after the inputs — the block must read them from its
  * arguments, since the forward pass's own copies are freed before the backward pass. Long-lived frozen
@@ -31,7 +32,13 @@ export function checkpoint(
     return {
       value: block(...xs, ...constants),
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-        recomputeGradients(block, saved.slice(0, xs.length), saved.slice(xs.length), dy as tf.Tensor),
+        recomputeGradients(
+          block,
+          // Variables are alive and unchanged until the optimizer step: differentiate the originals.
+          saved.slice(0, xs.length).map((t, i) => (inputs[i] instanceof tf.Variable ? inputs[i]! : t)),
+          saved.slice(xs.length),
+          dy as tf.Tensor,
+        ),
     };
   });
   return op(...inputs);
@@ -51,7 +58,9 @@ function recomputeGradients(
   const state = tf.engine().state;
   const outerTape = state.activeTape;
   try {
-    return tf.grads((...ys: tf.Tensor[]) => block(...ys, ...constants))(xs, dy);
+    const grads = tf.grads((...ys: tf.Tensor[]) => block(...ys, ...constants))(xs, dy);
+    // An input the block does not reach (a variable of another layer) gets a zero gradient.
+    return xs.map((x, i) => grads[i] ?? tf.zerosLike(x));
   } finally {
     state.activeTape = outerTape;
   }

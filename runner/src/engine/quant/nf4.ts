@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { detached } from "../detach.js";
 import { float32Mean, quantizeBlockwise } from "./blockwise.js";
 import {
   DYNAMIC_CODES,
@@ -149,4 +150,14 @@ export function nf4Tensors(m: Nf4Matrix): tf.Tensor[] {
 
 export function disposeNf4(m: Nf4Matrix): void {
   for (const t of nf4Tensors(m)) t.dispose();
+}
+
+/**
+ * The float32 weight for a forward pass, as a constant of the backward pass: the frozen NF4 matrix gets
+ * no gradient, and none of the dequantisation's intermediates is kept on the tape (the matmul that reads
+ * the result keeps the result itself, as it would a float weight).
+ */
+export function frozenWeight(m: Nf4Matrix): tf.Tensor {
+  const path = defaultDequantPath();
+  return path === "host" ? dequantizeNf4(m, "host") : detached(() => dequantizeNf4(m, "ops"));
 }

@@ -1,0 +1,301 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { countParameters, type MethodConfig, parseMethodConfig } from "@tunelab/core";
+import { readAdapterFolder, writeAdapterFolder } from "../peft-folder.js";
+import type { BaseModel, PeftMethod } from "../peft-hooks.js";
+import { dequantizeNf4, disposeNf4, quantizeNf4 } from "../quant/nf4.js";
+import { useBackend } from "../quant/test-backend.js";
+import { createPeftMethod, isPeftMethod } from "./peft-methods.js";
+import { forward, greedy, lmLoss, randomBase, TINY_CONFIG } from "./peft-test-model.js";
+
+/** The seed's toy data, character-level over the tiny model's 48-token vocabulary. */
+const TEXTS = ["Translate 'cat' to French -> chat", "Translate 'dog' to French -> chie"];
+const CHARS = [...new Set(TEXTS.join(""))].sort();
+const encode = (s: string) => [...s].map((ch) => CHARS.indexOf(ch) + 1);
+const BATCH = TEXTS.map(encode);
+
+interface Case {
+  name: string;
+  json: Record<string, unknown>;
+  /** The method is the base model at init (B = 0, ones, zero up-projection). */
+  identityAtInit: boolean;
+  /** Virtual tokens in front of the logits (prompt tuning). */
+  virtual: number;
+  /**
+   * Variables whose gradient is not the finite difference of the loss: DoRA's lora_A/lora_B, because
+   * PEFT detaches the weight norm (dora-math.test.ts checks them with the norm held constant).
+   */
+  detachedFd?: RegExp;
+  /** Expected exported tensor names (a few) with shapes. */
+  exported: Record<string, number[]>;
+  peftType: string;
+}
+
+const CASES: Case[] = [
+  {
+    name: "qlora",
+    json: { method: "qlora", r: 4, lora_alpha: 8, target_modules: ["q_proj", "v_proj", "down_proj"] },
+    identityAtInit: true,
+    virtual: 0,
+    exported: {
+      "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": [4, 32],
+      "base_model.model.model.layers.1.mlp.down_proj.lora_B.weight": [32, 4],
+    },
+    peftType: "LORA",
+  },
+  {
+    name: "dora",
+    json: { method: "dora", r: 4, lora_alpha: 8, target_modules: ["q_proj", "v_proj"] },
+    identityAtInit: true,
+    virtual: 0,
+    detachedFd: /lora_[AB]\.weight$/,
+    exported: {
+      "base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector": [32],
+      "base_model.model.model.layers.1.self_attn.v_proj.lora_magnitude_vector": [16],
+      "base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight": [16, 4],
+    },
+    peftType: "LORA",
+  },
+  {
+    name: "ia3",
+    json: { method: "ia3" },
+    identityAtInit: true,
+    virtual: 0,
+    exported: {
+      "base_model.model.model.layers.0.self_attn.k_proj.ia3_l": [16, 1],
+      "base_model.model.model.layers.1.mlp.down_proj.ia3_l": [1, 64],
+    },
+    peftType: "IA3",
+  },
+  {
+    name: "adapter (pfeiffer)",
+    json: { method: "adapter", placement: "pfeiffer", reduction_factor: 4 },
+    identityAtInit: true,
+    virtual: 0,
+    exported: { "model.layers.1.output_adapters.adapters.tunelab.adapter_down.0.weight": [8, 32] },
+    peftType: "",
+  },
+  {
+    name: "adapter (houlsby)",
+    json: { method: "adapter", placement: "houlsby", bottleneck_size: 6 },
+    identityAtInit: true,
+    virtual: 0,
+    exported: { "model.layers.0.attention_adapters.adapters.tunelab.adapter_up.weight": [32, 6] },
+    peftType: "",
+  },
+  {
+    name: "prefix",
+    json: { method: "prefix", num_virtual_tokens: 3 },
+    identityAtInit: false,
+    virtual: 0,
+    exported: { prompt_embeddings: [3, 2 * 2 * 16] },
+    peftType: "PREFIX_TUNING",
+  },
+  {
+    name: "prefix (projection)",
+    json: { method: "prefix", num_virtual_tokens: 3, prefix_projection: true, encoder_hidden_size: 10 },
+    identityAtInit: false,
+    virtual: 0,
+    exported: { prompt_embeddings: [3, 2 * 2 * 16] },
+    peftType: "PREFIX_TUNING",
+  },
+  {
+    name: "prompt (text init)",
+    json: {
+      method: "prompt",
+      num_virtual_tokens: 4,
+      prompt_tuning_init: "TEXT",
+      prompt_tuning_init_text: "French",
+    },
+    identityAtInit: false,
+    virtual: 4,
+    exported: { prompt_embeddings: [4, 32] },
+    peftType: "PROMPT_TUNING",
+  },
+];
+
+function build(
+  c: Case,
+  base: BaseModel = randomBase(),
+): { base: BaseModel; method: PeftMethod; config: MethodConfig } {
+  const config = parseMethodConfig(c.json, TINY_CONFIG);
+  assert.ok(isPeftMethod(config));
+  const method = createPeftMethod(base, config, { seed: 42, initTextIds: encode("French") });
+  // The engine frees the float copies the method replaced: the forward pass must not need them.
+  for (const name of method.replacedWeights) {
+    base.weights.get(name)!.dispose();
+    base.weights.delete(name);
+  }
+  return { base, method, config };
+}
+
+function lossOf(base: BaseModel, method: PeftMethod, virtual: number, checkpointLayers = false) {
+  return () =>
+    lmLoss(
+      forward(base, method.hooks, BATCH, { checkpointLayers, layerVariables: method.layerVariables }),
+      BATCH,
+      virtual,
+    );
+}
+
+function snapshot(tensors: Iterable<[string, tf.Tensor]>): Map<string, Float32Array | Int32Array> {
+  return new Map([...tensors].map(([n, t]) => [n, t.dataSync().slice() as Float32Array]));
+}
+
+function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+describe("PEFT methods on a tiny Llama (one table, as PEFT's tests)", () => {
+  for (const c of CASES) {
+    describe(c.name, () => {
+      it("trains exactly core's countParameters trainable parameters", async () => {
+        await useBackend("cpu");
+        const { method, config } = build(c);
+        const count = [...method.trainable.values()].reduce((n, v) => n + v.size, 0);
+        assert.equal(count, countParameters(TINY_CONFIG, config).trainable);
+        method.dispose();
+      });
+
+      if (c.identityAtInit) {
+        it("is the base model at init (QLoRA: the dequantised base)", async () => {
+          await useBackend("cpu");
+          const original = randomBase();
+          const reference: BaseModel = { config: original.config, weights: new Map(original.weights) };
+          if (c.name === "qlora") {
+            for (const [name, w] of original.weights) {
+              if (!/layers\.\d+\.(self_attn|mlp)\./.test(name)) continue;
+              const q = quantizeNf4(w.dataSync() as Float32Array, w.shape, { doubleQuant: true });
+              reference.weights.set(name, dequantizeNf4(q));
+              disposeNf4(q);
+            }
+          }
+          const expected = forward(reference, {}, BATCH).dataSync();
+          const { base, method } = build(c, original);
+          const got = forward(base, method.hooks, BATCH).dataSync();
+          assert.ok(maxDiff(got, expected) < 1e-5, `max |Δlogit| ${maxDiff(got, expected)}`);
+          method.dispose();
+        });
+      }
+
+      it("changes only its own variables in a step, lowers the loss, and has finite-difference gradients", async () => {
+        await useBackend("cpu");
+        const { base, method } = build(c);
+        const frozen = snapshot(base.weights);
+        const before = snapshot(method.trainable);
+        const optimizer = tf.train.adam(0.02);
+        const loss = lossOf(base, method, c.virtual);
+        const first = tf.tidy(() => loss().dataSync()[0]!);
+        for (let step = 0; step < 12; step++) {
+          tf.tidy(() => {
+            optimizer.minimize(loss, false, [...method.trainable.values()]);
+          });
+        }
+        const last = tf.tidy(() => loss().dataSync()[0]!);
+        assert.ok(last < first - 0.05, `loss ${first} → ${last}`);
+        for (const [name, data] of frozen)
+          assert.deepEqual(base.weights.get(name)!.dataSync(), data, `${name} is frozen`);
+        const moved = [...method.trainable].filter(([n, v]) => maxDiff(v.dataSync(), before.get(n)!) > 0);
+        assert.ok(moved.length > 0);
+
+        // Finite differences at the trained point, a few coordinates of each variable.
+        const vars = [...method.trainable.values()];
+        const grads = tf.variableGrads(loss, vars);
+        for (const [name, v] of method.trainable) {
+          if (c.detachedFd?.test(name)) continue;
+          const g = grads.grads[v.name]!.dataSync();
+          const scale = Math.max(1e-4, ...Array.from(g, Math.abs));
+          const original = v.dataSync().slice();
+          for (const i of [0, Math.floor(v.size / 2), v.size - 1]) {
+            const at = (delta: number) => {
+              const moved = original.slice();
+              moved[i]! += delta;
+              v.assign(tf.tensor(moved, v.shape));
+              return tf.tidy(() => loss().dataSync()[0]!);
+            };
+            const eps = 1e-2;
+            const fd = (at(eps) - at(-eps)) / (2 * eps);
+            v.assign(tf.tensor(original, v.shape));
+            assert.ok(Math.abs(fd - g[i]!) <= 2e-3 * scale + 1e-5, `${name}[${i}]: fd ${fd} vs ${g[i]}`);
+          }
+        }
+        tf.dispose([grads.value, ...Object.values(grads.grads)]);
+        optimizer.dispose();
+        method.dispose();
+      });
+
+      it("saves a PEFT folder and loads it back to the same logits", async () => {
+        await useBackend("cpu");
+        const { base, method } = build(c);
+        for (const v of method.trainable.values())
+          v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", 7)));
+        const folder = method.exportAdapter();
+        for (const [name, shape] of Object.entries(c.exported)) {
+          assert.deepEqual(folder.tensors.get(name)?.shape, shape, name);
+        }
+        if (c.peftType !== "") assert.equal(folder.config.peft_type, c.peftType);
+        const dir = await mkdtemp(join(tmpdir(), "tunelab-peft-"));
+        try {
+          await writeAdapterFolder(dir, folder);
+          const read = await readAdapterFolder(dir);
+          assert.deepEqual(read.config, JSON.parse(JSON.stringify(folder.config)));
+          const expected = forward(base, method.hooks, BATCH).dataSync();
+          // A new process: the same base (seeded), the method built afresh, then the folder loaded.
+          const fresh = build(c);
+          fresh.method.importAdapter(read.tensors);
+          const got = forward(fresh.base, fresh.method.hooks, BATCH).dataSync();
+          assert.ok(maxDiff(got, expected) < 1e-5, `max |Δlogit| ${maxDiff(got, expected)}`);
+          fresh.method.dispose();
+          tf.dispose([...read.tensors.values()]);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+        method.dispose();
+      });
+
+      it("gives the same gradients with gradient checkpointing per layer", async () => {
+        await useBackend("cpu");
+        const { base, method } = build(c);
+        for (const v of method.trainable.values())
+          v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", 8)));
+        const vars = [...method.trainable.values()];
+        const plain = tf.variableGrads(lossOf(base, method, c.virtual, false), vars);
+        const ckpt = tf.variableGrads(lossOf(base, method, c.virtual, true), vars);
+        assert.ok(Math.abs(plain.value.dataSync()[0]! - ckpt.value.dataSync()[0]!) < 1e-6);
+        for (const v of vars) {
+          const p = plain.grads[v.name]!.dataSync();
+          const q = ckpt.grads[v.name]!.dataSync();
+          const scale = Math.max(1e-6, ...Array.from(p, Math.abs));
+          assert.ok(maxDiff(p, q) <= 1e-4 * scale, `${v.name}`);
+        }
+        tf.dispose([plain.value, ckpt.value, ...Object.values(plain.grads), ...Object.values(ckpt.grads)]);
+        method.dispose();
+      });
+    });
+  }
+
+  it("generates with a trained prefix (greedy continues the training text)", async () => {
+    await useBackend("cpu");
+    const { base, method } = build(CASES.find((c) => c.name === "prefix")!);
+    const prompt = BATCH[0]!.slice(0, 20);
+    const untrained = greedy(base, method.hooks, prompt, 5);
+    assert.notDeepEqual(untrained, BATCH[0]!.slice(20, 25));
+    const optimizer = tf.train.adam(0.1);
+    const loss = lossOf(base, method, 0);
+    for (let step = 0; step < 200; step++) {
+      tf.tidy(() => {
+        optimizer.minimize(loss, false, [...method.trainable.values()]);
+      });
+    }
+    const out = greedy(base, method.hooks, prompt, 5);
+    assert.deepEqual(out, BATCH[0]!.slice(20, 25));
+    optimizer.dispose();
+    method.dispose();
+  });
+});
