@@ -18,7 +18,9 @@ function testFiles(dir) {
 
 const files = workspaces.flatMap((ws) => testFiles(join(ws, "dist")));
 if (files.length === 0) {
-  console.error(`no test files found under ${workspaces.map((w) => `${w}/dist`).join(", ")}: run npm run build`);
+  console.error(
+    `no test files found under ${workspaces.map((w) => `${w}/dist`).join(", ")}: run npm run build`,
+  );
   process.exit(1);
 }
 const result = spawnSync(

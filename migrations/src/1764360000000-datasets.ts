@@ -6,6 +6,7 @@ export class Datasets1764360000000 implements MigrationInterface {
     await db.query(`
       CREATE TABLE dataset (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
         name text NOT NULL,
         format text NOT NULL CHECK (format IN ('JSONL', 'CSV')),
         kind text NOT NULL CHECK (kind IN ('TEXT', 'PROMPT_COMPLETION')),
@@ -20,7 +21,6 @@ export class Datasets1764360000000 implements MigrationInterface {
         created_at timestamptz(3) NOT NULL DEFAULT now(),
         CONSTRAINT dataset_version UNIQUE (content_hash, eval_fraction, split_seed)
       )`);
-    await db.query(`CREATE INDEX dataset_created_at ON dataset (created_at DESC, id DESC)`);
     await db.query(`
       CREATE TABLE dataset_row (
         dataset_id uuid NOT NULL REFERENCES dataset (id) ON DELETE CASCADE,

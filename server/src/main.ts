@@ -53,8 +53,9 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  // `on`, not `once`: a library here (signal-exit) re-raises the signal when it sees no other listener.
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 }
 
 main().catch((error: unknown) => {

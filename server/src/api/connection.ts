@@ -1,3 +1,4 @@
+import "reflect-metadata";
 import { ArgsType, type ClassType, Field, Int, ObjectType } from "type-graphql";
 import { userInputError } from "./errors.js";
 

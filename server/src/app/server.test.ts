@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { chromium } from "playwright-core";
 import { type TestServer, drivers, startTestServer } from "../testing/test-server.js";
 
 for (const driver of drivers) {
@@ -38,3 +39,67 @@ for (const driver of drivers) {
     });
   });
 }
+
+describe("GraphQL IDE", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer("pglite");
+  });
+  after(() => server.close());
+
+  test("a browser GET /graphql gets GraphiQL, and every asset it references is served by us", async () => {
+    const page = await fetch(server.url, {
+      headers: { accept: "text/html,application/xhtml+xml,*/*;q=0.8" },
+    });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type") ?? "", /text\/html/);
+    const html = await page.text();
+    assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//, "no asset from another origin");
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    assert.deepEqual(assets.sort(), ["/ide/main.css", "/ide/main.js"]);
+    for (const asset of assets) {
+      const res = await fetch(`${server.origin}${asset}`);
+      assert.equal(res.status, 200, asset);
+      const body = await res.text();
+      assert.ok(body.length > 10_000, `${asset} is the real bundle`);
+      if (asset.endsWith(".js")) {
+        assert.match(res.headers.get("content-type") ?? "", /javascript/);
+        assert.ok(body.includes("graphiql"), "the bundle contains GraphiQL");
+        assert.doesNotMatch(body, /\bimport\s*\(\s*["']https?:/, "no runtime import from the network");
+      }
+    }
+  });
+
+  test("non-browser GETs still reach the GraphQL endpoint", async () => {
+    const res = await fetch(`${server.url}?query=${encodeURIComponent("{ datasets { totalCount } }")}`, {
+      headers: { accept: "application/json", "apollo-require-preflight": "true" },
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { data: { datasets: { totalCount: 0 } } });
+  });
+
+  test("the IDE renders in Chromium with no request leaving the server", async () => {
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      const elsewhere: string[] = [];
+      page.on("request", (r) => {
+        if (!r.url().startsWith(server.origin)) elsewhere.push(r.url());
+      });
+      await page.goto(server.url);
+      await page.waitForSelector(".graphiql-container .graphiql-query-editor", { timeout: 20_000 });
+      assert.deepEqual(elsewhere, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});

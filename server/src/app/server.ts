@@ -6,7 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
-import { useServer } from "graphql-ws/use/ws";
+import { useServer as serveGraphqlWs } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { ServerConfig } from "../config.js";
 import { DatasetService } from "../datasets/dataset.service.js";
@@ -26,6 +26,8 @@ export interface RunningServer {
   url: string;
   port: number;
   logger: Logger;
+  /** The server's database, for tests that inspect what was stored. */
+  db: Database;
   /** Stops accepting, closes subscriptions (1001), finishes in-flight requests, closes the database. */
   close(): Promise<void>;
 }
@@ -65,7 +67,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const app = express();
   const httpServer = createHttpServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
-  const wsCleanup = useServer({ schema, context: createContext }, wsServer);
+  const wsCleanup = serveGraphqlWs({ schema, context: createContext }, wsServer);
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -117,5 +119,5 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     })();
     return closing;
   };
-  return { url, port, logger, close };
+  return { url, port, logger, db, close };
 }

@@ -1,3 +1,4 @@
+import "reflect-metadata";
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
 import { bigintAsNumber } from "../db/transformers.js";
@@ -29,6 +30,10 @@ export class Dataset {
   @Field(() => ID)
   @PrimaryGeneratedColumn("uuid")
   id!: string;
+
+  /** Insertion order, strictly increasing: what lists sort and cursors point at. */
+  @Column({ type: "bigint", insert: false, update: false, transformer: bigintAsNumber })
+  seq!: number;
 
   @Field()
   @Column("text")

@@ -1,3 +1,4 @@
+import "reflect-metadata";
 import { Field, Float, InputType, Int } from "type-graphql";
 import { DatasetFormat } from "./dataset.entity.js";
 

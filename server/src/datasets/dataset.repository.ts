@@ -19,7 +19,7 @@ export function findDatasetVersion(
 /** Inserts the dataset unless its version exists; returns the new id, or null when it existed. */
 export async function insertDatasetIfNew(
   m: EntityManager,
-  values: Omit<Dataset, "id" | "createdAt">,
+  values: Omit<Dataset, "id" | "seq" | "createdAt">,
 ): Promise<string | null> {
   const result = await m
     .createQueryBuilder()
@@ -46,21 +46,17 @@ export async function insertDatasetRows(m: EntityManager, rows: DatasetRow[]): P
   }
 }
 
-/** Newest first; the cursor key is [createdAt ISO, id]. */
+/** Newest first; the cursor key is [seq]. */
 export function datasetCursorKey(d: Dataset): CursorKey {
-  return [d.createdAt.toISOString(), d.id];
+  return [d.seq];
 }
 
 export function listDatasets(m: EntityManager, page: PageRequest): Promise<Dataset[]> {
   const query = m
     .createQueryBuilder(Dataset, "d")
-    .orderBy("d.created_at", "DESC")
-    .addOrderBy("d.id", "DESC")
+    .orderBy("d.seq", "DESC")
     .limit(page.first + 1);
-  if (page.after) {
-    const [createdAt, id] = page.after;
-    query.where("(d.created_at, d.id) < (:createdAt, :id)", { createdAt, id });
-  }
+  if (page.after) query.where("d.seq < :seq", { seq: page.after[0] });
   return query.getMany();
 }
 

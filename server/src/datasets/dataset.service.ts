@@ -110,7 +110,7 @@ export class DatasetService {
   }
 
   list(args: ConnectionArgs): Promise<Connection<Dataset>> {
-    const page = pageRequest(args, 2);
+    const page = pageRequest(args, 1);
     return this.db.read(async (m) => {
       const [rows, total] = [await listDatasets(m, page), await countDatasets(m)];
       return toConnection(rows, page, total, datasetCursorKey);
