@@ -44,7 +44,7 @@ const ids = Array.from({ length: BATCH }, (_, b) =>
 );
 
 /** Plain LoRA over the float base (the engine's own LoRA lives in issue 4; this is the same math). */
-function loraMethod(base, json) {
+function loraMethod(json) {
   const config = core.parseMethodConfig(json, MODEL);
   const lora = createLoraBranch(MODEL, config, 42);
   return {
@@ -85,7 +85,7 @@ function setup(r) {
   const base = randomBase(MODEL, 1);
   const config = core.parseMethodConfig(r.json, MODEL);
   const method =
-    config.method === "lora" ? loraMethod(base, r.json) : createPeftMethod(base, config, { seed: 42 });
+    config.method === "lora" ? loraMethod(r.json) : createPeftMethod(base, config, { seed: 42 });
   for (const name of method.replacedWeights) {
     base.weights.get(name).dispose();
     base.weights.delete(name);
