@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       },
     );
   };
-  // `on`, not `once`: a library here (signal-exit) re-raises the signal when it sees no other listener.
+  // A second signal while draining joins the same close().
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 }

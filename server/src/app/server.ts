@@ -72,6 +72,8 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: true,
+    // main.ts owns the signals: Apollo's own handler would re-raise SIGTERM before the database is closed.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     formatError: formatError(logger),
     plugins: [
