@@ -1,6 +1,7 @@
 // Per-method training benchmark of the engine's PEFT methods (issue 5): ms/step, tokens/s, measured
 // peak tensor bytes vs core's estimateMemory, trainable parameters — one reference model and data.
-// Usage: npx tsc -b runner && node bench/engine/methods.mjs [--backend wasm|cpu] [--steps 6]
+// Usage: npx tsc -b runner && node bench/engine/methods.mjs [--backend wasm|cpu] [--steps 6] [--rounds 10]
+//        node bench/engine/methods.mjs --hidden 512 --rounds 3 --compare-only   (QLoRA vs LoRA only)
 // Writes bench/results/engine-methods.json and .md. A benchmark, not a test: numbers vary by machine.
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -23,13 +24,14 @@ const arg = (name, fallback) => {
 const backend = arg("backend", "wasm");
 const steps = Number(arg("steps", 6));
 
-// Reference model: a 2-layer Llama, d 128, 4 heads (2 KV heads), SwiGLU 384, byte vocabulary 256.
-// Parameters: 2·256·128 (embed + head) + 2·(128·128·2 + 128·64·2 + 3·128·384) + norms = 493,952.
+// Reference model: a 2-layer Llama, d 128 (--hidden), 4 heads (2 KV heads), SwiGLU 3·d, byte vocabulary 256.
+// Parameters at d 128: 2·256·128 (embed + head) + 2·(128·128·2 + 128·64·2 + 3·128·384) + norms = 493,952.
+const hidden = Number(arg("hidden", 128));
 const MODEL = core.parseModelConfig({
   model_type: "llama",
   vocab_size: 256,
-  hidden_size: 128,
-  intermediate_size: 384,
+  hidden_size: hidden,
+  intermediate_size: 3 * hidden,
   num_hidden_layers: 2,
   num_attention_heads: 4,
   num_key_value_heads: 2,
@@ -84,8 +86,7 @@ const RUNS = [
 function setup(r) {
   const base = randomBase(MODEL, 1);
   const config = core.parseMethodConfig(r.json, MODEL);
-  const method =
-    config.method === "lora" ? loraMethod(r.json) : createPeftMethod(base, config, { seed: 42 });
+  const method = config.method === "lora" ? loraMethod(r.json) : createPeftMethod(base, config, { seed: 42 });
   for (const name of method.replacedWeights) {
     base.weights.get(name).dispose();
     base.weights.delete(name);
@@ -169,6 +170,11 @@ function interleaved(a, b, rounds) {
 }
 
 await useBackend(backend);
+// --compare-only: just the interleaved QLoRA vs LoRA timing (e.g. with --hidden 512), printed.
+if (process.argv.includes("--compare-only")) {
+  console.log(JSON.stringify({ hidden, ...interleaved(RUNS[0], RUNS[2], Number(arg("rounds", 10))) }));
+  process.exit(0);
+}
 const rows = [];
 for (const r of RUNS) {
   rows.push(await run(r));
