@@ -54,6 +54,7 @@ function loraMethod(json) {
     trainable: lora.trainable,
     layerVariables: (l) => [...lora.trainable].filter(([n]) => n.includes(`layers.${l}.`)).map(([, v]) => v),
     replacedWeights: [],
+    setTraining: () => {},
     hooks: {
       linear: (name, x, frozen) => {
         const pair = lora.pairs.get(name);

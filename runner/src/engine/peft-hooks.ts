@@ -61,6 +61,11 @@ export interface PeftMethod {
   replacedWeights: string[];
   /** PEFT's folder layout: config keys and tensor names as PEFT saves them. */
   exportAdapter(): AdapterFolder;
+  /**
+   * Training mode turns dropout on (LoRA-family lora_dropout, on the adapter branch only, as PEFT);
+   * `seed` fixes the step's dropout masks, so gradient checkpointing recomputes with the same masks.
+   */
+  setTraining(on: boolean, seed?: number): void;
   /** Loads tensors written by exportAdapter (or by PEFT) into the trainable variables. */
   importAdapter(tensors: Map<string, tf.Tensor>): void;
   dispose(): void;

@@ -70,6 +70,8 @@ export function createAdapter(base: BaseModel, config: AdapterConfig, opts: Meth
     trainable,
     layerVariables: (layer) => variablesOfLayer(trainable, layer),
     replacedWeights: [],
+    // No dropout in this method.
+    setTraining: () => {},
     exportAdapter: () => ({
       config: {
         config: {

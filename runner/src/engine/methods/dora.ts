@@ -11,7 +11,6 @@ import { createLoraBranch, loraAdapterConfig, loraPath } from "./qlora.js";
  * Saved as `….lora_magnitude_vector` beside lora_A/lora_B, as PEFT does.
  */
 export function createDora(base: BaseModel, config: DoraConfig, opts: MethodOptions): PeftMethod {
-  if (config.lora_dropout !== 0) throw new RangeError("lora_dropout: DoRA in this engine supports 0 only");
   const lora = createLoraBranch(base.config, config, opts.seed);
   const magnitude = new Map<string, tf.Variable>();
   for (const t of targetLinears(base.config, config.target_modules)) {
@@ -36,12 +35,16 @@ export function createDora(base: BaseModel, config: DoraConfig, opts: MethodOpti
           lora.scaling,
         );
         const m = magnitude.get(name)! as tf.Tensor1D;
-        return tf.add(y, doraDelta(y, loraPath(x, pair), m, norm, lora.scaling)) as tf.Tensor2D;
+        // PEFT: with dropout active, the DoRA term's base output is recomputed on dropout(x).
+        const xd = lora.branchInput(x, pair);
+        const baseForDora = xd === x ? y : frozen.forward(xd);
+        return tf.add(y, doraDelta(baseForDora, loraPath(xd, pair), m, norm, lora.scaling)) as tf.Tensor2D;
       },
     },
     trainable,
     layerVariables: (layer) => variablesOfLayer(trainable, layer),
     replacedWeights: [],
+    setTraining: lora.setTraining,
     exportAdapter: () => ({ config: loraAdapterConfig(config, null), tensors: new Map(trainable) }),
     importAdapter: (tensors) => assignAll(trainable, tensors),
     dispose: () => tf.dispose([...trainable.values()]),

@@ -39,6 +39,8 @@ export function createIa3(base: BaseModel, config: Ia3Config, opts: MethodOption
     trainable,
     layerVariables: (layer) => variablesOfLayer(trainable, layer),
     replacedWeights: [],
+    // No dropout in this method.
+    setTraining: () => {},
     exportAdapter: () => ({
       config: {
         ...peftConfigBase("IA3", null),

@@ -305,3 +305,40 @@ describe("PEFT methods on a tiny Llama (one table, as PEFT's tests)", () => {
     method.dispose();
   });
 });
+
+describe("lora_dropout on the QLoRA and DoRA branches", () => {
+  for (const name of ["qlora", "dora"] as const) {
+    it(`${name}: drops only in training, with reproducible masks, and checkpointing sees the same masks`, async () => {
+      await useBackend("cpu");
+      const c: Case = {
+        ...CASES.find((k) => k.name === name)!,
+        json: { ...CASES.find((k) => k.name === name)!.json, lora_dropout: 0.5 },
+      };
+      const { base, method } = build(c);
+      for (const v of method.trainable.values())
+        v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.1, "float32", 9)));
+      const logits = () => forward(base, method.hooks, BATCH).dataSync();
+      const evalOut = logits();
+      method.setTraining(true, 5);
+      const [train1, train2] = [logits(), logits()];
+      method.setTraining(true, 6);
+      const train3 = logits();
+      assert.deepEqual(train1, train2, "same seed, same masks");
+      assert.ok(maxDiff(train1, evalOut) > 1e-4, "dropout changes the training output");
+      assert.ok(maxDiff(train1, train3) > 1e-4, "another step, other masks");
+      const vars = [...method.trainable.values()];
+      const plain = tf.variableGrads(lossOf(base, method, 0, false), vars);
+      const ckpt = tf.variableGrads(lossOf(base, method, 0, true), vars);
+      for (const v of vars) {
+        const p = plain.grads[v.name]!.dataSync();
+        assert.ok(
+          maxDiff(p, ckpt.grads[v.name]!.dataSync()) <= 1e-4 * Math.max(1e-6, ...Array.from(p, Math.abs)),
+        );
+      }
+      method.setTraining(false);
+      assert.deepEqual(logits(), evalOut, "eval mode: no dropout");
+      tf.dispose([plain.value, ckpt.value, ...Object.values(plain.grads), ...Object.values(ckpt.grads)]);
+      method.dispose();
+    });
+  }
+});

@@ -74,6 +74,8 @@ export function createPrefix(base: BaseModel, config: PrefixConfig, opts: Method
     // The prefix keys/values reach each layer as inputs of its own; the encoder runs outside the layers.
     layerVariables: () => [],
     replacedWeights: [],
+    // No dropout in this method.
+    setTraining: () => {},
     exportAdapter: () => ({
       config: {
         ...peftConfigBase("PREFIX_TUNING", null),

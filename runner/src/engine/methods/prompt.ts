@@ -36,6 +36,8 @@ export function createPrompt(base: BaseModel, config: PromptConfig, opts: Method
     trainable,
     layerVariables: () => [],
     replacedWeights: [],
+    // No dropout in this method.
+    setTraining: () => {},
     exportAdapter: () => ({
       config: {
         ...peftConfigBase("PROMPT_TUNING", null),

@@ -15,28 +15,50 @@ import { assignAll, kaimingUniform, peftConfigBase, targetLinears, variablesOfLa
 /** One LoRA pair per target, named as PEFT saves them (`base_model.model.<module>.lora_A.weight`). */
 export interface LoraBranch {
   scaling: number;
-  /** By full module name. */
-  pairs: Map<string, { a: tf.Variable; b: tf.Variable }>;
+  /** By full module name; `index` numbers the targets (dropout seeds). */
+  pairs: Map<string, LoraPair>;
   trainable: Map<string, tf.Variable>;
+  /** x, or dropout(x) in training mode when lora_dropout > 0: the LoRA branch's input. */
+  branchInput(x: tf.Tensor2D, pair: LoraPair): tf.Tensor2D;
+  setTraining(on: boolean, seed?: number): void;
+}
+
+export interface LoraPair {
+  a: tf.Variable;
+  b: tf.Variable;
+  index: number;
 }
 
 export function createLoraBranch(model: ModelConfig, config: LoraLikeConfig, seed: number): LoraBranch {
-  const pairs = new Map<string, { a: tf.Variable; b: tf.Variable }>();
+  const pairs = new Map<string, LoraPair>();
   const trainable = new Map<string, tf.Variable>();
   targetLinears(model, config.target_modules).forEach((t, i) => {
     const aInit = kaimingUniform([config.r, t.inFeatures], seed + i);
     const a = tf.variable(aInit);
     aInit.dispose();
     const b = tf.variable(tf.zeros([t.outFeatures, config.r]));
-    pairs.set(t.fullName, { a, b });
+    pairs.set(t.fullName, { a, b, index: i });
     trainable.set(`${PEFT_PREFIX}${t.fullName}.lora_A.weight`, a);
     trainable.set(`${PEFT_PREFIX}${t.fullName}.lora_B.weight`, b);
   });
-  return { scaling: loraScaling(config), pairs, trainable };
+  const mode = { training: false, seed: 0 };
+  return {
+    scaling: loraScaling(config),
+    pairs,
+    trainable,
+    branchInput: (x, pair) =>
+      mode.training && config.lora_dropout > 0
+        ? (tf.dropout(x, config.lora_dropout, undefined, mode.seed * 100003 + pair.index) as tf.Tensor2D)
+        : x,
+    setTraining: (on, seed = 0) => {
+      mode.training = on;
+      mode.seed = seed;
+    },
+  };
 }
 
 /** B(A(x)) for x [N, in] → [N, out] (unscaled). */
-export function loraPath(x: tf.Tensor2D, pair: { a: tf.Variable; b: tf.Variable }): tf.Tensor2D {
+export function loraPath(x: tf.Tensor2D, pair: LoraPair): tf.Tensor2D {
   return tf.matMul(tf.matMul(x, pair.a, false, true), pair.b, false, true);
 }
 
@@ -68,7 +90,6 @@ export function quantizeLayerLinears(base: BaseModel, doubleQuant: boolean): Map
 }
 
 export function createQlora(base: BaseModel, config: QloraConfig, opts: MethodOptions): PeftMethod {
-  if (config.lora_dropout !== 0) throw new RangeError("lora_dropout: QLoRA in this engine supports 0 only");
   const nf4 = quantizeLayerLinears(base, config.bnb_4bit_use_double_quant);
   const lora = createLoraBranch(base.config, config, opts.seed);
   const hooks: ForwardHooks = {
@@ -79,7 +100,7 @@ export function createQlora(base: BaseModel, config: QloraConfig, opts: MethodOp
     linear: (name, x, frozen) => {
       const y = frozen.forward(x);
       const pair = lora.pairs.get(name);
-      return pair ? tf.add(y, tf.mul(loraPath(x, pair), lora.scaling)) : y;
+      return pair ? tf.add(y, tf.mul(loraPath(lora.branchInput(x, pair), pair), lora.scaling)) : y;
     },
   };
   return {
@@ -88,6 +109,7 @@ export function createQlora(base: BaseModel, config: QloraConfig, opts: MethodOp
     trainable: lora.trainable,
     layerVariables: (layer) => variablesOfLayer(lora.trainable, layer),
     replacedWeights: [...nf4.keys()].map((n) => `${n}.weight`),
+    setTraining: lora.setTraining,
     exportAdapter: (): AdapterFolder => ({
       config: loraAdapterConfig(config, null),
       tensors: new Map(lora.trainable),
