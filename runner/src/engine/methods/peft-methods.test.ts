@@ -342,3 +342,28 @@ describe("lora_dropout on the QLoRA and DoRA branches", () => {
     });
   }
 });
+
+describe("'cpu' and 'wasm' agree", () => {
+  it("on the loss and its gradients of every method (1e-4)", async () => {
+    for (const c of CASES) {
+      const results = [];
+      for (const backend of ["cpu", "wasm"] as const) {
+        await useBackend(backend);
+        const { base, method } = build(c);
+        for (const v of method.trainable.values())
+          v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", 3)));
+        const vars = [...method.trainable.values()];
+        const { value, grads } = tf.variableGrads(lossOf(base, method, c.virtual), vars);
+        results.push({ loss: value.dataSync()[0]!, grads: vars.map((v) => grads[v.name]!.dataSync()) });
+        tf.dispose([value, ...Object.values(grads)]);
+        method.dispose();
+      }
+      const [cpu, wasm] = results as [(typeof results)[0], (typeof results)[0]];
+      assert.ok(Math.abs(cpu.loss - wasm.loss) < 1e-4, `${c.name}: loss ${cpu.loss} vs ${wasm.loss}`);
+      cpu.grads.forEach((g, i) => {
+        const scale = Math.max(1e-6, ...Array.from(g, Math.abs));
+        assert.ok(maxDiff(g, wasm.grads[i]!) <= 1e-4 * scale + 1e-7, `${c.name}: gradient ${i}`);
+      });
+    }
+  });
+});
