@@ -1,0 +1,161 @@
+import { dirname } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+
+/**
+ * Chooses the tfjs backend once per process: tfjs-node-gpu → tfjs-node → wasm → cpu, the first that
+ * loads, or the one TUNELAB_BACKEND names. The native packages are optional dependencies (they download
+ * libtensorflow at install) and are required lazily so a missing one is simply skipped.
+ * On wasm two gaps of tfjs 4.22 are fixed before the backend starts (see shared/reference/tfjs.md):
+ * transposed BatchMatMul is 10–40× slower than plain, and UnsortedSegmentSum (the gradient of gather,
+ * i.e. of trainable embeddings) is not registered.
+ */
+
+export const BACKENDS = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+
+export interface BackendChoice {
+  /** tfjs's own backend name ("tensorflow" for both native packages). */
+  name: BackendName;
+  /** Which package provided it, e.g. "@tensorflow/tfjs-node-gpu". */
+  source: string;
+  /** Why the earlier candidates were skipped. */
+  skipped: string[];
+}
+
+let chosen: BackendChoice | undefined;
+
+export class BackendError extends Error {
+  readonly field = "TUNELAB_BACKEND";
+}
+
+/** Selects (once) and returns the backend; `force` overrides TUNELAB_BACKEND. */
+export async function initBackend(force = process.env.TUNELAB_BACKEND): Promise<BackendChoice> {
+  if (chosen && (force === undefined || force === "" || matches(chosen, force))) return chosen;
+  const candidates = force ? [force] : [...BACKENDS];
+  const skipped: string[] = [];
+  for (const candidate of candidates) {
+    try {
+      const choice = await tryBackend(candidate);
+      chosen = { ...choice, skipped };
+      return chosen;
+    } catch (err) {
+      skipped.push(`${candidate}: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  throw new BackendError(`no tfjs backend loaded (${skipped.join("; ")})`);
+}
+
+function matches(choice: BackendChoice, name: string): boolean {
+  return name === choice.name || (name === "tensorflow-gpu" && choice.source.endsWith("-gpu"));
+}
+
+async function tryBackend(candidate: string): Promise<Omit<BackendChoice, "skipped">> {
+  switch (candidate) {
+    case "tensorflow-gpu":
+    case "tensorflow": {
+      const source = candidate === "tensorflow-gpu" ? "@tensorflow/tfjs-node-gpu" : "@tensorflow/tfjs-node";
+      require(source); // registers the "tensorflow" backend with the tfjs-core this package shares
+      await setBackend("tensorflow");
+      return { name: "tensorflow", source };
+    }
+    case "wasm":
+      await useWasm();
+      return { name: "wasm", source: "@tensorflow/tfjs-backend-wasm" };
+    case "cpu":
+      await setBackend("cpu");
+      return { name: "cpu", source: "@tensorflow/tfjs (cpu)" };
+    default:
+      throw new BackendError(`unknown backend "${candidate}" (one of ${BACKENDS.join(", ")})`);
+  }
+}
+
+async function setBackend(name: string): Promise<void> {
+  if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} did not initialise`);
+  await tf.ready();
+}
+
+let wasmPatched = false;
+
+/** Switches to wasm with the kernel fixes; also what tests call to compare 'cpu' with 'wasm'. */
+export async function useWasm(): Promise<void> {
+  const wasm = require("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
+  if (!wasmPatched) {
+    wasm.setWasmPaths(
+      `${dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"))}/`,
+    );
+    patchBatchMatMul();
+    registerUnsortedSegmentSum();
+    wasmPatched = true;
+  }
+  await setBackend("wasm");
+}
+
+/** Switches to the reference 'cpu' backend (tests). */
+export async function useCpu(): Promise<void> {
+  await setBackend("cpu");
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** BatchMatMul with transposeA/B done by the wasm Transpose kernel first, then the fast plain kernel. */
+function patchBatchMatMul(): void {
+  const original = tf.getKernel("BatchMatMul", "wasm");
+  const transpose = tf.getKernel("Transpose", "wasm");
+  if (!original || !transpose) return;
+  tf.unregisterKernel("BatchMatMul", "wasm");
+  tf.registerKernel({
+    ...original,
+    kernelFunc: ({ inputs, backend, attrs }: KernelArgs) => {
+      const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const { transposeA, transposeB } = attrs as { transposeA: boolean; transposeB: boolean };
+      const temps: tf.TensorInfo[] = [];
+      const swapLast = (x: tf.TensorInfo) => {
+        const perm = x.shape.map((_, i) => i);
+        const r = perm.length;
+        [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
+        const y = transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+        temps.push(y);
+        return y;
+      };
+      const out = original.kernelFunc({
+        inputs: { a: transposeA ? swapLast(a) : a, b: transposeB ? swapLast(b) : b },
+        backend,
+        attrs: { ...attrs, transposeA: false, transposeB: false },
+      });
+      for (const t of temps) (backend as tf.KernelBackend).disposeData(t.dataId);
+      return out;
+    },
+  });
+}
+
+interface WasmBackendLike {
+  readSync(dataId: object): ArrayLike<number>;
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
+/** out[s] = Σ_{i: segmentIds[i] = s} x[i] over the first axis, on the host (gather's gradient). */
+function registerUnsortedSegmentSum(): void {
+  if (tf.getKernel("UnsortedSegmentSum", "wasm")) return;
+  tf.registerKernel({
+    kernelName: "UnsortedSegmentSum",
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend, attrs }: KernelArgs) => {
+      const wasm = backend as unknown as WasmBackendLike;
+      const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
+      const numSegments = (attrs as { numSegments: number }).numSegments;
+      const xs = wasm.readSync(x.dataId);
+      const ids = wasm.readSync(segmentIds.dataId);
+      const inner = x.shape.slice(segmentIds.shape.length).reduce((p, q) => p * q, 1);
+      const out = wasm.makeOutput([numSegments, ...x.shape.slice(segmentIds.shape.length)], x.dtype);
+      const data = wasm.typedArrayFromHeap(out);
+      data.fill(0);
+      for (let i = 0; i < ids.length; i++) {
+        const s = ids[i]!;
+        if (s < 0 || s >= numSegments) continue;
+        for (let j = 0; j < inner; j++) data[s * inner + j]! += xs[i * inner + j]!;
+      }
+      return out;
+    },
+  });
+}

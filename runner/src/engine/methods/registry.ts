@@ -1,0 +1,19 @@
+import { type MethodConfig, parseMethodConfig } from "@tunelab/core";
+import type { Model } from "../model.js";
+import type { MethodOptions, PeftMethod } from "../peft-hooks.js";
+import { createFull } from "./full.js";
+import { createLora } from "./lora.js";
+import { createPeftMethod, isPeftMethod } from "./peft-methods.js";
+
+/**
+ * Every training method by name, one shape (PeftMethod): validate (core's parseMethodConfig against the
+ * model, which throws ValidationError naming the field) → inject (hooks the forward pass calls) →
+ * trainable variables → export/import. The training loop sees only this.
+ */
+export function createMethod(model: Model, json: unknown, opts: MethodOptions): PeftMethod {
+  const config: MethodConfig = parseMethodConfig(json, model.config);
+  if (config.method === "full") return createFull(model, config);
+  if (config.method === "lora") return createLora(model, config, opts);
+  if (isPeftMethod(config)) return createPeftMethod(model, config, opts);
+  throw new RangeError(`method ${(config as MethodConfig).method} has no engine implementation`);
+}

@@ -1,0 +1,313 @@
+import * as tf from "@tensorflow/tfjs";
+import type { ModelConfig } from "@tunelab/core";
+import { checkpoint } from "./checkpointing.js";
+import type { BaseModel, ForwardHooks, FrozenLinear, LayerPrefix } from "./peft-hooks.js";
+
+/**
+ * A Llama-architecture decoder (Llama/Mistral/Qwen2 configs) in tfjs core ops, nanoGPT-style: RMSNorm,
+ * rotary embeddings (HF rotate_half, so HF checkpoints load), grouped-query attention, SwiGLU MLP,
+ * optional tied embeddings. Weights live in a Map keyed by Hugging Face names in HF layout ([out, in] for
+ * linears); every weight is a tf.Variable so `full` fine-tuning trains them in place.
+ *
+ * Methods never edit this file: they pass ForwardHooks (peft-hooks.ts). Every linear is called through
+ * `hooks.linear(fullName, x, frozen)` (LoRA, QLoRA, DoRA, IA3), `hooks.prefix` prepends per-layer keys and
+ * values (prefix tuning), `hooks.inputEmbeddings` prepends virtual tokens (prompt tuning), and
+ * `hooks.attentionOutput` / `hooks.mlpOutput` see each sub-block's output before its residual add (adapters).
+ * Notation: B batch, T new tokens, P cached tokens, n prefix tokens, d hidden, H heads, G kv heads, hd head dim.
+ */
+
+export interface Model extends BaseModel {
+  weights: Map<string, tf.Variable>;
+}
+
+/** Per-layer keys/values of earlier tokens (post-RoPE), for generation. */
+export interface KvCache {
+  /** [B, G, n + P, hd] per layer, prefix keys first. */
+  keys: tf.Tensor4D[];
+  values: tf.Tensor4D[];
+  /** Key mask [B][n + P]: 1 where the key may be attended. */
+  keyMask: number[][];
+  /** P: tokens already in the cache (the position of the next token). */
+  length: number;
+}
+
+export interface ForwardOptions {
+  hooks?: ForwardHooks;
+  /** [B][T] 1 for real tokens, 0 for padding; default all ones. */
+  attentionMask?: number[][];
+  /** Generation: read earlier keys/values from here and return the extended cache in `cache`. */
+  cache?: KvCache | "new";
+  /** Recompute each decoder layer in the backward pass (activation memory; see checkpointing.ts). */
+  checkpointLayers?: boolean;
+  /** Variables a layer reads, which checkpointing must differentiate it by. */
+  layerVariables?: (layer: number) => tf.Variable[];
+}
+
+export interface ForwardResult {
+  /** [B, v + T, V]; v virtual tokens of prompt tuning come first (0 otherwise). */
+  logits: tf.Tensor3D;
+  virtualTokens: number;
+  cache?: KvCache;
+}
+
+const NEG = -1e9;
+
+export function forward(model: BaseModel, ids: number[][], opts: ForwardOptions = {}): ForwardResult {
+  const c = model.config;
+  const hooks = opts.hooks ?? {};
+  const w = (name: string) => weight(model, name);
+  const b = ids.length;
+  let h = tf.gather(w("model.embed_tokens.weight"), tf.tensor2d(ids, undefined, "int32")) as tf.Tensor3D; // [B, T, d]
+  let mask = opts.attentionMask ?? ids.map((row) => row.map(() => 1));
+  const past = typeof opts.cache === "object" ? opts.cache : undefined;
+  if (hooks.inputEmbeddings && !past) h = hooks.inputEmbeddings(h); // [B, v + T, d]
+  const virtualTokens = h.shape[1] - ids[0]!.length;
+  if (virtualTokens > 0) mask = mask.map((row) => [...new Array<number>(virtualTokens).fill(1), ...row]);
+  const t = h.shape[1];
+  const start = past?.length ?? 0;
+  const prefix = past ? undefined : hooks.prefix?.(b);
+  const n = prefix?.[0]?.key.shape[2] ?? 0;
+  const keyMask = past
+    ? past.keyMask.map((row, i) => [...row, ...mask[i]!])
+    : mask.map((row) => [...new Array<number>(n).fill(1), ...row]);
+  const bias = attentionBias(keyMask, t, keyMask[0]!.length - t); // [B, 1, T, keys]
+  const [cos, sin] = ropeTables(start, t, c.head_dim, c.rope_theta); // [T, hd]
+  const cache: KvCache | undefined = opts.cache
+    ? { keys: [], values: [], keyMask, length: start + t }
+    : undefined;
+
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const earlier: LayerPrefix | undefined = past
+      ? { key: past.keys[l]!, value: past.values[l]! }
+      : prefix?.[l];
+    const layer = (x: tf.Tensor, ...rest: tf.Tensor[]) => {
+      const kv = earlier ? { key: rest[0] as tf.Tensor4D, value: rest[1] as tf.Tensor4D } : undefined;
+      const [m, co, si] = rest.slice(rest.length - 3);
+      return decoderLayer(model, hooks, l, x as tf.Tensor3D, kv, m!, co!, si!, cache);
+    };
+    const kv = earlier ? [earlier.key, earlier.value] : [];
+    h = (
+      opts.checkpointLayers
+        ? checkpoint(layer, [h, ...kv, ...(opts.layerVariables?.(l) ?? [])], [bias, cos, sin])
+        : layer(h, ...kv, bias, cos, sin)
+    ) as tf.Tensor3D;
+  }
+  const normed = rmsNorm(h, w("model.norm.weight"), c.rms_norm_eps);
+  const headName = "lm_head";
+  const logits = linear(model, hooks, headName, tf.reshape(normed, [-1, c.hidden_size]) as tf.Tensor2D);
+  return { logits: tf.reshape(logits, [b, t, c.vocab_size]) as tf.Tensor3D, virtualTokens, cache };
+}
+
+function decoderLayer(
+  model: BaseModel,
+  hooks: ForwardHooks,
+  l: number,
+  h: tf.Tensor3D, // [B, T, d]
+  earlier: LayerPrefix | undefined, // [B, G, n + P, hd] each
+  bias: tf.Tensor, // [B, 1, T, n + P + T]
+  cos: tf.Tensor, // [T, hd]
+  sin: tf.Tensor,
+  cache: KvCache | undefined,
+): tf.Tensor3D {
+  const c = model.config;
+  const [b, t, d] = h.shape;
+  const hd = c.head_dim;
+  const p = `model.layers.${l}`;
+  const lin = (path: string, x: tf.Tensor) =>
+    linear(model, hooks, `${p}.${path}`, tf.reshape(x, [b * t, -1]) as tf.Tensor2D); // [B·T, out]
+  const heads = (x: tf.Tensor, count: number) => tf.transpose(tf.reshape(x, [b, t, count, hd]), [0, 2, 1, 3]);
+
+  const x = rmsNorm(h, weight(model, `${p}.input_layernorm.weight`), c.rms_norm_eps);
+  const q = rope(heads(lin("self_attn.q_proj", x), c.num_attention_heads), cos, sin); // [B, H, T, hd]
+  let k = rope(heads(lin("self_attn.k_proj", x), c.num_key_value_heads), cos, sin); // [B, G, T, hd]
+  let v = heads(lin("self_attn.v_proj", x), c.num_key_value_heads); // [B, G, T, hd]
+  if (earlier) {
+    k = tf.concat([earlier.key, k], 2); // [B, G, n + P + T, hd]
+    v = tf.concat([earlier.value, v], 2);
+  }
+  if (cache) {
+    cache.keys.push(tf.keep(k) as tf.Tensor4D);
+    cache.values.push(tf.keep(v) as tf.Tensor4D);
+  }
+  const group = c.num_attention_heads / c.num_key_value_heads;
+  const repeat = (z: tf.Tensor) => {
+    // [B, G, S, hd] → [B, G·group, S, hd]: each kv head serves `group` query heads (HF repeat_kv order)
+    const [, g, s] = z.shape as number[];
+    if (group === 1) return z;
+    return tf.reshape(tf.tile(tf.reshape(z, [b, g!, 1, s! * hd]), [1, 1, group, 1]), [b, g! * group, s!, hd]);
+  };
+  const scores = tf.add(tf.mul(tf.matMul(q, repeat(k), false, true), 1 / Math.sqrt(hd)), bias); // [B, H, T, S]
+  const attn = tf.matMul(tf.softmax(scores), repeat(v)); // [B, H, T, hd]
+  let o = tf.reshape(lin("self_attn.o_proj", tf.transpose(attn, [0, 2, 1, 3])), [b, t, d]) as tf.Tensor3D;
+  if (hooks.attentionOutput) o = hooks.attentionOutput(l, o);
+  const mid = tf.add(h, o) as tf.Tensor3D;
+
+  const y = rmsNorm(mid, weight(model, `${p}.post_attention_layernorm.weight`), c.rms_norm_eps);
+  const gate = lin("mlp.gate_proj", y); // [B·T, I]
+  const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), lin("mlp.up_proj", y)); // SiLU(gate) · up
+  let m = tf.reshape(lin("mlp.down_proj", act), [b, t, d]) as tf.Tensor3D;
+  if (hooks.mlpOutput) m = hooks.mlpOutput(l, m);
+  return tf.add(mid, m) as tf.Tensor3D;
+}
+
+function weight(model: BaseModel, name: string): tf.Tensor {
+  const w = model.weights.get(name);
+  if (!w) throw new RangeError(`model weight ${name} is missing`);
+  return w;
+}
+
+/** x [N, in] through the linear `name` (HF module name), via the method's hook when it has one. */
+function linear(model: BaseModel, hooks: ForwardHooks, name: string, x: tf.Tensor2D): tf.Tensor2D {
+  const stored =
+    name === "lm_head" && model.config.tie_word_embeddings ? "model.embed_tokens.weight" : `${name}.weight`;
+  const w = () => hooks.frozenWeight?.(name) ?? (weight(model, stored) as tf.Tensor2D);
+  const b = model.weights.get(`${name}.bias`);
+  const frozen: FrozenLinear = {
+    weight: w,
+    forward: (z) => {
+      const y = tf.matMul(z, w(), false, true); // [N, out]
+      return (b ? tf.add(y, b) : y) as tf.Tensor2D;
+    },
+  };
+  return hooks.linear ? hooks.linear(name, x, frozen) : frozen.forward(x);
+}
+
+/** x / rms(x) · weight over the last axis (computed in float32). */
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor3D {
+  const r = tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps));
+  return tf.mul(tf.mul(x, r), weight) as tf.Tensor3D;
+}
+
+/** HF's rotate-half RoPE: x·cos + rotate_half(x)·sin, cos/sin [T, hd] broadcast over [B, H, T, hd]. */
+export function rope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
+  const half = x.shape[3]! / 2;
+  const [a, b] = tf.split(x, [half, half], 3);
+  return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(b!), a!], 3), sin));
+}
+
+/** cos/sin of position·θ^(−2i/hd) for positions start…start+T−1, each frequency twice (HF layout). */
+export function ropeTables(start: number, t: number, hd: number, theta: number): [tf.Tensor2D, tf.Tensor2D] {
+  const cos = new Float32Array(t * hd);
+  const sin = new Float32Array(t * hd);
+  for (let p = 0; p < t; p++) {
+    for (let i = 0; i < hd; i++) {
+      const angle = (start + p) / theta ** ((2 * (i % (hd / 2))) / hd);
+      cos[p * hd + i] = Math.cos(angle);
+      sin[p * hd + i] = Math.sin(angle);
+    }
+  }
+  return [tf.tensor2d(cos, [t, hd]), tf.tensor2d(sin, [t, hd])];
+}
+
+/**
+ * Additive attention bias [B, 1, T, S] for T queries over S = earlier + T keys: query i (the
+ * (earlier+i)-th key) sees key j when j ≤ earlier + i and keyMask[j] = 1; prefix keys lie in `earlier`.
+ * A query on a padded row still sees itself, so softmax never gets an all-masked row.
+ */
+function attentionBias(keyMask: number[][], t: number, earlier: number): tf.Tensor4D {
+  const s = earlier + t;
+  const out = new Float32Array(keyMask.length * t * s);
+  keyMask.forEach((row, bi) => {
+    for (let i = 0; i < t; i++) {
+      for (let j = 0; j < s; j++) {
+        const visible = j <= earlier + i && (row[j] === 1 || j === earlier + i);
+        out[(bi * t + i) * s + j] = visible ? 0 : NEG;
+      }
+    }
+  });
+  return tf.tensor4d(out, [keyMask.length, 1, t, s]);
+}
+
+/**
+ * Mean next-token cross-entropy: logits [B, T, V] at position i predict labels[i + 1]; labels of −100
+ * (padding, prompt tokens of SFT) are ignored, as in HF's causal-LM loss.
+ */
+export function causalLmLoss(logits: tf.Tensor3D, labels: number[][]): tf.Scalar {
+  const [b, t, v] = logits.shape;
+  const target = new Int32Array(b * (t - 1));
+  const keep = new Float32Array(b * (t - 1));
+  labels.forEach((row, r) => {
+    for (let i = 0; i + 1 < t; i++) {
+      const y = row[i + 1] ?? -100;
+      target[r * (t - 1) + i] = Math.max(0, y);
+      keep[r * (t - 1) + i] = y === -100 ? 0 : 1;
+    }
+  });
+  const shifted = tf.reshape(tf.slice(logits, [0, 0, 0], [b, t - 1, v]), [b * (t - 1), v]);
+  const logp = tf.logSoftmax(shifted); // [B·(T−1), V]
+  const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.tensor1d(target, "int32"), v)), -1);
+  const kept = tf.tensor1d(keep);
+  return tf.div(tf.neg(tf.sum(tf.mul(picked, kept))), tf.maximum(tf.sum(kept), 1)) as tf.Scalar;
+}
+
+/** The HF weight names and shapes of a config (what a checkpoint of it holds). */
+export function weightShapes(c: ModelConfig): Map<string, number[]> {
+  const d = c.hidden_size;
+  const hd = c.head_dim;
+  const q = c.num_attention_heads * hd;
+  const kv = c.num_key_value_heads * hd;
+  const out = new Map<string, number[]>([["model.embed_tokens.weight", [c.vocab_size, d]]]);
+  const qkvBias = c.attention_bias || c.model_type === "qwen2";
+  for (let l = 0; l < c.num_hidden_layers; l++) {
+    const p = `model.layers.${l}`;
+    out.set(`${p}.input_layernorm.weight`, [d]);
+    const linears: [string, number, number, boolean][] = [
+      ["self_attn.q_proj", q, d, qkvBias],
+      ["self_attn.k_proj", kv, d, qkvBias],
+      ["self_attn.v_proj", kv, d, qkvBias],
+      ["self_attn.o_proj", d, q, c.attention_bias],
+      ["mlp.gate_proj", c.intermediate_size, d, c.mlp_bias],
+      ["mlp.up_proj", c.intermediate_size, d, c.mlp_bias],
+      ["mlp.down_proj", d, c.intermediate_size, c.mlp_bias],
+    ];
+    for (const [name, o, i, hasBias] of linears) {
+      out.set(`${p}.${name}.weight`, [o, i]);
+      if (hasBias) out.set(`${p}.${name}.bias`, [o]);
+    }
+    out.set(`${p}.post_attention_layernorm.weight`, [d]);
+  }
+  out.set("model.norm.weight", [d]);
+  if (!c.tie_word_embeddings) out.set("lm_head.weight", [c.vocab_size, d]);
+  return out;
+}
+
+/**
+ * A freshly initialised model as HF's LlamaPreTrainedModel does it: linears and embeddings
+ * N(0, initializer_range = 0.02), norms 1, biases 0; seeded.
+ */
+export function initModel(config: ModelConfig, seed: number): Model {
+  const std = typeof config.initializer_range === "number" ? config.initializer_range : 0.02;
+  const weights = new Map<string, tf.Variable>();
+  let s = seed;
+  for (const [name, shape] of weightShapes(config)) {
+    const init = name.endsWith("norm.weight")
+      ? tf.ones(shape)
+      : name.endsWith(".bias")
+        ? tf.zeros(shape)
+        : tf.randomNormal(shape, 0, std, "float32", s++);
+    weights.set(name, tf.variable(init, true));
+    init.dispose(); // tf.variable copies its initial value
+  }
+  return { config, weights };
+}
+
+/** Wraps loaded tensors as the model's variables (the source tensors are disposed). */
+export function modelFromTensors(config: ModelConfig, tensors: Map<string, tf.Tensor>): Model {
+  const weights = new Map<string, tf.Variable>();
+  for (const [name, shape] of weightShapes(config)) {
+    const t = tensors.get(name);
+    if (!t) throw new RangeError(`checkpoint has no tensor ${name}`);
+    if (t.shape.join() !== shape.join())
+      throw new RangeError(`${name}: shape [${t.shape}] in the checkpoint, [${shape}] expected`);
+    weights.set(
+      name,
+      tf.tidy(() => tf.variable(tf.cast(t, "float32"), true)),
+    );
+  }
+  tf.dispose([...tensors.values()]);
+  return { config, weights };
+}
+
+export function disposeModel(model: Model): void {
+  tf.dispose([...model.weights.values()]);
+}
