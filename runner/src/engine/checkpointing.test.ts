@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
+import { useCpu, useWasm } from "./backend.js";
 import { checkpoint } from "./checkpointing.js";
-import { useBackend } from "./quant/test-backend.js";
 
 /** A residual SwiGLU-style block with a frozen weight, two trainable ones and a forward-time constant. */
 function makeBlock(frozen: tf.Tensor2D) {
@@ -31,7 +31,7 @@ function lossOf(x: tf.Tensor, a: tf.Variable, b: tf.Variable, frozen: tf.Tensor2
 describe("gradient checkpointing", () => {
   for (const backend of ["cpu", "wasm"] as const) {
     it(`gives the same loss and gradients as no checkpointing, with a lower peak, on '${backend}'`, async () => {
-      await useBackend(backend);
+      await (backend === "cpu" ? useCpu() : useWasm());
       const frozen = tf.randomNormal([32, 128], 0, 0.1, "float32", 1) as tf.Tensor2D;
       const a = tf.variable(tf.randomNormal([32, 128], 0, 0.1, "float32", 2));
       const b = tf.variable(tf.randomNormal([128, 32], 0, 0.1, "float32", 3));
@@ -67,7 +67,7 @@ describe("gradient checkpointing", () => {
   }
 
   it("passes the gradient of the block input through to earlier computation", async () => {
-    await useBackend("cpu");
+    await useCpu();
     const w = tf.variable(tf.randomNormal([3, 3], 0, 1, "float32", 5));
     const x = tf.randomNormal([2, 3], 0, 1, "float32", 6);
     const block = (h: tf.Tensor, v: tf.Tensor) => tf.tanh(tf.matMul(h, v));

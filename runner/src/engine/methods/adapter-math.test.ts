@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import type { AdapterNonLinearity } from "@tunelab/core";
-import { useBackend } from "../quant/test-backend.js";
+import { useCpu } from "../backend.js";
 import { activate, bottleneck } from "./adapter-math.js";
 import { checkGradients, randn } from "./peft-test-kit.js";
 
 describe("bottleneck adapter math", () => {
   it("is the identity with a zero up-projection", async () => {
-    await useBackend("cpu");
+    await useCpu();
     const h = randn([2, 3, 8], 1);
     const out = bottleneck(
       h,
@@ -24,7 +24,7 @@ describe("bottleneck adapter math", () => {
   });
 
   it("matches the activations' definitions", async () => {
-    await useBackend("cpu");
+    await useCpu();
     const x = tf.tensor1d([-2, -0.5, 0, 0.7, 3]);
     const cases: [AdapterNonLinearity, (v: number) => number][] = [
       ["relu", (v) => Math.max(0, v)],
@@ -35,13 +35,15 @@ describe("bottleneck adapter math", () => {
     ];
     for (const [kind, f] of cases) {
       const got = activate(x, kind).dataSync();
-      x.dataSync().forEach((v, i) => assert.ok(Math.abs(got[i]! - f(v)) < 2e-6, `${kind}(${v})`));
+      x.dataSync().forEach((v, i) => {
+        assert.ok(Math.abs(got[i]! - f(v)) < 2e-6, `${kind}(${v})`);
+      });
     }
   });
 
   for (const kind of ["relu", "swish", "gelu", "tanh"] as const) {
     it(`has finite-difference gradients (${kind})`, async () => {
-      await useBackend("cpu");
+      await useCpu();
       const h = randn([4, 8], 1);
       const inputs = [
         randn([3, 8], 2, 0.5),

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { useBackend } from "../quant/test-backend.js";
+import { useCpu } from "../backend.js";
 import { doraDelta, doraInitialMagnitude, doraWeightNorm } from "./dora-math.js";
 import { checkGradients, randn } from "./peft-test-kit.js";
 
@@ -17,7 +17,7 @@ function doraOut(x: tf.Tensor, w: tf.Tensor, a: tf.Tensor, b: tf.Tensor, m: tf.T
 
 describe("DoRA math", () => {
   it("equals m · (W + s·B·A) / ‖W + s·B·A‖ applied to x (the merged DoRA weight)", async () => {
-    await useBackend("cpu");
+    await useCpu();
     const [x, w, a, b, m] = [
       randn([5, 6], 1),
       randn([4, 6], 2),
@@ -33,7 +33,7 @@ describe("DoRA math", () => {
   });
 
   it("is the base layer at init: magnitude = row norms of W and B = 0", async () => {
-    await useBackend("cpu");
+    await useCpu();
     const [x, w, a] = [randn([5, 6], 1), randn([4, 6], 2), randn([3, 6], 3)];
     const b = tf.zeros([4, 3]);
     const m = doraInitialMagnitude(w as tf.Tensor2D);
@@ -43,7 +43,7 @@ describe("DoRA math", () => {
   });
 
   it("has finite-difference gradients for A, B, m with the norm detached", async () => {
-    await useBackend("cpu");
+    await useCpu();
     const [x, w] = [randn([5, 6], 1), randn([4, 6], 2)];
     const inputs = [randn([3, 6], 3, 0.5), randn([4, 3], 4, 0.5), randn([4], 5)];
     // Reference with the norm as a constant computed from the same A, B (what "detached" means).
@@ -66,6 +66,8 @@ describe("DoRA math", () => {
     // tf.grads of the real (detached) version equals the constant-norm gradients exactly.
     const g1 = tf.grads(loss)(inputs);
     const g2 = tf.grads(withConstantNorm)(inputs);
-    g1.forEach((g, k) => assert.deepEqual(g.dataSync(), g2[k]!.dataSync()));
+    g1.forEach((g, k) => {
+      assert.deepEqual(g.dataSync(), g2[k]!.dataSync());
+    });
   });
 });

@@ -28,17 +28,14 @@ export function createDora(base: BaseModel, config: DoraConfig, opts: MethodOpti
         const y = frozen.forward(x);
         const pair = lora.pairs.get(name);
         if (!pair) return y;
-        const norm = doraWeightNorm(
-          frozen.weight(),
-          pair.a as tf.Tensor2D,
-          pair.b as tf.Tensor2D,
-          lora.scaling,
-        );
+        const w = frozen.weight();
+        const norm = doraWeightNorm(w, pair.a as tf.Tensor2D, pair.b as tf.Tensor2D, lora.scaling);
         const m = magnitude.get(name)! as tf.Tensor1D;
-        // PEFT: with dropout active, the DoRA term's base output is recomputed on dropout(x).
+        // PEFT scales the base output without its bias, on dropout(x) when dropout is active; the
+        // FrozenLinear's forward adds the bias (Qwen2's q/k/v), so the term takes its own matmul.
         const xd = lora.branchInput(x, pair);
-        const baseForDora = xd === x ? y : frozen.forward(xd);
-        return tf.add(y, doraDelta(baseForDora, loraPath(xd, pair), m, norm, lora.scaling)) as tf.Tensor2D;
+        const baseNoBias = tf.matMul(xd, w, false, true);
+        return tf.add(y, doraDelta(baseNoBias, loraPath(xd, pair), m, norm, lora.scaling)) as tf.Tensor2D;
       },
     },
     trainable,

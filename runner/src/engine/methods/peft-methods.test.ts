@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { countParameters, type MethodConfig, parseMethodConfig } from "@tunelab/core";
+import { useCpu, useWasm } from "../backend.js";
 import { readAdapterFolder, writeAdapterFolder } from "../peft-folder.js";
 import type { BaseModel, PeftMethod } from "../peft-hooks.js";
 import { dequantizeNf4, disposeNf4, quantizeNf4 } from "../quant/nf4.js";
-import { useBackend } from "../quant/test-backend.js";
 import { createPeftMethod, isPeftMethod } from "./peft-methods.js";
-import { forward, greedy, lmLoss, randomBase, TINY_CONFIG } from "./peft-test-model.js";
+import { dropReplaced, greedy, lmLoss, logitsOf, randomBase, TINY_CONFIG } from "./peft-test-model.js";
 
 /** The seed's toy data, character-level over the tiny model's 48-token vocabulary. */
 const TEXTS = ["Translate 'cat' to French -> chat", "Translate 'dog' to French -> chie"];
@@ -23,8 +23,6 @@ interface Case {
   json: Record<string, unknown>;
   /** The method is the base model at init (B = 0, ones, zero up-projection). */
   identityAtInit: boolean;
-  /** Virtual tokens in front of the logits (prompt tuning). */
-  virtual: number;
   /**
    * Variables whose gradient is not the finite difference of the loss: DoRA's lora_A/lora_B, because
    * PEFT detaches the weight norm (dora-math.test.ts checks them with the norm held constant).
@@ -40,7 +38,6 @@ const CASES: Case[] = [
     name: "qlora",
     json: { method: "qlora", r: 4, lora_alpha: 8, target_modules: ["q_proj", "v_proj", "down_proj"] },
     identityAtInit: true,
-    virtual: 0,
     exported: {
       "base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight": [4, 32],
       "base_model.model.model.layers.1.mlp.down_proj.lora_B.weight": [32, 4],
@@ -51,7 +48,6 @@ const CASES: Case[] = [
     name: "dora",
     json: { method: "dora", r: 4, lora_alpha: 8, target_modules: ["q_proj", "v_proj"] },
     identityAtInit: true,
-    virtual: 0,
     detachedFd: /lora_[AB]\.weight$/,
     exported: {
       "base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector": [32],
@@ -64,7 +60,6 @@ const CASES: Case[] = [
     name: "ia3",
     json: { method: "ia3" },
     identityAtInit: true,
-    virtual: 0,
     exported: {
       "base_model.model.model.layers.0.self_attn.k_proj.ia3_l": [16, 1],
       "base_model.model.model.layers.1.mlp.down_proj.ia3_l": [1, 64],
@@ -75,7 +70,6 @@ const CASES: Case[] = [
     name: "adapter (pfeiffer)",
     json: { method: "adapter", placement: "pfeiffer", reduction_factor: 4 },
     identityAtInit: true,
-    virtual: 0,
     exported: { "model.layers.1.output_adapters.adapters.tunelab.adapter_down.0.weight": [8, 32] },
     peftType: "",
   },
@@ -83,7 +77,6 @@ const CASES: Case[] = [
     name: "adapter (houlsby)",
     json: { method: "adapter", placement: "houlsby", bottleneck_size: 6 },
     identityAtInit: true,
-    virtual: 0,
     exported: { "model.layers.0.attention_adapters.adapters.tunelab.adapter_up.weight": [32, 6] },
     peftType: "",
   },
@@ -91,7 +84,6 @@ const CASES: Case[] = [
     name: "prefix",
     json: { method: "prefix", num_virtual_tokens: 3 },
     identityAtInit: false,
-    virtual: 0,
     exported: { prompt_embeddings: [3, 2 * 2 * 16] },
     peftType: "PREFIX_TUNING",
   },
@@ -99,7 +91,6 @@ const CASES: Case[] = [
     name: "prefix (projection)",
     json: { method: "prefix", num_virtual_tokens: 3, prefix_projection: true, encoder_hidden_size: 10 },
     identityAtInit: false,
-    virtual: 0,
     exported: { prompt_embeddings: [3, 2 * 2 * 16] },
     peftType: "PREFIX_TUNING",
   },
@@ -112,7 +103,6 @@ const CASES: Case[] = [
       prompt_tuning_init_text: "French",
     },
     identityAtInit: false,
-    virtual: 4,
     exported: { prompt_embeddings: [4, 32] },
     peftType: "PROMPT_TUNING",
   },
@@ -125,21 +115,12 @@ function build(
   const config = parseMethodConfig(c.json, TINY_CONFIG);
   assert.ok(isPeftMethod(config));
   const method = createPeftMethod(base, config, { seed: 42, initTextIds: encode("French") });
-  // The engine frees the float copies the method replaced: the forward pass must not need them.
-  for (const name of method.replacedWeights) {
-    base.weights.get(name)!.dispose();
-    base.weights.delete(name);
-  }
+  dropReplaced(base, method);
   return { base, method, config };
 }
 
-function lossOf(base: BaseModel, method: PeftMethod, virtual: number, checkpointLayers = false) {
-  return () =>
-    lmLoss(
-      forward(base, method.hooks, BATCH, { checkpointLayers, layerVariables: method.layerVariables }),
-      BATCH,
-      virtual,
-    );
+function lossOf(base: BaseModel, method: PeftMethod, checkpointLayers = false) {
+  return () => lmLoss(base, method.hooks, BATCH, { checkpointLayers, layerVariables: method.layerVariables });
 }
 
 function snapshot(tensors: Iterable<[string, tf.Tensor]>): Map<string, Float32Array | Int32Array> {
@@ -156,7 +137,7 @@ describe("PEFT methods on a tiny Llama (one table, as PEFT's tests)", () => {
   for (const c of CASES) {
     describe(c.name, () => {
       it("trains exactly core's countParameters trainable parameters", async () => {
-        await useBackend("cpu");
+        await useCpu();
         const { method, config } = build(c);
         const count = [...method.trainable.values()].reduce((n, v) => n + v.size, 0);
         assert.equal(count, countParameters(TINY_CONFIG, config).trainable);
@@ -165,7 +146,7 @@ describe("PEFT methods on a tiny Llama (one table, as PEFT's tests)", () => {
 
       if (c.identityAtInit) {
         it("is the base model at init (QLoRA: the dequantised base)", async () => {
-          await useBackend("cpu");
+          await useCpu();
           const original = randomBase();
           const reference: BaseModel = { config: original.config, weights: new Map(original.weights) };
           if (c.name === "qlora") {
@@ -176,21 +157,21 @@ describe("PEFT methods on a tiny Llama (one table, as PEFT's tests)", () => {
               disposeNf4(q);
             }
           }
-          const expected = forward(reference, {}, BATCH).dataSync();
+          const expected = logitsOf(reference, {}, BATCH);
           const { base, method } = build(c, original);
-          const got = forward(base, method.hooks, BATCH).dataSync();
+          const got = logitsOf(base, method.hooks, BATCH);
           assert.ok(maxDiff(got, expected) < 1e-5, `max |Δlogit| ${maxDiff(got, expected)}`);
           method.dispose();
         });
       }
 
       it("changes only its own variables in a step, lowers the loss, and has finite-difference gradients", async () => {
-        await useBackend("cpu");
+        await useCpu();
         const { base, method } = build(c);
         const frozen = snapshot(base.weights);
         const before = snapshot(method.trainable);
         const optimizer = tf.train.adam(0.02);
-        const loss = lossOf(base, method, c.virtual);
+        const loss = lossOf(base, method);
         const first = tf.tidy(() => loss().dataSync()[0]!);
         for (let step = 0; step < 12; step++) {
           tf.tidy(() => {
@@ -237,7 +218,7 @@ describe("PEFT methods on a tiny Llama (one table, as PEFT's tests)", () => {
       });
 
       it("saves a PEFT folder and loads it back to the same logits", async () => {
-        await useBackend("cpu");
+        await useCpu();
         const { base, method } = build(c);
         for (const v of method.trainable.values())
           v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", 7)));
@@ -251,11 +232,11 @@ describe("PEFT methods on a tiny Llama (one table, as PEFT's tests)", () => {
           await writeAdapterFolder(dir, folder);
           const read = await readAdapterFolder(dir);
           assert.deepEqual(read.config, JSON.parse(JSON.stringify(folder.config)));
-          const expected = forward(base, method.hooks, BATCH).dataSync();
+          const expected = logitsOf(base, method.hooks, BATCH);
           // A new process: the same base (seeded), the method built afresh, then the folder loaded.
           const fresh = build(c);
           fresh.method.importAdapter(read.tensors);
-          const got = forward(fresh.base, fresh.method.hooks, BATCH).dataSync();
+          const got = logitsOf(fresh.base, fresh.method.hooks, BATCH);
           assert.ok(maxDiff(got, expected) < 1e-5, `max |Δlogit| ${maxDiff(got, expected)}`);
           fresh.method.dispose();
           tf.dispose([...read.tensors.values()]);
@@ -266,13 +247,13 @@ describe("PEFT methods on a tiny Llama (one table, as PEFT's tests)", () => {
       });
 
       it("gives the same gradients with gradient checkpointing per layer", async () => {
-        await useBackend("cpu");
+        await useCpu();
         const { base, method } = build(c);
         for (const v of method.trainable.values())
           v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", 8)));
         const vars = [...method.trainable.values()];
-        const plain = tf.variableGrads(lossOf(base, method, c.virtual, false), vars);
-        const ckpt = tf.variableGrads(lossOf(base, method, c.virtual, true), vars);
+        const plain = tf.variableGrads(lossOf(base, method, false), vars);
+        const ckpt = tf.variableGrads(lossOf(base, method, true), vars);
         assert.ok(Math.abs(plain.value.dataSync()[0]! - ckpt.value.dataSync()[0]!) < 1e-6);
         for (const v of vars) {
           const p = plain.grads[v.name]!.dataSync();
@@ -287,13 +268,13 @@ describe("PEFT methods on a tiny Llama (one table, as PEFT's tests)", () => {
   }
 
   it("generates with a trained prefix (greedy continues the training text)", async () => {
-    await useBackend("cpu");
+    await useCpu();
     const { base, method } = build(CASES.find((c) => c.name === "prefix")!);
     const prompt = BATCH[0]!.slice(0, 20);
     const untrained = greedy(base, method.hooks, prompt, 5);
     assert.notDeepEqual(untrained, BATCH[0]!.slice(20, 25));
     const optimizer = tf.train.adam(0.1);
-    const loss = lossOf(base, method, 0);
+    const loss = lossOf(base, method);
     for (let step = 0; step < 200; step++) {
       tf.tidy(() => {
         optimizer.minimize(loss, false, [...method.trainable.values()]);
@@ -309,7 +290,7 @@ describe("PEFT methods on a tiny Llama (one table, as PEFT's tests)", () => {
 describe("lora_dropout on the QLoRA and DoRA branches", () => {
   for (const name of ["qlora", "dora"] as const) {
     it(`${name}: drops only in training, with reproducible masks, and checkpointing sees the same masks`, async () => {
-      await useBackend("cpu");
+      await useCpu();
       const c: Case = {
         ...CASES.find((k) => k.name === name)!,
         json: { ...CASES.find((k) => k.name === name)!.json, lora_dropout: 0.5 },
@@ -317,7 +298,7 @@ describe("lora_dropout on the QLoRA and DoRA branches", () => {
       const { base, method } = build(c);
       for (const v of method.trainable.values())
         v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.1, "float32", 9)));
-      const logits = () => forward(base, method.hooks, BATCH).dataSync();
+      const logits = () => logitsOf(base, method.hooks, BATCH);
       const evalOut = logits();
       method.setTraining(true, 5);
       const [train1, train2] = [logits(), logits()];
@@ -327,8 +308,8 @@ describe("lora_dropout on the QLoRA and DoRA branches", () => {
       assert.ok(maxDiff(train1, evalOut) > 1e-4, "dropout changes the training output");
       assert.ok(maxDiff(train1, train3) > 1e-4, "another step, other masks");
       const vars = [...method.trainable.values()];
-      const plain = tf.variableGrads(lossOf(base, method, 0, false), vars);
-      const ckpt = tf.variableGrads(lossOf(base, method, 0, true), vars);
+      const plain = tf.variableGrads(lossOf(base, method, false), vars);
+      const ckpt = tf.variableGrads(lossOf(base, method, true), vars);
       for (const v of vars) {
         const p = plain.grads[v.name]!.dataSync();
         assert.ok(
@@ -348,12 +329,12 @@ describe("'cpu' and 'wasm' agree", () => {
     for (const c of CASES) {
       const results = [];
       for (const backend of ["cpu", "wasm"] as const) {
-        await useBackend(backend);
+        await (backend === "cpu" ? useCpu() : useWasm());
         const { base, method } = build(c);
         for (const v of method.trainable.values())
           v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.05, "float32", 3)));
         const vars = [...method.trainable.values()];
-        const { value, grads } = tf.variableGrads(lossOf(base, method, c.virtual), vars);
+        const { value, grads } = tf.variableGrads(lossOf(base, method), vars);
         results.push({ loss: value.dataSync()[0]!, grads: vars.map((v) => grads[v.name]!.dataSync()) });
         tf.dispose([value, ...Object.values(grads)]);
         method.dispose();

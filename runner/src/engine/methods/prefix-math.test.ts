@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { useBackend } from "../quant/test-backend.js";
+import { useCpu } from "../backend.js";
 import { checkGradients, randn } from "./peft-test-kit.js";
 import { encodePrefix, type PrefixShape, prefixKeyValues } from "./prefix-math.js";
 
@@ -10,7 +10,7 @@ const width = 2 * shape.layers * shape.kvHeads * shape.headDim; // 2·L·t = 32
 
 describe("prefix tuning math", () => {
   it("lays out [layer 0 key | layer 0 value | layer 1 key | …] per virtual token, as PEFT's view/permute", async () => {
-    await useBackend("cpu");
+    await useCpu();
     const encoded = tf.tensor2d(
       Float32Array.from({ length: 3 * width }, (_, i) => i),
       [3, width],
@@ -38,7 +38,7 @@ describe("prefix tuning math", () => {
   });
 
   it("reparameterises through Linear → tanh → Linear with finite-difference gradients", async () => {
-    await useBackend("cpu");
+    await useCpu();
     const t = shape.kvHeads * shape.headDim;
     const h = 5;
     const inputs = [

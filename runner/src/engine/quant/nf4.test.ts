@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
+import { useCpu, useWasm } from "../backend.js";
 import { DYNAMIC_CODES, NF4_CODES, NF4_THRESHOLDS } from "./codes.js";
 import { dequantizeAbsmax, dequantizeNf4, disposeNf4, quantizeNf4 } from "./nf4.js";
 import { referenceNf4 } from "./nf4-reference.js";
 import { unpackFieldsJs } from "./pack.js";
-import { useBackend } from "./test-backend.js";
 
 /** Seeded standard normals (xorshift + Box–Muller), rounded to float32 like real weights. */
 function normals(n: number, seed: number, scale = 1): Float32Array {
@@ -48,7 +48,7 @@ describe("NF4 code books", () => {
 
 describe("NF4 quantisation", () => {
   it("maps each code value to its own index and a value exactly on a midpoint to the lower code", async () => {
-    await useBackend("cpu");
+    await useCpu();
     const absmax = 2; // 1/absmax and x·(1/absmax) are exact, so x lands exactly on the thresholds
     const values = new Float32Array(64);
     for (let i = 0; i < 16; i++) values[i] = absmax * NF4_CODES[i]!;
@@ -65,7 +65,7 @@ describe("NF4 quantisation", () => {
   });
 
   it("dequantises an all-zero block to exact zeros", async () => {
-    await useBackend("cpu");
+    await useCpu();
     const m = quantizeNf4(new Float32Array(300), [3, 100], { doubleQuant: true });
     const deq = dequantizeNf4(m);
     assert.deepEqual(deq.shape, [3, 100]);
@@ -81,7 +81,7 @@ describe("NF4 quantisation", () => {
   ] as const) {
     for (const doubleQuant of [true, false]) {
       it(`matches the float64 reference on '${backend}', ${path} path (double quant ${doubleQuant}, partial blocks)`, async () => {
-        await useBackend(backend);
+        await (backend === "cpu" ? useCpu() : useWasm());
         // 97·201 = 19,497 weights: 305 blocks of 64 (last one partial), 2 groups of 256 (last partial).
         const shape = [97, 201];
         const values = normals(97 * 201, 7, 0.02);
@@ -129,7 +129,7 @@ describe("NF4 quantisation", () => {
 
   for (const backend of ["cpu", "wasm"] as const) {
     it(`dequantises bit-identically on the host and with tfjs ops on '${backend}'`, async () => {
-      await useBackend(backend);
+      await (backend === "cpu" ? useCpu() : useWasm());
       for (const doubleQuant of [true, false]) {
         const m = quantizeNf4(normals(300 * 70, 11, 0.05), [300, 70], { doubleQuant });
         const [host, ops] = [dequantizeNf4(m, "host"), dequantizeNf4(m, "ops")];
@@ -140,7 +140,7 @@ describe("NF4 quantisation", () => {
     });
 
     it(`stores ≈ 4.127 bits per weight with double quantisation, 4.5 without, as tf.memory() counts on '${backend}'`, async () => {
-      await useBackend(backend);
+      await (backend === "cpu" ? useCpu() : useWasm());
       const shape = [256, 1024];
       const n = 256 * 1024;
       const values = normals(n, 3);

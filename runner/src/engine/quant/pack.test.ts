@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
+import { useCpu, useWasm } from "../backend.js";
 import { packFields, unpackFields, unpackFieldsJs } from "./pack.js";
-import { useBackend } from "./test-backend.js";
 
 /** Deterministic codes (xorshift) so every run checks the same words. */
 function codes(n: number, bits: number, seed: number): Uint8Array {
@@ -30,7 +30,7 @@ describe("pack: eight nibbles / four bytes per int32", () => {
   for (const backend of ["cpu", "wasm"] as const) {
     for (const bits of [4, 8] as const) {
       it(`unpacks exactly on '${backend}' (${bits}-bit), incl. words ≥ 2^24 and negative int32`, async () => {
-        await useBackend(backend);
+        await (backend === "cpu" ? useCpu() : useWasm());
         const perWord = 32 / bits;
         const extremes = [0, 2 ** bits - 1, 2 ** (bits - 1), 2 ** (bits - 1) - 1];
         const edge = extremes.flatMap((c) => Array<number>(perWord).fill(c));
