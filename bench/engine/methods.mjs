@@ -12,10 +12,11 @@ const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const tf = require("@tensorflow/tfjs");
 const core = require("@tunelab/core");
-const { useBackend } = require(join(root, "runner/dist/engine/quant/test-backend.js"));
-const { createPeftMethod } = require(join(root, "runner/dist/engine/methods/peft-methods.js"));
-const { createLoraBranch, loraPath } = require(join(root, "runner/dist/engine/methods/qlora.js"));
-const { forward, lmLoss, randomBase } = require(join(root, "runner/dist/engine/methods/peft-test-model.js"));
+const { useCpu, useWasm } = require(join(root, "runner/dist/engine/backend.js"));
+const { createMethod } = require(join(root, "runner/dist/engine/methods/registry.js"));
+const { dropReplaced, lmLoss, randomBase } = require(
+  join(root, "runner/dist/engine/methods/peft-test-model.js"),
+);
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,27 +46,6 @@ const ids = Array.from({ length: BATCH }, (_, b) =>
   Array.from({ length: SEQ }, (_, t) => TEXT.charCodeAt((b * 17 + t) % TEXT.length)),
 );
 
-/** Plain LoRA over the float base (the engine's own LoRA lives in issue 4; this is the same math). */
-function loraMethod(json) {
-  const config = core.parseMethodConfig(json, MODEL);
-  const lora = createLoraBranch(MODEL, config, 42);
-  return {
-    config,
-    trainable: lora.trainable,
-    layerVariables: (l) => [...lora.trainable].filter(([n]) => n.includes(`layers.${l}.`)).map(([, v]) => v),
-    replacedWeights: [],
-    setTraining: () => {},
-    hooks: {
-      linear: (name, x, frozen) => {
-        const pair = lora.pairs.get(name);
-        const y = frozen.forward(x);
-        return pair ? tf.add(y, tf.mul(loraPath(x, pair), lora.scaling)) : y;
-      },
-    },
-    dispose: () => tf.dispose([...lora.trainable.values()]),
-  };
-}
-
 const QV = { r: 8, lora_alpha: 16, target_modules: ["q_proj", "v_proj"] };
 const RUNS = [
   { label: "lora r8 q,v", json: { method: "lora", ...QV } },
@@ -87,23 +67,15 @@ const RUNS = [
 function setup(r) {
   const base = randomBase(MODEL, 1);
   const config = core.parseMethodConfig(r.json, MODEL);
-  const method = config.method === "lora" ? loraMethod(r.json) : createPeftMethod(base, config, { seed: 42 });
-  for (const name of method.replacedWeights) {
-    base.weights.get(name).dispose();
-    base.weights.delete(name);
-  }
-  const virtual = config.method === "prompt" ? config.num_virtual_tokens : 0;
+  const method = createMethod(base, r.json, { seed: 42 });
+  dropReplaced(base, method);
   const vars = [...method.trainable.values()];
   const optimizer = tf.train.adam(1e-3);
   const loss = () =>
-    lmLoss(
-      forward(base, method.hooks, ids, {
-        checkpointLayers: !!r.checkpoint,
-        layerVariables: method.layerVariables,
-      }),
-      ids,
-      virtual,
-    );
+    lmLoss(base, method.hooks, ids, {
+      checkpointLayers: !!r.checkpoint,
+      layerVariables: method.layerVariables,
+    });
   const step = () => tf.tidy(() => optimizer.minimize(loss, true, vars).dataSync()[0]);
   step(); // warm-up: kernels, optimizer slots
   const dispose = () => {
@@ -170,7 +142,7 @@ function interleaved(a, b, rounds) {
   return { a: a.label, b: b.label, msA: median(tx), msB: median(ty), ratio: median(ty) / median(tx) };
 }
 
-await useBackend(backend);
+await (backend === "cpu" ? useCpu() : useWasm());
 // --compare-only: just the interleaved QLoRA vs LoRA timing (e.g. with --hidden 512), printed.
 if (process.argv.includes("--compare-only")) {
   console.log(JSON.stringify({ hidden, ...interleaved(RUNS[0], RUNS[2], Number(arg("rounds", 10))) }));
