@@ -1,0 +1,152 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { countParameters, estimateMemory, type MemoryEstimate, type ParameterCounts } from "@tunelab/core";
+import { initBackend } from "./backend.js";
+import { type Example, pack, parseJsonl, type Sequence, splitEval, tokenize } from "./data.js";
+import { generate } from "./generate.js";
+import { loadBase, saveModelFolder } from "./hf-folder.js";
+import { createMethod } from "./methods/registry.js";
+import type { AdamWState } from "./optim.js";
+import { writeAdapterFolder } from "./peft-folder.js";
+import { type StepMetrics, TRAIN_DEFAULTS, type TrainOptions, type TrainState, trainLoop } from "./train.js";
+import { loadTrainState, saveTrainState } from "./train-state.js";
+
+/** A training job as the CLI and the agent describe it (plain JSON). */
+export interface TrainingJob {
+  /** An HF model folder, or a core preset name (a fresh model: pretraining). */
+  base: string;
+  /** A JSONL path, or the examples themselves. */
+  data: string | Example[];
+  /** `{ method: "lora", r: 8, … }` with PEFT's key names; validated by core. */
+  method: { method: string } & Record<string, unknown>;
+  steps: number;
+  maxSeqLen?: number;
+  packing?: boolean;
+  evalFraction?: number;
+  /** Where the result goes: an HF model folder (full) or a PEFT adapter folder (others). */
+  outputDir?: string;
+  /** Checkpoints go to `${checkpointDir}/step-N`; resumeFrom names one such folder. */
+  checkpointDir?: string;
+  resumeFrom?: string;
+  /** Prompts to complete greedily after training (default: up to 3 prompts of the data). */
+  samplePrompts?: string[];
+  options?: Partial<Omit<TrainOptions, "steps" | "pad">>;
+}
+
+export interface TrainingCallbacks {
+  signal?: AbortSignal;
+  onMetrics?: (m: StepMetrics) => void;
+  onCheckpoint?: (dir: string, step: number) => void;
+}
+
+export interface TrainingResult {
+  backend: string;
+  method: string;
+  /** Counted from the method's variables; equal to core's countParameters (tested). */
+  trainable: number;
+  total: number;
+  counts: ParameterCounts;
+  measuredPeakBytes: number;
+  liveBytesAfter: number;
+  rssBytes: number;
+  predicted: MemoryEstimate;
+  steps: number;
+  cancelled: boolean;
+  finalTrainLoss: number;
+  bestEvalLoss: number | null;
+  tokensPerSecond: number;
+  msPerStep: number;
+  samples: { prompt: string; completion: string }[];
+  history: StepMetrics[];
+  outputDir: string | null;
+}
+
+export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}): Promise<TrainingResult> {
+  const backend = await initBackend();
+  const o = { ...TRAIN_DEFAULTS, ...job.options };
+  const { model, tokenizer, source } = await loadBase(job.base, o.seed);
+  const method = createMethod(model, job.method, { seed: o.seed });
+  let optimizerState: AdamWState | undefined;
+  try {
+    const examples = typeof job.data === "string" ? parseJsonl(await readFile(job.data, "utf8")) : job.data;
+    const maxLen = job.maxSeqLen ?? Math.min(256, model.config.max_position_embeddings);
+    const split = splitEval(examples, job.evalFraction ?? 0, o.seed);
+    const seqs = (xs: Example[]): Sequence[] => {
+      const s = xs.map((e) => tokenize(e, tokenizer, maxLen));
+      return job.packing ? pack(s, maxLen) : s;
+    };
+    const options: TrainOptions = { ...o, steps: job.steps, pad: tokenizer.pad };
+    const resume = job.resumeFrom ? await loadTrainState(job.resumeFrom, method) : undefined;
+    const counts = countParameters(model.config, method.config);
+    const trainable = [...method.trainable.values()].reduce((n, v) => n + v.size, 0);
+    const loop = await trainLoop({
+      model,
+      method,
+      train: seqs(split.train),
+      eval: seqs(split.eval),
+      options,
+      resume,
+      signal: cb.signal,
+      onMetrics: cb.onMetrics,
+      onCheckpoint: job.checkpointDir
+        ? async (state: TrainState) => {
+            const dir = join(job.checkpointDir!, `step-${state.step}`);
+            await saveTrainState(dir, method, state);
+            cb.onCheckpoint?.(dir, state.step);
+          }
+        : undefined,
+    });
+    optimizerState = loop.state.optimizer;
+    if (job.outputDir && !loop.cancelled) {
+      if (method.config.method === "full") await saveModelFolder(job.outputDir, model, tokenizer);
+      else {
+        const folder = method.exportAdapter();
+        folder.config.base_model_name_or_path = source;
+        await writeAdapterFolder(job.outputDir, folder);
+      }
+    }
+    const prompts =
+      job.samplePrompts ?? examples.flatMap((e) => ("prompt" in e ? [e.prompt] : [])).slice(0, 3);
+    const samples = prompts.map((prompt) => {
+      const ids = [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(prompt)];
+      const out = generate(model, ids, { maxNewTokens: 24, eos: tokenizer.eos, hooks: method.hooks });
+      return { prompt, completion: tokenizer.decode(out) };
+    });
+    const trained = loop.history.filter((m) => m.step > (resume?.step ?? 0));
+    const evals = loop.history.flatMap((m) => (m.evalLoss === undefined ? [] : [m.evalLoss]));
+    const tail = trained.slice(Math.min(1, trained.length - 1)); // the first step includes warm-up compilation
+    const ms = tail.reduce((a, m) => a + m.msPerStep, 0) / Math.max(1, tail.length);
+    const tokens = tail.reduce((a, m) => a + (m.tokensPerSecond * m.msPerStep) / 1000, 0);
+    return {
+      backend: backend.source,
+      method: method.config.method,
+      trainable,
+      total: counts.total,
+      counts,
+      measuredPeakBytes: loop.measuredPeakBytes,
+      liveBytesAfter: tf.memory().numBytes,
+      rssBytes: process.memoryUsage().rss,
+      predicted: estimateMemory(model.config, method.config, {
+        batchSize: o.batchSize,
+        seqLen: maxLen,
+        optimizer: "adamw",
+        dtype: "float32",
+        gradientCheckpointing: o.gradientCheckpointing,
+      }),
+      steps: loop.steps,
+      cancelled: loop.cancelled,
+      finalTrainLoss: loop.history.at(-1)?.trainLoss ?? Number.NaN,
+      bestEvalLoss: evals.length ? Math.min(...evals) : null,
+      tokensPerSecond: (tokens * 1000) / Math.max(1e-9, ms * tail.length),
+      msPerStep: ms,
+      samples,
+      history: loop.history,
+      outputDir: job.outputDir && !loop.cancelled ? job.outputDir : null,
+    };
+  } finally {
+    method.dispose();
+    if (optimizerState) tf.dispose([...optimizerState.m.values(), ...optimizerState.v.values()]);
+    tf.dispose([...model.weights.values()]);
+  }
+}

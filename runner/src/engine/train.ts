@@ -1,0 +1,212 @@
+import * as tf from "@tensorflow/tfjs";
+import { type Batch, batchAt, evalBatches, type Sequence } from "./data.js";
+import { causalLmLoss, forward, type Model } from "./model.js";
+import {
+  ADAMW_DEFAULTS,
+  type AdamWOptions,
+  type AdamWState,
+  adamWStep,
+  clipByGlobalNorm,
+  createAdamWState,
+  learningRate,
+} from "./optim.js";
+import type { PeftMethod } from "./peft-hooks.js";
+
+/**
+ * The training loop. It knows a model, a method's trainable variables and hooks, and data — never which
+ * method it runs. Everything a step computes is inside tf.tidy; gradients are accumulated over
+ * micro-batches, clipped by global norm, and applied with AdamW at the step's scheduled learning rate.
+ */
+
+export interface TrainOptions {
+  steps: number;
+  batchSize: number;
+  accumulation: number;
+  lr: number;
+  warmupSteps: number;
+  minLrRatio: number;
+  maxGradNorm: number;
+  adamw: AdamWOptions;
+  seed: number;
+  evalEvery: number;
+  checkpointEvery: number;
+  gradientCheckpointing: boolean;
+  pad: number;
+}
+
+export const TRAIN_DEFAULTS: Omit<TrainOptions, "steps" | "pad"> = {
+  batchSize: 4,
+  accumulation: 1,
+  lr: 2e-4,
+  warmupSteps: 0,
+  minLrRatio: 0,
+  maxGradNorm: 1,
+  adamw: ADAMW_DEFAULTS,
+  seed: 42,
+  evalEvery: 0,
+  checkpointEvery: 0,
+  gradientCheckpointing: false,
+};
+
+export interface StepMetrics {
+  step: number;
+  trainLoss: number;
+  evalLoss?: number;
+  lr: number;
+  gradNorm: number;
+  tokensPerSecond: number;
+  msPerStep: number;
+  liveTensorBytes: number;
+  /** tf.profile's peak during this step, on steps that were profiled. */
+  peakTensorBytes?: number;
+}
+
+/** Everything needed to continue a run exactly: trainable weights, AdamW moments, step, data seed. */
+export interface TrainState {
+  step: number;
+  seed: number;
+  optimizer: AdamWState;
+}
+
+export interface LoopInput {
+  model: Model;
+  method: PeftMethod;
+  train: Sequence[];
+  eval: Sequence[];
+  options: TrainOptions;
+  /** Continue from a checkpoint (its trainable weights already loaded into the method). */
+  resume?: { step: number; optimizer: AdamWState };
+  signal?: AbortSignal;
+  onMetrics?: (m: StepMetrics) => void;
+  onCheckpoint?: (state: TrainState) => Promise<void> | void;
+  /** Steps whose peak tensor bytes are measured with tf.profile (default: the first). */
+  profileSteps?: (step: number) => boolean;
+}
+
+export interface LoopResult {
+  steps: number;
+  cancelled: boolean;
+  history: StepMetrics[];
+  state: TrainState;
+  measuredPeakBytes: number;
+}
+
+/** Mean loss over batches, weighted by their loss tokens; no gradients, no dropout. */
+export function evaluate(model: Model, method: PeftMethod, batches: Batch[]): number {
+  method.setTraining(false);
+  let total = 0;
+  let tokens = 0;
+  for (const b of batches) {
+    const loss = tf.tidy(() => batchLoss(model, method, b).dataSync()[0]!);
+    total += loss * b.lossTokens;
+    tokens += b.lossTokens;
+  }
+  return tokens > 0 ? total / tokens : Number.NaN;
+}
+
+export function batchLoss(model: Model, method: PeftMethod, b: Batch, checkpointLayers = false): tf.Scalar {
+  const out = forward(model, b.ids, {
+    hooks: method.hooks,
+    attentionMask: b.attentionMask,
+    checkpointLayers,
+    layerVariables: (l) => method.layerVariables(l),
+  });
+  const logits =
+    out.virtualTokens > 0
+      ? (tf.slice(out.logits, [0, out.virtualTokens, 0], [-1, -1, -1]) as tf.Tensor3D)
+      : out.logits;
+  return causalLmLoss(logits, b.labels);
+}
+
+export async function trainLoop(input: LoopInput): Promise<LoopResult> {
+  const { model, method, options: o } = input;
+  const params = method.trainable;
+  const names = [...params.keys()];
+  const vars = names.map((n) => params.get(n)!);
+  const optimizer = input.resume?.optimizer ?? createAdamWState(params);
+  const history: StepMetrics[] = [];
+  const evalSet = input.eval.length ? evalBatches(input.eval, o.batchSize, o.pad) : [];
+  const profile = input.profileSteps ?? ((s: number) => s === (input.resume?.step ?? 0));
+  let measuredPeakBytes = 0;
+  let step = input.resume?.step ?? 0;
+  let cancelled = false;
+
+  for (; step < o.steps; step++) {
+    if (input.signal?.aborted) {
+      cancelled = true;
+      break;
+    }
+    const started = performance.now();
+    let tokens = 0;
+    let trainLoss = 0;
+    let gradNorm = 0;
+    const lr = learningRate(step, {
+      lr: o.lr,
+      warmupSteps: o.warmupSteps,
+      totalSteps: o.steps,
+      minLrRatio: o.minLrRatio,
+    });
+    const runStep = () => {
+      const sums = new Map<string, tf.Tensor>();
+      for (let micro = 0; micro < o.accumulation; micro++) {
+        const batch = batchAt(input.train, { ...o, accumulation: o.accumulation }, step, micro);
+        tokens += batch.lossTokens;
+        method.setTraining(true, o.seed * 100_003 + step * o.accumulation + micro);
+        const { value, grads } = tf.variableGrads(
+          () => batchLoss(model, method, batch, o.gradientCheckpointing),
+          vars,
+        );
+        trainLoss += value.dataSync()[0]! / o.accumulation;
+        value.dispose();
+        for (const [i, name] of names.entries()) {
+          const g = grads[vars[i]!.name];
+          if (!g) continue;
+          const scaled = tf.tidy(() => tf.mul(g, 1 / o.accumulation));
+          const prev = sums.get(name);
+          sums.set(name, prev ? tf.tidy(() => tf.add(prev, scaled)) : scaled);
+          if (prev) {
+            prev.dispose();
+            scaled.dispose();
+          }
+        }
+        tf.dispose(Object.values(grads));
+      }
+      const { norm, clipped } = clipByGlobalNorm(sums, o.maxGradNorm);
+      gradNorm = norm;
+      adamWStep(params, clipped, optimizer, lr, o.adamw);
+      tf.dispose([...clipped.values()]);
+    };
+    if (profile(step)) {
+      const info = await tf.profile(runStep);
+      measuredPeakBytes = Math.max(measuredPeakBytes, info.peakBytes);
+      history.push(metrics());
+      history[history.length - 1]!.peakTensorBytes = info.peakBytes;
+    } else {
+      runStep();
+      history.push(metrics());
+    }
+    function metrics(): StepMetrics {
+      const ms = performance.now() - started;
+      return {
+        step: step + 1,
+        trainLoss,
+        lr,
+        gradNorm,
+        tokensPerSecond: (tokens * 1000) / ms,
+        msPerStep: ms,
+        liveTensorBytes: tf.memory().numBytes,
+      };
+    }
+    const m = history[history.length - 1]!;
+    if (evalSet.length && o.evalEvery > 0 && ((step + 1) % o.evalEvery === 0 || step + 1 === o.steps)) {
+      m.evalLoss = evaluate(model, method, evalSet);
+    }
+    method.setTraining(false);
+    input.onMetrics?.(m);
+    if (input.onCheckpoint && o.checkpointEvery > 0 && (step + 1) % o.checkpointEvery === 0) {
+      await input.onCheckpoint({ step: step + 1, seed: o.seed, optimizer });
+    }
+    await new Promise((r) => setImmediate(r)); // let an abort (or a worker message) arrive between steps
+  }
+  return { steps: step, cancelled, history, state: { step, seed: o.seed, optimizer }, measuredPeakBytes };
+}
