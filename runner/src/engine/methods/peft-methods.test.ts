@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { countParameters, type MethodConfig, parseMethodConfig } from "@tunelab/core";
+import { countParameters, type MethodConfig, parseMethodConfig, parseModelConfig } from "@tunelab/core";
 import { useCpu, useWasm } from "../backend.js";
 import { readAdapterFolder, writeAdapterFolder } from "../peft-folder.js";
 import type { BaseModel, PeftMethod } from "../peft-hooks.js";
@@ -346,5 +346,41 @@ describe("'cpu' and 'wasm' agree", () => {
         assert.ok(maxDiff(g, wasm.grads[i]!) <= 1e-4 * scale + 1e-7, `${c.name}: gradient ${i}`);
       });
     }
+  });
+});
+
+describe("DoRA equals its merged weight, biases included", () => {
+  it("on a Qwen2-style model (q/k/v biases): m·(W + s·B·A)/‖W + s·B·A‖ with the bias added after", async () => {
+    await useCpu();
+    const config = parseModelConfig({ ...TINY_CONFIG, model_type: "qwen2" });
+    const base = randomBase(config, 3);
+    assert.ok(base.weights.has("model.layers.0.self_attn.q_proj.bias"));
+    const method = createPeftMethod(
+      base,
+      parseMethodConfig(
+        { method: "dora", r: 4, lora_alpha: 8, target_modules: ["q_proj", "v_proj"] },
+        config,
+      ) as never,
+      { seed: 5 },
+    );
+    for (const v of method.trainable.values())
+      v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.1, "float32", 4)));
+    const merged: BaseModel = { config, weights: new Map(base.weights) };
+    const get = (n: string) => method.trainable.get(`base_model.model.${n}`)!;
+    for (let l = 0; l < config.num_hidden_layers; l++) {
+      for (const proj of ["q_proj", "v_proj"]) {
+        const name = `model.layers.${l}.self_attn.${proj}`;
+        const w = tf.add(
+          base.weights.get(`${name}.weight`)!,
+          tf.mul(tf.matMul(get(`${name}.lora_B.weight`), get(`${name}.lora_A.weight`)), 2),
+        );
+        const m = tf.reshape(get(`${name}.lora_magnitude_vector`), [-1, 1]);
+        merged.weights.set(`${name}.weight`, tf.mul(tf.div(w, tf.norm(w, "euclidean", 1, true)), m));
+      }
+    }
+    const got = logitsOf(base, method.hooks, BATCH);
+    const expected = logitsOf(merged, {}, BATCH);
+    assert.ok(maxDiff(got, expected) < 1e-4, `max |Δlogit| ${maxDiff(got, expected)}`);
+    method.dispose();
   });
 });
