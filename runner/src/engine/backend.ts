@@ -88,11 +88,13 @@ export async function useWasm(): Promise<void> {
     wasmPatched = true;
   }
   await setBackend("wasm");
+  chosen = { name: "wasm", source: "@tensorflow/tfjs-backend-wasm", skipped: [] };
 }
 
 /** Switches to the reference 'cpu' backend (tests). */
 export async function useCpu(): Promise<void> {
   await setBackend("cpu");
+  chosen = { name: "cpu", source: "@tensorflow/tfjs (cpu)", skipped: [] };
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
