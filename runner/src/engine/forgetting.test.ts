@@ -6,6 +6,7 @@ import { useCpu } from "./backend.js";
 import { forgettingReport, withForgetting } from "./forgetting.js";
 import { createPeftMethod } from "./methods/peft-methods.js";
 import { lmLoss, randomBase, TINY_CONFIG } from "./methods/peft-test-model.js";
+import { runTraining } from "./run-training.js";
 
 const toy = [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]];
 const general = [[20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]];
@@ -46,5 +47,36 @@ describe("forgetting", () => {
       relativeDelta: 0,
     });
     assert.throws(() => forgettingReport(2, Number.NaN), RangeError);
+  });
+});
+
+describe("runTraining reports forgetting", () => {
+  it("for QLoRA on tunelab-nano: general-set loss before and after, with the NF4 base only", async () => {
+    const general = [
+      { text: "The quick brown fox jumps over the lazy dog." },
+      { text: "Paris is the capital of France." },
+    ];
+    const result = await runTraining({
+      base: "tunelab-nano",
+      data: [{ prompt: "Translate 'dog' to French ->", completion: " chien" }],
+      method: { method: "qlora", r: 4, lora_alpha: 8, target_modules: "all-linear" },
+      steps: 4,
+      generalData: general,
+      samplePrompts: ["Translate 'dog' to French ->"],
+      options: { batchSize: 1, lr: 1e-2, seed: 3 },
+    });
+    const f = result.forgetting!;
+    assert.ok(Number.isFinite(f.generalLossBefore) && Number.isFinite(f.generalLossAfter));
+    assert.equal(f.delta, f.generalLossAfter - f.generalLossBefore);
+    assert.notEqual(f.delta, 0);
+    assert.equal(result.samples.length, 1, "generation ran on the quantised base");
+    const none = await runTraining({
+      base: "tunelab-nano",
+      data: [{ text: "abc" }],
+      method: { method: "ia3" },
+      steps: 1,
+      options: { batchSize: 1, seed: 3 },
+    });
+    assert.equal(none.forgetting, null);
   });
 });
