@@ -3,13 +3,21 @@ import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { countParameters, estimateMemory, type MemoryEstimate, type ParameterCounts } from "@tunelab/core";
 import { initBackend } from "./backend.js";
-import { type Example, pack, parseJsonl, type Sequence, splitEval, tokenize } from "./data.js";
+import { type Example, evalBatches, pack, parseJsonl, type Sequence, splitEval, tokenize } from "./data.js";
+import { type ForgettingReport, forgettingReport } from "./forgetting.js";
 import { generate } from "./generate.js";
 import { loadBase, saveModelFolder } from "./hf-folder.js";
 import { createMethod } from "./methods/registry.js";
 import type { AdamWState } from "./optim.js";
 import { writeAdapterFolder } from "./peft-folder.js";
-import { type StepMetrics, TRAIN_DEFAULTS, type TrainOptions, type TrainState, trainLoop } from "./train.js";
+import {
+  evaluate,
+  type StepMetrics,
+  TRAIN_DEFAULTS,
+  type TrainOptions,
+  type TrainState,
+  trainLoop,
+} from "./train.js";
 import { loadTrainState, saveTrainState } from "./train-state.js";
 
 /** A training job as the CLI and the agent describe it (plain JSON). */
@@ -29,6 +37,11 @@ export interface TrainingJob {
   /** Checkpoints go to `${checkpointDir}/step-N`; resumeFrom names one such folder. */
   checkpointDir?: string;
   resumeFrom?: string;
+  /**
+   * Held-out "general" text (a JSONL path or the examples), evaluated at the start and at the end of the
+   * run: the forgetting figure (at the start means the base, unless resuming).
+   */
+  generalData?: string | Example[];
   /** Prompts to complete greedily after training (default: up to 3 prompts of the data). */
   samplePrompts?: string[];
   options?: Partial<Omit<TrainOptions, "steps" | "pad">>;
@@ -58,6 +71,8 @@ export interface TrainingResult {
   tokensPerSecond: number;
   msPerStep: number;
   samples: { prompt: string; completion: string }[];
+  /** Loss change on `generalData`; null without it. */
+  forgetting: ForgettingReport | null;
   history: StepMetrics[];
   outputDir: string | null;
 }
@@ -67,6 +82,11 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
   const o = { ...TRAIN_DEFAULTS, ...job.options };
   const { model, tokenizer, source } = await loadBase(job.base, o.seed);
   const method = createMethod(model, job.method, { seed: o.seed });
+  // QLoRA keeps the decoder linears as NF4: free the float copies it replaced.
+  for (const name of method.replacedWeights) {
+    model.weights.get(name)?.dispose();
+    model.weights.delete(name);
+  }
   let optimizerState: AdamWState | undefined;
   try {
     const examples = typeof job.data === "string" ? parseJsonl(await readFile(job.data, "utf8")) : job.data;
@@ -78,6 +98,12 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
     };
     const options: TrainOptions = { ...o, steps: job.steps, pad: tokenizer.pad };
     const resume = job.resumeFrom ? await loadTrainState(job.resumeFrom, method) : undefined;
+    const generalExamples =
+      typeof job.generalData === "string"
+        ? parseJsonl(await readFile(job.generalData, "utf8"))
+        : job.generalData;
+    const general = generalExamples ? evalBatches(seqs(generalExamples), o.batchSize, tokenizer.pad) : [];
+    const generalBefore = general.length > 0 ? evaluate(model, method, general) : null;
     const counts = countParameters(model.config, method.config);
     const trainable = [...method.trainable.values()].reduce((n, v) => n + v.size, 0);
     const loop = await trainLoop({
@@ -98,6 +124,8 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
         : undefined,
     });
     optimizerState = loop.state.optimizer;
+    const forgetting =
+      generalBefore === null ? null : forgettingReport(generalBefore, evaluate(model, method, general));
     if (job.outputDir && !loop.cancelled) {
       if (method.config.method === "full") await saveModelFolder(job.outputDir, model, tokenizer);
       else {
@@ -141,6 +169,7 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
       tokensPerSecond: (tokens * 1000) / Math.max(1e-9, ms * tail.length),
       msPerStep: ms,
       samples,
+      forgetting,
       history: loop.history,
       outputDir: job.outputDir && !loop.cancelled ? job.outputDir : null,
     };
