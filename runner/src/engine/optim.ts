@@ -29,7 +29,8 @@ export interface AdamWState {
 }
 
 export function createAdamWState(params: Map<string, tf.Variable>): AdamWState {
-  const zeros = () => new Map([...params].map(([n, p]) => [n, tf.variable(tf.zerosLike(p), false)] as const));
+  const zero = (p: tf.Variable) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)); // variable() copies
+  const zeros = () => new Map([...params].map(([n, p]) => [n, zero(p)] as const));
   return { t: 0, m: zeros(), v: zeros() };
 }
 

@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { before, test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { useCpu } from "./backend.js";
+import { tokenize } from "./data.js";
+import { generate } from "./generate.js";
+import { loadModelFolder, saveModelFolder } from "./hf-folder.js";
+import { createMethod } from "./methods/registry.js";
+import { forward, type Model } from "./model.js";
+import { decodeSafetensors } from "./safetensors.js";
+import { TINY, TOY, tinyModel } from "./test-kit.js";
+import { byteTokenizer } from "./tokenizer.js";
+import { TRAIN_DEFAULTS, type TrainOptions, trainLoop } from "./train.js";
+import { loadTrainState, saveTrainState } from "./train-state.js";
+
+before(useCpu);
+
+const tok = byteTokenizer();
+const SEQS = [...TOY, ...TOY].map((e) => tokenize(e, tok, 64));
+const OPTIONS: TrainOptions = {
+  ...TRAIN_DEFAULTS,
+  steps: 6,
+  batchSize: 2,
+  accumulation: 2,
+  lr: 5e-3,
+  warmupSteps: 2,
+  pad: tok.pad,
+  seed: 9,
+};
+const LORA = { method: "lora", r: 4, lora_alpha: 8, lora_dropout: 0.1, target_modules: ["q_proj", "v_proj"] };
+const free = (m: Model) => tf.dispose([...m.weights.values()]);
+
+test("an HF model folder round-trips bit-exact (weights and logits)", async () => {
+  const model = tinyModel();
+  const dir = await mkdtemp(join(tmpdir(), "tunelab-hf-"));
+  try {
+    await saveModelFolder(dir, model, tok);
+    const loaded = await loadModelFolder(dir);
+    assert.deepEqual(loaded.model.config, {
+      ...model.config,
+      architectures: ["LlamaForCausalLM"],
+      torch_dtype: "float32",
+    });
+    for (const [name, w] of model.weights) {
+      assert.deepEqual(loaded.model.weights.get(name)!.dataSync(), w.dataSync(), name);
+    }
+    const ids = [[256, 1, 2, 3]];
+    assert.deepEqual(forward(loaded.model, ids).logits.dataSync(), forward(model, ids).logits.dataSync());
+    assert.equal(loaded.tokenizer.kind, "byte");
+    free(loaded.model);
+  } finally {
+    await rm(dir, { recursive: true });
+    free(model);
+  }
+});
+
+test("safetensors BF16 and F16 tensors widen to float32 exactly", () => {
+  const header = JSON.stringify({
+    a: { dtype: "BF16", shape: [2], data_offsets: [0, 4] },
+    b: { dtype: "F16", shape: [2], data_offsets: [4, 8] },
+  });
+  const head = new TextEncoder().encode(header);
+  const bytes = new Uint8Array(8 + head.length + 8);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(head.length), true);
+  bytes.set(head, 8);
+  // BF16 1.5 = 0x3fc0, −2 = 0xc000; F16 0.5 = 0x3800, 65504 = 0x7bff
+  new Uint16Array(bytes.buffer, 8 + head.length, 4).set([0x3fc0, 0xc000, 0x3800, 0x7bff]);
+  const t = decodeSafetensors(bytes);
+  assert.deepEqual(Array.from(t.get("a")!.dataSync()), [1.5, -2]);
+  assert.deepEqual(Array.from(t.get("b")!.dataSync()), [0.5, 65504]);
+  tf.dispose([...t.values()]);
+});
+
+test("a checkpoint resumes exactly: the same losses as an uninterrupted run (LoRA, dropout, accumulation)", async () => {
+  const full = tinyModel();
+  const m1 = createMethod(full, LORA, { seed: 1 });
+  const uninterrupted = await trainLoop({ model: full, method: m1, train: SEQS, eval: [], options: OPTIONS });
+  const dir = await mkdtemp(join(tmpdir(), "tunelab-ckpt-"));
+  const first = tinyModel();
+  const m2 = createMethod(first, LORA, { seed: 1 });
+  const partial = await trainLoop({
+    model: first,
+    method: m2,
+    train: SEQS,
+    eval: [],
+    options: { ...OPTIONS, steps: 6, checkpointEvery: 3 },
+    onCheckpoint: (state) => (state.step === 3 ? saveTrainState(dir, m2, state) : undefined),
+  });
+  const resumedModel = tinyModel();
+  const m3 = createMethod(resumedModel, LORA, { seed: 77 }); // different init: the checkpoint must overwrite it
+  const state = await loadTrainState(dir, m3);
+  assert.equal(state.step, 3);
+  const resumed = await trainLoop({
+    model: resumedModel,
+    method: m3,
+    train: SEQS,
+    eval: [],
+    options: OPTIONS,
+    resume: { step: state.step, optimizer: state.optimizer },
+  });
+  const tail = (r: typeof resumed) => r.history.filter((m) => m.step > 3).map((m) => m.trainLoss);
+  assert.deepEqual(tail(resumed), tail(uninterrupted));
+  assert.deepEqual(tail(partial), tail(uninterrupted));
+  assert.ok(uninterrupted.history[5]!.trainLoss < uninterrupted.history[0]!.trainLoss);
+  for (const r of [uninterrupted, partial, resumed]) {
+    tf.dispose([...r.state.optimizer.m.values(), ...r.state.optimizer.v.values()]);
+  }
+  for (const m of [m1, m2, m3]) m.dispose();
+  for (const m of [full, first, resumedModel]) free(m);
+  await rm(dir, { recursive: true });
+});
+
+test("training, evaluation and generation leak no tensors; abort stops the loop", async () => {
+  const model = tinyModel();
+  const before = tf.memory().numTensors;
+  for (const json of [{ method: "full" }, LORA]) {
+    const method = createMethod(model, json, { seed: 1 });
+    const controller = new AbortController();
+    const r = await trainLoop({
+      model,
+      method,
+      train: SEQS,
+      eval: SEQS.slice(0, 2),
+      options: { ...OPTIONS, evalEvery: 2, steps: 4 },
+      signal: controller.signal,
+      onMetrics: (m) => {
+        if (m.step === 3) controller.abort();
+      },
+    });
+    assert.equal(r.steps, 3);
+    assert.ok(r.cancelled);
+    assert.ok(r.history.some((m) => m.evalLoss !== undefined));
+    assert.ok(r.measuredPeakBytes > 0);
+    generate(model, [256, 1, 2], { maxNewTokens: 3, hooks: method.hooks });
+    tf.dispose([...r.state.optimizer.m.values(), ...r.state.optimizer.v.values()]);
+    method.dispose();
+  }
+  assert.equal(tf.memory().numTensors, before);
+  free(model);
+});
+
+test("KV-cache generation equals greedy decoding by full recomputation; padding does not change real tokens", () => {
+  const model = tinyModel();
+  const prompt = [256, 10, 20, 30];
+  const cached = generate(model, prompt, { maxNewTokens: 6 });
+  const seq = [...prompt];
+  for (let i = 0; i < 6; i++) {
+    const logits = forward(model, [seq]).logits;
+    seq.push(tf.argMax(logits.slice([0, seq.length - 1, 0], [1, 1, -1]), -1).dataSync()[0]!);
+  }
+  assert.deepEqual(cached, seq.slice(prompt.length));
+  const padded = forward(model, [prompt, [...prompt.slice(0, 2), 258, 258]], {
+    attentionMask: [
+      [1, 1, 1, 1],
+      [1, 1, 0, 0],
+    ],
+  }).logits;
+  const short = forward(model, [prompt.slice(0, 2)]).logits;
+  const a = padded.slice([1, 0, 0], [1, 2, -1]).dataSync();
+  const b = short.dataSync();
+  for (let i = 0; i < b.length; i++) assert.ok(Math.abs(a[i]! - b[i]!) < 1e-5);
+  assert.equal(TINY.num_key_value_heads, 2);
+  free(model);
+});
