@@ -90,7 +90,7 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
   let optimizerState: AdamWState | undefined;
   try {
     const examples = typeof job.data === "string" ? parseJsonl(await readFile(job.data, "utf8")) : job.data;
-    const maxLen = job.maxSeqLen ?? Math.min(256, model.config.max_position_embeddings);
+    const maxLen = Math.min(job.maxSeqLen ?? 256, model.config.max_position_embeddings);
     const split = splitEval(examples, job.evalFraction ?? 0, o.seed);
     const seqs = (xs: Example[]): Sequence[] => {
       const s = xs.map((e) => tokenize(e, tokenizer, maxLen));
@@ -106,10 +106,13 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
     const generalBefore = general.length > 0 ? evaluate(model, method, general) : null;
     const counts = countParameters(model.config, method.config);
     const trainable = [...method.trainable.values()].reduce((n, v) => n + v.size, 0);
+    const train = seqs(split.train);
+    // batches pad to their longest row: the predicted memory is for that length
+    const seqLen = Math.max(...train.map((s) => s.ids.length));
     const loop = await trainLoop({
       model,
       method,
-      train: seqs(split.train),
+      train,
       eval: seqs(split.eval),
       options,
       resume,
@@ -157,7 +160,7 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
       rssBytes: process.memoryUsage().rss,
       predicted: estimateMemory(model.config, method.config, {
         batchSize: o.batchSize,
-        seqLen: maxLen,
+        seqLen,
         optimizer: "adamw",
         dtype: "float32",
         gradientCheckpointing: o.gradientCheckpointing,
