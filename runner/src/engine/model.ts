@@ -129,15 +129,18 @@ function decoderLayer(
     cache.keys.push(tf.keep(k) as tf.Tensor4D);
     cache.values.push(tf.keep(v) as tf.Tensor4D);
   }
-  const group = c.num_attention_heads / c.num_key_value_heads;
-  const repeat = (z: tf.Tensor) => {
-    // [B, G, S, hd] → [B, G·group, S, hd]: each kv head serves `group` query heads (HF repeat_kv order)
-    const [, g, s] = z.shape as number[];
-    if (group === 1) return z;
-    return tf.reshape(tf.tile(tf.reshape(z, [b, g!, 1, s! * hd]), [1, 1, group, 1]), [b, g! * group, s!, hd]);
-  };
-  const scores = tf.add(tf.mul(tf.matMul(q, repeat(k), false, true), 1 / Math.sqrt(hd)), bias); // [B, H, T, S]
-  const attn = tf.matMul(tf.softmax(scores), repeat(v)); // [B, H, T, hd]
+  // GQA without copying keys: query head h uses kv head ⌊h/group⌋ (HF repeat_kv), so the queries of one
+  // kv head are contiguous and [B, H, T, hd] regroups to [B, G, group·T, hd] for one batched matmul.
+  const g = c.num_key_value_heads;
+  const group = c.num_attention_heads / g;
+  const s = k.shape[2]!;
+  const qg = tf.reshape(q, [b, g, group * t, hd]);
+  const scores = tf.add(
+    tf.reshape(tf.mul(tf.matMul(qg, k, false, true), 1 / Math.sqrt(hd)), [b, c.num_attention_heads, t, s]),
+    bias,
+  ); // [B, H, T, S]
+  const probs = tf.reshape(tf.softmax(scores), [b, g, group * t, s]);
+  const attn = tf.reshape(tf.matMul(probs, v), [b, c.num_attention_heads, t, hd]); // [B, H, T, hd]
   let o = tf.reshape(lin("self_attn.o_proj", tf.transpose(attn, [0, 2, 1, 3])), [b, t, d]) as tf.Tensor3D;
   if (hooks.attentionOutput) o = hooks.attentionOutput(l, o);
   const mid = tf.add(h, o) as tf.Tensor3D;
