@@ -76,7 +76,7 @@ test("AdamW step equals the hand-computed update; no decay on 1-D; global-norm c
   // step 1: m̂ = g, v̂ = g², update = g/|g| = sign(g); p ← p(1 − lr·wd) − lr·sign(g)
   const got = Array.from(w.dataSync());
   const want = [1 * (1 - 0.001) - 0.01, -2 * (1 - 0.001) + 0.01];
-  got.forEach((x, i) => assert.ok(Math.abs(x - want[i]!) < 1e-6));
+  for (const [i, x] of got.entries()) assert.ok(Math.abs(x - want[i]!) < 1e-6);
   assert.ok(Math.abs(n.dataSync()[0]! - (3 - 0.01)) < 1e-6, "no weight decay on a norm");
   const { norm, clipped } = clipByGlobalNorm(new Map([["a", tf.tensor1d([3, 4])]]), 1);
   assert.equal(norm, 5);
