@@ -133,7 +133,8 @@ async function execute(flags: CommonFlags, j: TrainingJob): Promise<void> {
     hideCursor: true,
   });
   const controller = new AbortController();
-  process.once("SIGINT", () => controller.abort());
+  const interrupt = () => controller.abort(); // Ctrl-C stops after the current step, still summarised
+  process.once("SIGINT", interrupt);
   bar.start(j.steps, 0, { loss: "-", tps: "-" });
   let result: TrainingResult;
   try {
@@ -144,6 +145,7 @@ async function execute(flags: CommonFlags, j: TrainingJob): Promise<void> {
     });
   } finally {
     bar.stop();
+    process.off("SIGINT", interrupt);
   }
   const { history, predicted, ...summary } = result;
   const out = {
