@@ -1,0 +1,32 @@
+/** What the dispatcher knows about an online runner when placing a run. */
+export interface RunnerCapacity {
+  labels: readonly string[];
+  devices: readonly { name: string; memoryBytes: number }[];
+}
+
+/** What a queued run requires: labels it asks for and memory predicted by core's estimateMemory. */
+export interface RunRequirement {
+  labels: readonly string[];
+  predictedMemoryBytes: number;
+}
+
+/** Why a run cannot be placed on a runner; null when it fits. Shown as the run's status reason. */
+export function placementRefusal(run: RunRequirement, runner: RunnerCapacity): string | null {
+  const missing = run.labels.filter((l) => !runner.labels.includes(l));
+  if (missing.length > 0) return `runner lacks labels: ${missing.join(", ")}`;
+  const largest = Math.max(0, ...runner.devices.map((d) => d.memoryBytes));
+  if (largest < run.predictedMemoryBytes) {
+    return `needs ${run.predictedMemoryBytes} bytes, largest device has ${largest}`;
+  }
+  return null;
+}
+
+/** A lease has expired once its holder has not renewed it for leaseMs. */
+export function leaseExpired(lastRenewedAt: Date, leaseMs: number, now: Date): boolean {
+  return now.getTime() - lastRenewedAt.getTime() >= leaseMs;
+}
+
+/** Delay before requeued attempt n (1-based): doubling from baseMs, capped at maxMs. */
+export function retryBackoffMs(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}
