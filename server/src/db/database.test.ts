@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { loadMigrations } from "./migrations.js";
 import { openTestDatabase, type TestDatabase } from "../testing/database.js";
 import { drivers } from "../testing/test-server.js";
 
@@ -35,8 +36,25 @@ for (const driver of drivers) {
     test("migrates an empty database, and is ready only afterwards", async () => {
       assert.deepEqual(await tables(t), []);
       assert.equal(await t.db.isReady(), false);
-      assert.deepEqual(await t.db.migrate(), ["Datasets1764360000000"]);
-      assert.deepEqual(await tables(t), ["dataset", "dataset_row", "migrations"]);
+      const applied = await t.db.migrate();
+      assert.deepEqual(
+        applied,
+        loadMigrations().map((m) => m.name),
+        "every migration in migrations/dist, in file order",
+      );
+      assert.equal(applied[0], "Datasets1764360000000");
+      const created = await tables(t);
+      for (const table of [
+        "dataset",
+        "dataset_row",
+        "migrations",
+        "run",
+        "job",
+        "metric_point",
+        "artifact_file",
+      ]) {
+        assert.ok(created.includes(table), `table ${table} exists after migrating`);
+      }
       assert.equal(await t.db.isReady(), true);
       assert.deepEqual(await t.db.migrate(), [], "a second run applies nothing");
     });
