@@ -1,3 +1,4 @@
+import { ValidationError } from "@tunelab/core";
 import { GraphQLError } from "graphql";
 
 /**
@@ -34,4 +35,27 @@ export function notFoundError(what: string, id: string): GraphQLError {
 /** Any other coded error (UNAUTHENTICATED, FORBIDDEN, CONFLICT) with optional extra extensions. */
 export function codedError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
   return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+/**
+ * Runs core's validation and turns its ValidationError into BAD_USER_INPUT: `field` is the first issue's
+ * path under `prefix` (e.g. `variants[1].method.r`), `issues` lists every problem found.
+ */
+export function withInputPrefix<T>(prefix: string, validate: () => T): T {
+  try {
+    return validate();
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    const issues = e.issues.map((i) => ({ field: joinField(prefix, i.field), message: i.message }));
+    throw new GraphQLError(e.message, {
+      extensions: { code: ErrorCode.BAD_USER_INPUT, field: issues[0]!.field, issues },
+    });
+  }
+}
+
+function joinField(prefix: string, field: string): string {
+  if (prefix === "") return field;
+  // core names its top-level input ("model", "method"): avoid "method.method.r".
+  const head = field.split(".")[0];
+  return head === prefix.split(".").at(-1) ? `${prefix}${field.slice(head!.length)}` : `${prefix}.${field}`;
 }

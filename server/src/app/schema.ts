@@ -2,6 +2,7 @@ import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { DatasetResolver } from "../datasets/dataset.resolver.js";
+import { EstimateResolver } from "../estimates/estimate.resolver.js";
 import type { DatasetService } from "../datasets/dataset.service.js";
 import { createEvents, type Events } from "./events.js";
 
@@ -17,10 +18,11 @@ export interface Services {
 function resolverInstances(services: Services) {
   return new Map<abstract new (...args: never) => unknown, object>([
     [DatasetResolver, new DatasetResolver(services.datasets)],
+    [EstimateResolver, new EstimateResolver()],
   ]);
 }
 
-export const resolvers = [DatasetResolver] as const;
+export const resolvers = [DatasetResolver, EstimateResolver] as const;
 
 export async function buildAppSchema(services: Services, events: Events): Promise<GraphQLSchema> {
   const instances = resolverInstances(services);
