@@ -25,7 +25,8 @@ export { METHOD_CATALOG, type MethodField, type MethodInfo } from "./methods/cat
 export { loraScaling } from "./methods/lora.js";
 export { parseMethodConfig } from "./methods/parse.js";
 export { fromPeftConfig } from "./methods/peft-config.js";
-export { ALL_LINEAR, resolveTargetModules } from "./methods/targets.js";
+export { ALL_LINEAR, matchTargets, resolveTargetModules } from "./methods/targets.js";
+export { bottleneckSize } from "./methods/adapter.js";
 export * from "./methods/types.js";
 
 /** A preset name, a Hugging Face config.json object, or an already parsed ModelConfig. */
