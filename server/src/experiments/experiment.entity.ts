@@ -1,0 +1,47 @@
+import "reflect-metadata";
+import { GraphQLJSONObject } from "graphql-scalars";
+import { Field, ID, ObjectType } from "type-graphql";
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
+import { bigintAsNumber } from "../db/transformers.js";
+
+/** One dataset + one base model + shared hyperparameters, and one run per method variant. */
+@ObjectType({
+  description: "Method variants trained on one dataset and base model with shared hyperparameters.",
+})
+@Entity({ name: "experiment" })
+export class Experiment {
+  @Field(() => ID)
+  @PrimaryGeneratedColumn("uuid")
+  id!: string;
+
+  @Column({ type: "bigint", insert: false, update: false, transformer: bigintAsNumber })
+  seq!: number;
+
+  @Field()
+  @Column("text")
+  name!: string;
+
+  @Field()
+  @Column("text", { default: "" })
+  description!: string;
+
+  @Field(() => ID)
+  @Column("uuid", { name: "dataset_id" })
+  datasetId!: string;
+
+  @Field(() => ID, { nullable: true, description: "General-text dataset measuring forgetting, if any." })
+  @Column("uuid", { name: "general_dataset_id", nullable: true })
+  generalDatasetId!: string | null;
+
+  @Field(() => ID)
+  @Column("uuid", { name: "base_model_id" })
+  baseModelId!: string;
+
+  @Field(() => GraphQLJSONObject, { description: "The hyperparameters every run shares, as validated." })
+  @Column("jsonb")
+  hyperparameters!: Record<string, unknown>;
+
+  @Field()
+  @CreateDateColumn({ name: "created_at", type: "timestamptz", precision: 3 })
+  createdAt!: Date;
+}
