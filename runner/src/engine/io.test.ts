@@ -10,6 +10,7 @@ import { generate } from "./generate.js";
 import { loadModelFolder, saveModelFolder } from "./hf-folder.js";
 import { createMethod } from "./methods/registry.js";
 import { forward, type Model } from "./model.js";
+import { disposeExported } from "./peft-folder.js";
 import { decodeSafetensors } from "./safetensors.js";
 import { TINY, TOY, tinyModel } from "./test-kit.js";
 import { byteTokenizer } from "./tokenizer.js";
@@ -113,11 +114,27 @@ test("a checkpoint resumes exactly: the same losses as an uninterrupted run (LoR
   await rm(dir, { recursive: true });
 });
 
-test("training, evaluation and generation leak no tensors; abort stops the loop", async () => {
-  const model = tinyModel();
-  const before = tf.memory().numTensors;
-  for (const json of [{ method: "full" }, LORA]) {
-    const method = createMethod(model, json, { seed: 1 });
+/** One configuration of every method on the tiny model (all of issue 4 and issue 5). */
+const EVERY_METHOD = [
+  { method: "full" },
+  LORA,
+  { method: "qlora", r: 4, lora_alpha: 8, lora_dropout: 0.1, target_modules: "all-linear" },
+  { method: "dora", r: 4, lora_alpha: 8, lora_dropout: 0.1, target_modules: ["q_proj", "v_proj"] },
+  { method: "ia3" },
+  { method: "adapter", placement: "houlsby", bottleneck_size: 4 },
+  { method: "prefix", num_virtual_tokens: 3, prefix_projection: true, encoder_hidden_size: 8 },
+  { method: "prompt", num_virtual_tokens: 4, prompt_tuning_init: "TEXT", prompt_tuning_init_text: "French" },
+];
+
+for (const json of EVERY_METHOD) {
+  test(`${json.method}: creating, training, evaluating, exporting, generating and disposing leak no tensors; abort stops the loop`, async () => {
+    const before = tf.memory().numTensors;
+    const model = tinyModel();
+    const method = createMethod(model, json, { seed: 1, initTextIds: tok.encode("French") });
+    for (const name of method.replacedWeights) {
+      model.weights.get(name)!.dispose();
+      model.weights.delete(name);
+    }
     const controller = new AbortController();
     const r = await trainLoop({
       model,
@@ -135,12 +152,13 @@ test("training, evaluation and generation leak no tensors; abort stops the loop"
     assert.ok(r.history.some((m) => m.evalLoss !== undefined));
     assert.ok(r.measuredPeakBytes > 0);
     generate(model, [256, 1, 2], { maxNewTokens: 3, hooks: method.hooks });
+    disposeExported(method.exportAdapter(), method);
     tf.dispose([...r.state.optimizer.m.values(), ...r.state.optimizer.v.values()]);
     method.dispose();
-  }
-  assert.equal(tf.memory().numTensors, before);
-  free(model);
-});
+    free(model);
+    assert.equal(tf.memory().numTensors, before);
+  });
+}
 
 test("KV-cache generation equals greedy decoding by full recomputation; padding does not change real tokens", () => {
   const model = tinyModel();

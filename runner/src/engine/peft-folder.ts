@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import type { AdapterFolder } from "./peft-hooks.js";
+import type { AdapterFolder, PeftMethod } from "./peft-hooks.js";
 
 /**
  * A PEFT adapter folder: adapter_config.json and adapter_model.safetensors (float32 tensors, "F32").
@@ -64,4 +64,13 @@ export async function readAdapterFolder(dir: string): Promise<AdapterFolder> {
   const config = JSON.parse(await readFile(join(dir, ADAPTER_CONFIG), "utf8")) as Record<string, unknown>;
   const tensors = decodeSafetensors(new Uint8Array(await readFile(join(dir, ADAPTER_WEIGHTS))));
   return { config, tensors };
+}
+
+/**
+ * Frees the tensors of an exportAdapter() result that are not the method's own variables (prefix and
+ * prompt tuning export computed or cloned tensors; the others export their variables, which stay).
+ */
+export function disposeExported(folder: AdapterFolder, method: PeftMethod): void {
+  const own = new Set<tf.Tensor>(method.trainable.values());
+  tf.dispose([...folder.tensors.values()].filter((t) => !own.has(t)));
 }

@@ -9,7 +9,7 @@ import { generate } from "./generate.js";
 import { loadBase, saveModelFolder } from "./hf-folder.js";
 import { createMethod } from "./methods/registry.js";
 import type { AdamWState } from "./optim.js";
-import { writeAdapterFolder } from "./peft-folder.js";
+import { disposeExported, writeAdapterFolder } from "./peft-folder.js";
 import {
   evaluate,
   type StepMetrics,
@@ -135,6 +135,7 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
         const folder = method.exportAdapter();
         folder.config.base_model_name_or_path = source;
         await writeAdapterFolder(job.outputDir, folder);
+        disposeExported(folder, method);
       }
     }
     const prompts =

@@ -4,7 +4,7 @@ import type { Model } from "../model.js";
 import type { AdapterFolder, ForwardHooks, MethodOptions, PeftMethod } from "../peft-hooks.js";
 import { PEFT_PREFIX } from "../peft-hooks.js";
 import { assignAll, variablesOfLayer } from "./peft-common.js";
-import { createLoraBranch, type LoraBranch, loraAdapterConfig, loraPath } from "./qlora.js";
+import { createLoraBranch, loraAdapterConfig, loraPath } from "./qlora.js";
 
 /**
  * LoRA as PEFT does it (Hu et al.): y = W x + b + scaling · B(A(dropout(x))), A Kaiming-uniform (a = √5),
@@ -20,12 +20,7 @@ export interface LoraMethod extends PeftMethod {
 }
 
 export function createLora(model: Model, config: LoraConfig, opts: MethodOptions): LoraMethod {
-  let made: LoraBranch | undefined;
-  // in a tidy scope: variables survive it, the zeros B is copied from do not
-  tf.tidy(() => {
-    made = createLoraBranch(model.config, config, opts.seed);
-  });
-  const branch = made!;
+  const branch = createLoraBranch(model.config, config, opts.seed);
   const trainable = new Map(branch.trainable);
   for (const [name, v] of model.weights) {
     if (!name.endsWith(".bias") || config.bias === "none") continue;

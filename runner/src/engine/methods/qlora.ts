@@ -36,7 +36,9 @@ export function createLoraBranch(model: ModelConfig, config: LoraLikeConfig, see
     const aInit = kaimingUniform([config.r, t.inFeatures], seed + i);
     const a = tf.variable(aInit);
     aInit.dispose();
-    const b = tf.variable(tf.zeros([t.outFeatures, config.r]));
+    const bInit = tf.zeros([t.outFeatures, config.r]);
+    const b = tf.variable(bInit);
+    bInit.dispose();
     pairs.set(t.fullName, { a, b, index: i });
     trainable.set(`${PEFT_PREFIX}${t.fullName}.lora_A.weight`, a);
     trainable.set(`${PEFT_PREFIX}${t.fullName}.lora_B.weight`, b);
