@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import type { ModelConfig, TargetModules } from "@tunelab/core";
+import { type ModelConfig, type TargetModules, ValidationError } from "@tunelab/core";
 // matchTargets is core's PEFT-exact target matcher; core's index exports only the kind-level resolver.
 import { matchTargets } from "@tunelab/core/dist/methods/targets.js";
 
@@ -25,7 +25,10 @@ export function variablesOfLayer(trainable: Map<string, tf.Variable>, layer: num
   return [...trainable].filter(([name]) => layerOf(name) === layer).map(([, v]) => v);
 }
 
-/** Writes imported tensors into variables of the same name and shape; names must match exactly. */
+/**
+ * Writes imported tensors into variables of the same name and shape; names must match exactly. A missing
+ * or misshapen tensor is a ValidationError whose `field` is the tensor's name.
+ */
 export function assignAll(
   trainable: Map<string, tf.Variable>,
   tensors: Map<string, tf.Tensor>,
@@ -33,9 +36,13 @@ export function assignAll(
 ) {
   for (const [name, v] of trainable) {
     const t = tensors.get(rename(name));
-    if (t === undefined) throw new RangeError(`adapter tensor ${rename(name)} is missing`);
+    const field = rename(name);
+    if (t === undefined) throw new ValidationError({ field, message: `adapter tensor ${field} is missing` });
     if (t.shape.join() !== v.shape.join()) {
-      throw new RangeError(`adapter tensor ${rename(name)} has shape [${t.shape}], expected [${v.shape}]`);
+      throw new ValidationError({
+        field,
+        message: `adapter tensor ${field} has shape [${t.shape}], expected [${v.shape}]`,
+      });
     }
     v.assign(t);
   }

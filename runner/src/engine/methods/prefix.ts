@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import type { PrefixConfig } from "@tunelab/core";
+import { type PrefixConfig, ValidationError } from "@tunelab/core";
 import type { BaseModel, MethodOptions, PeftMethod } from "../peft-hooks.js";
 import { peftConfigBase } from "./peft-common.js";
 import {
@@ -92,7 +92,8 @@ export function createPrefix(base: BaseModel, config: PrefixConfig, opts: Method
     importAdapter: (tensors) => {
       const e = tensors.get("prompt_embeddings");
       if (e === undefined || e.shape.join() !== `${shape.tokens},${width}`) {
-        throw new RangeError(`prompt_embeddings must be [${shape.tokens}, ${width}]`);
+        const message = `prompt_embeddings must be [${shape.tokens}, ${width}], got ${e ? `[${e.shape}]` : "none"}`;
+        throw new ValidationError({ field: "prompt_embeddings", message });
       }
       if (config.prefix_projection) {
         imported?.dispose();

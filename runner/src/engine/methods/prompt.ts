@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import type { PromptConfig } from "@tunelab/core";
+import { type PromptConfig, ValidationError } from "@tunelab/core";
 import type { BaseModel, MethodOptions, PeftMethod } from "../peft-hooks.js";
 import { peftConfigBase } from "./peft-common.js";
 
@@ -16,7 +16,10 @@ export function createPrompt(base: BaseModel, config: PromptConfig, opts: Method
     if (config.prompt_tuning_init === "RANDOM") return tf.randomNormal([n, d], 0, 1, "float32", opts.seed);
     const ids = opts.initTextIds;
     if (ids === undefined || ids.length === 0) {
-      throw new RangeError('prompt_tuning_init_text: "TEXT" init needs the init text\'s token ids');
+      throw new ValidationError({
+        field: "prompt_tuning_init_text",
+        message: 'prompt_tuning_init_text: "TEXT" init needs the init text\'s token ids (none given)',
+      });
     }
     const repeated = Array.from({ length: n }, (_, i) => ids[i % ids.length]!);
     return tf.gather(base.weights.get("model.embed_tokens.weight")!, tf.tensor1d(repeated, "int32"));
@@ -54,8 +57,10 @@ export function createPrompt(base: BaseModel, config: PromptConfig, opts: Method
     }),
     importAdapter: (tensors) => {
       const e = tensors.get("prompt_embeddings");
-      if (e === undefined || e.shape.join() !== `${n},${d}`)
-        throw new RangeError(`prompt_embeddings must be [${n}, ${d}]`);
+      if (e === undefined || e.shape.join() !== `${n},${d}`) {
+        const message = `prompt_embeddings must be [${n}, ${d}], got ${e ? `[${e.shape}]` : "none"}`;
+        throw new ValidationError({ field: "prompt_embeddings", message });
+      }
       embedding.assign(e);
     },
     dispose: () => embedding.dispose(),

@@ -1,4 +1,4 @@
-import { type MethodConfig, parseMethodConfig } from "@tunelab/core";
+import { type MethodConfig, parseMethodConfig, ValidationError } from "@tunelab/core";
 import type { Model } from "../model.js";
 import type { MethodOptions, PeftMethod } from "../peft-hooks.js";
 import { createFull } from "./full.js";
@@ -15,5 +15,6 @@ export function createMethod(model: Model, json: unknown, opts: MethodOptions): 
   if (config.method === "full") return createFull(model, config);
   if (config.method === "lora") return createLora(model, config, opts);
   if (isPeftMethod(config)) return createPeftMethod(model, config, opts);
-  throw new RangeError(`method ${(config as MethodConfig).method} has no engine implementation`);
+  const name = (config as MethodConfig).method;
+  throw new ValidationError({ field: "method", message: `method ${name} has no engine implementation` });
 }
