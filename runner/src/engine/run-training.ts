@@ -9,6 +9,7 @@ import { generate } from "./generate.js";
 import { loadBase, saveModelFolder } from "./hf-folder.js";
 import { createMethod } from "./methods/registry.js";
 import type { AdamWState } from "./optim.js";
+import type { MethodOptions } from "./peft-hooks.js";
 import { disposeExported, writeAdapterFolder } from "./peft-folder.js";
 import {
   evaluate,
@@ -18,6 +19,7 @@ import {
   type TrainState,
   trainLoop,
 } from "./train.js";
+import type { TextTokenizer } from "./tokenizer.js";
 import { loadTrainState, saveTrainState } from "./train-state.js";
 
 /** A training job as the CLI and the agent describe it (plain JSON). */
@@ -77,11 +79,29 @@ export interface TrainingResult {
   outputDir: string | null;
 }
 
+/**
+ * The factory options of a job's method. Prompt tuning's TEXT init gets the init text's ids as PEFT takes
+ * them, `tokenizer(prompt_tuning_init_text)["input_ids"]`: with the tokenizer's special prefix (BOS for the
+ * byte tokenizer and Llama-family ones), then repeated or cut to num_virtual_tokens by the method.
+ */
+export function methodOptions(
+  json: Record<string, unknown>,
+  tokenizer: TextTokenizer,
+  seed: number,
+): MethodOptions {
+  const text = json.prompt_tuning_init_text;
+  if (json.method !== "prompt" || typeof text !== "string") return { seed };
+  return {
+    seed,
+    initTextIds: [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(text)],
+  };
+}
+
 export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}): Promise<TrainingResult> {
   const backend = await initBackend();
   const o = { ...TRAIN_DEFAULTS, ...job.options };
   const { model, tokenizer, source } = await loadBase(job.base, o.seed);
-  const method = createMethod(model, job.method, { seed: o.seed });
+  const method = createMethod(model, job.method, methodOptions(job.method, tokenizer, o.seed));
   // QLoRA keeps the decoder linears as NF4: free the float copies it replaced.
   for (const name of method.replacedWeights) {
     model.weights.get(name)?.dispose();
@@ -90,7 +110,9 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
   let optimizerState: AdamWState | undefined;
   try {
     const examples = typeof job.data === "string" ? parseJsonl(await readFile(job.data, "utf8")) : job.data;
-    const maxLen = Math.min(job.maxSeqLen ?? 256, model.config.max_position_embeddings);
+    // prompt tuning's virtual tokens take positions too: n + T must fit max_position_embeddings
+    const virtual = method.config.method === "prompt" ? method.config.num_virtual_tokens : 0;
+    const maxLen = Math.min(job.maxSeqLen ?? 256, model.config.max_position_embeddings - virtual);
     const split = splitEval(examples, job.evalFraction ?? 0, o.seed);
     const seqs = (xs: Example[]): Sequence[] => {
       const s = xs.map((e) => tokenize(e, tokenizer, maxLen));

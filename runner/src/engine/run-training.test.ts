@@ -1,0 +1,99 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { ValidationError } from "@tunelab/core";
+import { useCpu } from "./backend.js";
+import { saveModelFolder } from "./hf-folder.js";
+import { createMethod } from "./methods/registry.js";
+import { readAdapterFolder } from "./peft-folder.js";
+import { runTraining } from "./run-training.js";
+import { TOY, tinyModel } from "./test-kit.js";
+import { byteTokenizer } from "./tokenizer.js";
+
+let dir = "";
+let embeddings: Float32Array;
+const WIDTH = 16; // TINY.hidden_size
+
+before(async () => {
+  await useCpu();
+  dir = await mkdtemp(join(tmpdir(), "tunelab-run-"));
+  const model = tinyModel();
+  embeddings = model.weights.get("model.embed_tokens.weight")!.dataSync() as Float32Array;
+  await saveModelFolder(join(dir, "base"), model, byteTokenizer());
+  tf.dispose([...model.weights.values()]);
+});
+
+after(async () => {
+  await rm(dir, { recursive: true });
+});
+
+const rows = (ids: number[]) =>
+  ids.flatMap((i) => Array.from(embeddings.subarray(i * WIDTH, (i + 1) * WIDTH)));
+
+// PEFT: init_token_ids = tokenizer(text)["input_ids"] (BOS first), repeated to n, then cut to n.
+for (const [n, ids] of [
+  [5, [256, 70, 114, 256, 70]], // "Fr" is [BOS, 'F', 'r']: repeated
+  [2, [256, 70]], // cut
+] as const) {
+  test(`runTraining initialises ${n} prompt-tuning virtual tokens from the embeddings of the TEXT init's tokens`, async () => {
+    const out = join(dir, `prompt-${n}`);
+    const before = tf.memory().numTensors;
+    const result = await runTraining({
+      base: join(dir, "base"),
+      data: TOY,
+      method: {
+        method: "prompt",
+        num_virtual_tokens: n,
+        prompt_tuning_init: "TEXT",
+        prompt_tuning_init_text: "Fr",
+      },
+      steps: 0, // no update: the saved adapter is the initialisation
+      outputDir: out,
+      samplePrompts: [],
+    });
+    assert.equal(tf.memory().numTensors, before, "runTraining leaks no tensor");
+    assert.equal(result.trainable, n * WIDTH);
+    const folder = await readAdapterFolder(out);
+    assert.equal(folder.config.prompt_tuning_init, "TEXT");
+    assert.equal(folder.config.prompt_tuning_init_text, "Fr");
+    const got = folder.tensors.get("prompt_embeddings")!;
+    assert.deepEqual(got.shape, [n, WIDTH]);
+    assert.deepEqual(Array.from(got.dataSync()), rows([...ids]));
+    tf.dispose([...folder.tensors.values()]);
+  });
+}
+
+test("method errors are ValidationErrors naming the field (config, TEXT init, adapter import)", async () => {
+  await assert.rejects(
+    runTraining({ base: join(dir, "base"), data: TOY, method: { method: "lora", r: 0 }, steps: 1 }),
+    (e: unknown) => e instanceof ValidationError && e.field === "r",
+  );
+  const model = tinyModel();
+  const prompt = {
+    method: "prompt",
+    num_virtual_tokens: 2,
+    prompt_tuning_init: "TEXT",
+    prompt_tuning_init_text: "Fr",
+  };
+  assert.throws(
+    () => createMethod(model, prompt, { seed: 1 }),
+    (e: unknown) => e instanceof ValidationError && e.field === "prompt_tuning_init_text",
+  );
+  const lora = createMethod(model, { method: "lora", r: 2 }, { seed: 1 });
+  const [first, v] = [...lora.trainable][0]!;
+  const wrong = tf.zeros([v.shape[0]! + 1, v.shape[1]!]);
+  assert.throws(
+    () => lora.importAdapter(new Map([...lora.trainable, [first, wrong]])),
+    (e: unknown) => e instanceof ValidationError && e.field === first && /has shape/.test(e.message),
+  );
+  assert.throws(
+    () => lora.importAdapter(new Map()),
+    (e: unknown) => e instanceof ValidationError && e.field === first && /missing/.test(e.message),
+  );
+  wrong.dispose();
+  lora.dispose();
+  tf.dispose([...model.weights.values()]);
+});
