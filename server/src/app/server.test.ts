@@ -72,7 +72,11 @@ describe("GraphQL IDE", () => {
 
   test("non-browser GETs still reach the GraphQL endpoint", async () => {
     const res = await fetch(`${server.url}?query=${encodeURIComponent("{ datasets { totalCount } }")}`, {
-      headers: { accept: "application/json", "apollo-require-preflight": "true" },
+      headers: {
+        accept: "application/json",
+        "apollo-require-preflight": "true",
+        authorization: `Bearer ${server.adminKey}`,
+      },
     });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { data: { datasets: { totalCount: 0 } } });

@@ -8,8 +8,17 @@ import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import { useServer as serveGraphqlWs } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
+import { adminKeyFilePath, ensureAdminKey, writeAdminKeyFile } from "../auth/admin-key.js";
+import { Authenticator } from "../auth/authenticate.js";
+import { Connections } from "../auth/connections.js";
+import type { Auth } from "../auth/guards.js";
+import { graphqlWsOptions } from "../auth/ws.js";
 import type { ServerConfig } from "../config.js";
+import { BaseModelService } from "../base-models/base-model.service.js";
 import { DatasetService } from "../datasets/dataset.service.js";
+import { ExperimentService } from "../experiments/experiment.service.js";
+import { MetricsService } from "../metrics/metrics.service.js";
+import { RunService } from "../runs/run.service.js";
 import { Database, type DatabaseTarget, pgliteDataDir } from "../db/database.js";
 import type { RequestContext } from "./context.js";
 import { createEvents } from "./events.js";
@@ -17,6 +26,7 @@ import { formatError } from "./format-error.js";
 import { bodyTooLargeHandler, jsonBodyLimit } from "./body-limit.js";
 import { healthRoutes } from "./health.js";
 import { ideRoutes } from "./ide.js";
+import { queryLimitsPlugin } from "./limits.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { buildAppSchema, type Services } from "./schema.js";
@@ -28,6 +38,10 @@ export interface RunningServer {
   logger: Logger;
   /** The server's database, for tests that inspect what was stored. */
   db: Database;
+  /** The admin API key when this start created it (first start on an empty database), else undefined. */
+  adminKey: string | undefined;
+  /** `<dataDir>/admin-key` on the embedded (PGlite) database: where the first start wrote the admin key. */
+  adminKeyFile: string | undefined;
   /** Stops accepting, closes subscriptions (1001), finishes in-flight requests, closes the database. */
   close(): Promise<void>;
 }
@@ -57,9 +71,16 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const events = createEvents();
   const services: Services = {
     datasets: new DatasetService(db, { maxBytes: config.datasetMaxBytes }, events),
+    baseModels: new BaseModelService(db, events),
+    experiments: new ExperimentService(db, events),
+    runs: new RunService(db, events),
+    metrics: new MetricsService(db),
   };
-  const createContext = (): RequestContext => ({
-    loaders: { datasetPreview: services.datasets.previewLoader() },
+  const authenticator = new Authenticator(db);
+  const connections = new Connections(db);
+  const createContext = (auth: Auth): RequestContext => ({
+    auth,
+    loaders: { datasetPreview: services.datasets.previewLoader(), people: services.runs.loaders() },
   });
   const schema = await buildAppSchema(services, events);
   const metrics = createMetrics();
@@ -67,7 +88,11 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const app = express();
   const httpServer = createHttpServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
-  const wsCleanup = serveGraphqlWs({ schema, context: createContext }, wsServer);
+  const wsCleanup = serveGraphqlWs(
+    graphqlWsOptions({ schema, authenticator, connections, createContext }),
+    wsServer,
+  );
+  connections.start(5_000);
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -88,6 +113,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
       },
       ApolloServerPluginLandingPageDisabled(),
       metrics.plugin,
+      queryLimitsPlugin(schema),
     ],
   });
   await apollo.start();
@@ -98,9 +124,21 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   app.use(
     "/graphql",
     express.json({ limit: jsonBodyLimit(config.datasetMaxBytes) }),
-    expressMiddleware(apollo, { context: async () => createContext() }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => createContext(await authenticator.fromHeader(req.headers.authorization)),
+    }),
   );
   app.use(bodyTooLargeHandler);
+
+  const adminKey = (await ensureAdminKey(db)) ?? undefined;
+  const adminKeyFile = db.driver === "pglite" ? adminKeyFilePath(config.dataDir) : undefined;
+  if (adminKey) {
+    if (adminKeyFile) writeAdminKeyFile(config.dataDir, adminKey);
+    logger.warn(
+      { adminKeyFile },
+      `created the admin API key (shown once, READ_WRITE): ${adminKey}${adminKeyFile ? ` (also written to ${adminKeyFile})` : ""}`,
+    );
+  }
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
@@ -115,11 +153,12 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const close = () => {
     closing ??= (async () => {
       logger.info("shutting down: draining requests and subscriptions");
+      connections.stop();
       await apollo.stop();
       await db.close();
       logger.info("stopped");
     })();
     return closing;
   };
-  return { url, port, logger, db, close };
+  return { url, port, logger, db, adminKey, adminKeyFile, close };
 }

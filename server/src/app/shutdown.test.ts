@@ -72,6 +72,7 @@ test("a subscription client sees a clean close (1001) on shutdown", async () => 
   const client = createClient({
     url: server.url.replace(/^http/, "ws"),
     webSocketImpl: WebSocket,
+    connectionParams: { authorization: `Bearer ${server.adminKey}` },
     retryAttempts: 0,
     on: { closed: (event) => onClosed(event as { code: number; reason: string }) },
   });

@@ -14,6 +14,7 @@ import {
 } from "type-graphql";
 import { ConnectionArgs, connectionType } from "../api/connection.js";
 import type { RequestContext } from "../app/context.js";
+import { requireScope } from "../auth/guards.js";
 import { DatasetRow } from "./dataset-row.entity.js";
 import { Dataset } from "./dataset.entity.js";
 import { CreateDatasetInput } from "./dataset.input.js";
@@ -28,17 +29,20 @@ export class DatasetResolver {
   @Mutation(() => Dataset, {
     description: "Stores a dataset version; the same content and split returns the existing one.",
   })
-  createDataset(@Arg("input") input: CreateDatasetInput): Promise<Dataset> {
+  createDataset(@Arg("input") input: CreateDatasetInput, @Ctx() ctx: RequestContext): Promise<Dataset> {
+    requireScope(ctx, "read-write");
     return this.service.create(input);
   }
 
   @Query(() => Dataset)
-  dataset(@Arg("id", () => ID) id: string): Promise<Dataset> {
+  dataset(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Dataset> {
+    requireScope(ctx, "read");
     return this.service.get(id);
   }
 
   @Query(() => DatasetConnection, { description: "Datasets, newest first." })
-  datasets(@Args() args: ConnectionArgs) {
+  datasets(@Args() args: ConnectionArgs, @Ctx() ctx: RequestContext) {
+    requireScope(ctx, "read");
     return this.service.list(args);
   }
 
@@ -54,7 +58,11 @@ export class DatasetResolver {
   }
 
   @Subscription(() => Dataset, {
-    topics: "DATASET_CREATED",
+    // A function so that the guard runs once, when the subscription starts.
+    topics: ({ context }: { context: RequestContext }) => {
+      requireScope(context, "read");
+      return "DATASET_CREATED";
+    },
     description: "Each newly stored dataset version.",
   })
   datasetCreated(@Root() dataset: Dataset): Dataset {

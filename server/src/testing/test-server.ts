@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningServer, startServer } from "../app/server.js";
 import { type ServerConfig, loadConfig } from "../config.js";
+import { createApiKeyForTest } from "./auth.js";
 import { createThrowawayDatabase } from "./pg.js";
 
 /** Both database drivers: data-driven tests run each case on each. */
@@ -11,11 +12,17 @@ export type Driver = (typeof drivers)[number];
 
 export interface TestServer extends RunningServer {
   driver: Driver;
-  /** POSTs one GraphQL operation and returns the parsed response. */
+  /**
+   * POSTs one GraphQL operation and returns the parsed response. `token` is sent as `Authorization: Bearer`:
+   * omitted → the admin key (READ_WRITE), null → no credential, else that key or runner secret.
+   */
   gql<T = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
+    token?: string | null,
   ): Promise<GqlResponse<T>>;
+  /** A READ_WRITE API key: the admin key the server created on its first start. */
+  adminKey: string;
   /** Base URL without /graphql, for /healthz etc. */
   origin: string;
 }
@@ -30,10 +37,11 @@ export async function gql<T>(
   url: string,
   query: string,
   variables?: Record<string, unknown>,
+  token?: string | null,
 ): Promise<GqlResponse<T>> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   return { status: response.status, ...((await response.json()) as Omit<GqlResponse<T>, "status">) };
@@ -66,11 +74,14 @@ export async function startTestServer(
     await cleanup();
     throw error;
   }
+  const adminKey = server.adminKey ?? (await createApiKeyForTest(server.db, "read-write", "test admin"));
   return {
     ...server,
+    adminKey,
     driver,
     origin: server.url.replace(/\/graphql$/, ""),
-    gql: (query, variables) => gql(server.url, query, variables),
+    gql: (query, variables, token) =>
+      gql(server.url, query, variables, token === undefined ? adminKey : token),
     close: async () => {
       await server.close();
       await cleanup();
