@@ -1,0 +1,421 @@
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm } from "node:fs/promises";
+import { dirname } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
+/**
+ * The runner's side of the GraphQL protocol (/work/notes/protocol.md): typed operations over HTTP
+ * (mutations, dataset pages, artifact downloads) — the jobs subscription lives in connection.ts.
+ */
+
+export interface FileRef {
+  name: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+export interface JobSpec {
+  runId: string;
+  kind: "TRAIN" | "PRETRAIN";
+  method: { method: string } & Record<string, unknown>;
+  hyperparameters: Hyperparameters;
+  dataset: { id: string; contentHash: string; rowCount: number };
+  generalDataset: { id: string; contentHash: string } | null;
+  baseModel: {
+    id: string;
+    name: string;
+    config: Record<string, unknown>;
+    preset: string | null;
+    weights: { artifactId: string; files: FileRef[] } | null;
+    hostPath: string | null;
+  };
+  resumeFrom: { artifactId: string; step: number; files: FileRef[] } | null;
+  predicted?: { trainable: number; total: number; memory: unknown };
+}
+
+export interface Hyperparameters {
+  steps: number;
+  learningRate?: number;
+  batchSize?: number;
+  seqLen?: number;
+  seed?: number;
+  evalEvery?: number;
+  warmupSteps?: number;
+  gradientAccumulation?: number;
+  checkpointEvery?: number;
+  samplePrompts?: string[];
+  gradientCheckpointing?: boolean;
+}
+
+export interface Job {
+  id: string;
+  runId: string;
+  attempt: number;
+  status: string;
+  leaseExpiresAt: string | null;
+  spec: JobSpec;
+}
+
+export interface JobEvent {
+  kind: "ASSIGNED" | "CANCEL";
+  job: Job;
+  reason: string | null;
+}
+
+export interface MetricPointInput {
+  key: string;
+  step: number;
+  value: number;
+  wallTimeMs?: number;
+}
+
+export interface DatasetRow {
+  index: number;
+  split: "TRAIN" | "EVAL";
+  text: string | null;
+  prompt: string | null;
+  completion: string | null;
+}
+
+export interface FileUpload {
+  name: string;
+  base64: string;
+}
+
+export interface Device {
+  name: string;
+  memoryBytes: number;
+}
+
+const JOB_FIELDS = "id runId attempt status leaseExpiresAt spec";
+
+export const JOBS_SUBSCRIPTION = `subscription Jobs { jobs { kind reason job { ${JOB_FIELDS} } } }`;
+
+const REGISTER = `mutation Register($input: RegisterRunnerInput!) {
+  registerRunner(input: $input) { runnerId secret } }`;
+const HEARTBEAT = `mutation Heartbeat($input: HeartbeatInput!) {
+  heartbeat(input: $input) { leaseExpiresAt cancelJobIds } }`;
+const START_JOB = `mutation StartJob($jobId: ID!) { startJob(jobId: $jobId) { ${JOB_FIELDS} } }`;
+const REPORT_METRICS = `mutation ReportMetrics($jobId: ID!, $points: [MetricPointInput!]!) {
+  reportMetrics(jobId: $jobId, points: $points) { accepted duplicates } }`;
+const REPORT_SAMPLES = `mutation ReportSamples($jobId: ID!, $samples: [SampleInput!]!) {
+  reportSamples(jobId: $jobId, samples: $samples) }`;
+const UPLOAD_CHECKPOINT = `mutation UploadCheckpoint($jobId: ID!, $step: Int!, $files: [FileUploadInput!]!) {
+  uploadCheckpoint(jobId: $jobId, step: $step, files: $files) { id } }`;
+const UPLOAD_ADAPTER = `mutation UploadAdapter($jobId: ID!, $files: [FileUploadInput!]!) {
+  uploadAdapter(jobId: $jobId, files: $files) { id } }`;
+const COMPLETE_JOB = `mutation CompleteJob($jobId: ID!, $result: JSON!) {
+  completeJob(jobId: $jobId, result: $result) { id status } }`;
+const FAIL_JOB = `mutation FailJob($jobId: ID!, $error: String!, $retryable: Boolean!) {
+  failJob(jobId: $jobId, error: $error, retryable: $retryable) { id status } }`;
+const DATASET_ROWS = `query JobDatasetRows($jobId: ID!, $datasetId: ID!, $first: Int!, $after: String) {
+  jobDatasetRows(jobId: $jobId, datasetId: $datasetId, first: $first, after: $after) {
+    edges { node { index split text prompt completion } }
+    pageInfo { hasNextPage endCursor } } }`;
+
+/**
+ * Why a call failed, as the agent acts on it: `network` (server not there, 5xx: retry with backoff),
+ * `auth` (UNAUTHENTICATED: the secret is unknown or the runner revoked — stop), `forbidden` (FORBIDDEN:
+ * e.g. a job that is no longer ours), `rejected` (any other GraphQL error: do not retry).
+ */
+export type ApiErrorKind = "network" | "auth" | "forbidden" | "rejected";
+
+export class ApiError extends Error {
+  constructor(
+    readonly kind: ApiErrorKind,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+  get retryable(): boolean {
+    return this.kind === "network";
+  }
+}
+
+/** The server's addresses, derived from what a person typed (`http://host:4000` or `…/graphql`). */
+export interface ServerUrls {
+  origin: string;
+  graphql: string;
+  ws: string;
+}
+
+export function serverUrls(server: string): ServerUrls {
+  let url: URL;
+  try {
+    url = new URL(server);
+  } catch {
+    throw new ApiError("rejected", `--server: "${server}" is not a URL (e.g. http://localhost:4000)`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new ApiError("rejected", `--server: "${server}" must start with http:// or https://`);
+  const base = url.pathname.replace(/\/graphql\/?$/, "").replace(/\/$/, "");
+  const origin = `${url.protocol}//${url.host}${base}`;
+  return {
+    origin,
+    graphql: `${origin}/graphql`,
+    ws: `${origin.replace(/^http/, "ws")}/graphql`,
+  };
+}
+
+interface GqlBody<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+/** Typed GraphQL calls over HTTP with the runner's Bearer secret. */
+export class RunnerApi {
+  constructor(
+    readonly urls: ServerUrls,
+    private readonly secret: string | undefined,
+    private readonly timeoutMs = 60_000,
+  ) {}
+
+  private headers(): Record<string, string> {
+    return this.secret ? { authorization: `Bearer ${this.secret}` } : {};
+  }
+
+  async request<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(this.urls.graphql, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...this.headers() },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (err) {
+      throw networkError(this.urls.origin, err);
+    }
+    if (response.status === 502 || response.status === 503 || response.status === 504)
+      throw new ApiError("network", `server answered HTTP ${response.status}`);
+    let body: GqlBody<T>;
+    try {
+      body = (await response.json()) as GqlBody<T>;
+    } catch {
+      if (response.status === 401) throw new ApiError("auth", "server answered HTTP 401", "UNAUTHENTICATED");
+      throw new ApiError(
+        response.status >= 500 ? "network" : "rejected",
+        `server answered HTTP ${response.status} without GraphQL`,
+      );
+    }
+    const error = body.errors?.[0];
+    if (error) {
+      const code = error.extensions?.code;
+      const kind: ApiErrorKind =
+        code === "UNAUTHENTICATED"
+          ? "auth"
+          : code === "FORBIDDEN"
+            ? "forbidden"
+            : code === "INTERNAL_SERVER_ERROR" || code === "SERVICE_UNAVAILABLE"
+              ? "network"
+              : "rejected";
+      throw new ApiError(kind, error.message, code);
+    }
+    if (response.status === 401) throw new ApiError("auth", "server answered HTTP 401", "UNAUTHENTICATED");
+    if (!body.data) throw new ApiError("rejected", `server answered HTTP ${response.status} without data`);
+    return body.data;
+  }
+
+  async registerRunner(input: {
+    token: string;
+    name: string;
+    labels: string[];
+    backend: string;
+    devices: Device[];
+    maxJobs?: number;
+  }): Promise<{ runnerId: string; secret: string }> {
+    return (await this.request<{ registerRunner: { runnerId: string; secret: string } }>(REGISTER, { input }))
+      .registerRunner;
+  }
+
+  async heartbeat(input: {
+    runningJobIds: string[];
+    freeMemoryBytes?: number;
+  }): Promise<{ leaseExpiresAt: string | null; cancelJobIds: string[] }> {
+    return (
+      await this.request<{ heartbeat: { leaseExpiresAt: string | null; cancelJobIds: string[] } }>(
+        HEARTBEAT,
+        {
+          input,
+        },
+      )
+    ).heartbeat;
+  }
+
+  async startJob(jobId: string): Promise<Job> {
+    return (await this.request<{ startJob: Job }>(START_JOB, { jobId })).startJob;
+  }
+
+  async reportMetrics(
+    jobId: string,
+    points: MetricPointInput[],
+  ): Promise<{ accepted: number; duplicates: number }> {
+    return (
+      await this.request<{ reportMetrics: { accepted: number; duplicates: number } }>(REPORT_METRICS, {
+        jobId,
+        points,
+      })
+    ).reportMetrics;
+  }
+
+  async reportSamples(
+    jobId: string,
+    samples: { prompt: string; output: string; step: number }[],
+  ): Promise<number> {
+    return (await this.request<{ reportSamples: number }>(REPORT_SAMPLES, { jobId, samples })).reportSamples;
+  }
+
+  async uploadCheckpoint(jobId: string, step: number, files: FileUpload[]): Promise<{ id: string }> {
+    return (
+      await this.request<{ uploadCheckpoint: { id: string } }>(UPLOAD_CHECKPOINT, { jobId, step, files })
+    ).uploadCheckpoint;
+  }
+
+  async uploadAdapter(jobId: string, files: FileUpload[]): Promise<{ id: string }> {
+    return (await this.request<{ uploadAdapter: { id: string } }>(UPLOAD_ADAPTER, { jobId, files }))
+      .uploadAdapter;
+  }
+
+  async completeJob(jobId: string, result: Record<string, unknown>): Promise<{ id: string; status: string }> {
+    return (
+      await this.request<{ completeJob: { id: string; status: string } }>(COMPLETE_JOB, { jobId, result })
+    ).completeJob;
+  }
+
+  async failJob(jobId: string, error: string, retryable: boolean): Promise<{ id: string; status: string }> {
+    return (
+      await this.request<{ failJob: { id: string; status: string } }>(FAIL_JOB, { jobId, error, retryable })
+    ).failJob;
+  }
+
+  /** Every row of one of the job's datasets, page by page. */
+  async datasetRows(jobId: string, datasetId: string, pageSize = 1000): Promise<DatasetRow[]> {
+    const rows: DatasetRow[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: {
+        jobDatasetRows: {
+          edges: { node: DatasetRow }[];
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        };
+      } = await this.request(DATASET_ROWS, { jobId, datasetId, first: pageSize, after });
+      for (const e of page.jobDatasetRows.edges) rows.push(e.node);
+      if (!page.jobDatasetRows.pageInfo.hasNextPage || !page.jobDatasetRows.pageInfo.endCursor) return rows;
+      after = page.jobDatasetRows.pageInfo.endCursor;
+    }
+  }
+
+  /**
+   * GET /artifacts/:id/files/:name into `dest` (via a temporary file), checking the sha256 when given.
+   * Returns the hex digest.
+   */
+  async downloadArtifactFile(
+    artifactId: string,
+    name: string,
+    dest: string,
+    sha256?: string,
+  ): Promise<string> {
+    const url = `${this.urls.origin}/artifacts/${encodeURIComponent(artifactId)}/files/${encodeURIComponent(name)}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        headers: this.headers(),
+        signal: AbortSignal.timeout(10 * this.timeoutMs),
+      });
+    } catch (err) {
+      throw networkError(this.urls.origin, err);
+    }
+    if (response.status === 401) throw new ApiError("auth", `GET ${url}: HTTP 401`, "UNAUTHENTICATED");
+    if (response.status === 403) throw new ApiError("forbidden", `GET ${url}: HTTP 403`, "FORBIDDEN");
+    if (!response.ok || !response.body)
+      throw new ApiError(
+        response.status >= 500 ? "network" : "rejected",
+        `GET ${url}: HTTP ${response.status}`,
+      );
+    await mkdir(dirname(dest), { recursive: true });
+    const tmp = `${dest}.${process.pid}.part`;
+    const hash = createHash("sha256");
+    const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
+    body.on("data", (chunk: Buffer) => hash.update(chunk));
+    try {
+      await pipeline(body, createWriteStream(tmp));
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw networkError(this.urls.origin, err);
+    }
+    const digest = hash.digest("hex");
+    if (sha256 && digest !== sha256) {
+      await rm(tmp, { force: true });
+      throw new ApiError("network", `GET ${url}: sha256 ${digest} ≠ expected ${sha256}`);
+    }
+    await rename(tmp, dest);
+    return digest;
+  }
+
+  /** GET /healthz: whether the server answers at all (for `status`). */
+  async reachable(): Promise<boolean> {
+    try {
+      const r = await fetch(`${this.urls.origin}/healthz`, { signal: AbortSignal.timeout(5000) });
+      return r.ok;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function networkError(origin: string, err: unknown): ApiError {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  const detail = e.cause?.code ?? e.cause?.message ?? e.message;
+  return new ApiError("network", `cannot reach the server at ${origin} (${detail})`);
+}
+
+/** Backoff with full jitter between half and all of `min(max, base·2^attempt)`. */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+export const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+/**
+ * Calls `fn` until it succeeds or fails with a non-retryable error; network errors wait with backoff.
+ * `deadline` (ms since epoch) bounds the retries; `signal` abandons them.
+ */
+export async function withRetry<T>(
+  fn: () => Promise<T>,
+  opts: {
+    baseMs?: number;
+    maxMs?: number;
+    deadline?: number;
+    signal?: AbortSignal;
+    onRetry?: (e: ApiError, waitMs: number) => void;
+  } = {},
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof ApiError) || !err.retryable) throw err;
+      const wait = backoffMs(attempt, opts.baseMs ?? 250, opts.maxMs ?? 5000);
+      if ((opts.deadline !== undefined && Date.now() + wait > opts.deadline) || opts.signal?.aborted)
+        throw err;
+      opts.onRetry?.(err, wait);
+      await sleep(wait, opts.signal);
+    }
+  }
+}

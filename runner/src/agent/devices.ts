@@ -1,0 +1,84 @@
+import { execFile, fork } from "node:child_process";
+import { cpus, freemem, totalmem } from "node:os";
+import { join } from "node:path";
+import type { Device } from "./api.js";
+
+/**
+ * What this host offers: GPUs through `nvidia-smi` where present, otherwise the host's memory as one
+ * device; the tfjs backend is asked of the engine in a short child process (the agent itself never loads
+ * TensorFlow, so a wedged native backend cannot take the agent down).
+ */
+
+interface Gpu {
+  name: string;
+  totalBytes: number;
+  freeBytes: number;
+}
+
+const MIB = 1024 * 1024;
+
+/** Parses `nvidia-smi --query-gpu=name,memory.total,memory.free --format=csv,noheader,nounits`. */
+export function parseNvidiaSmi(csv: string): Gpu[] {
+  return csv
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .flatMap((line) => {
+      const parts = line.split(",").map((p) => p.trim());
+      const free = Number(parts.pop());
+      const total = Number(parts.pop());
+      if (!Number.isFinite(total) || !Number.isFinite(free) || parts.length === 0) return [];
+      return [{ name: parts.join(","), totalBytes: total * MIB, freeBytes: free * MIB }];
+    });
+}
+
+function nvidiaSmi(): Promise<Gpu[]> {
+  if (process.env.TUNELAB_NO_GPU === "1") return Promise.resolve([]);
+  return new Promise((resolve) => {
+    execFile(
+      "nvidia-smi",
+      ["--query-gpu=name,memory.total,memory.free", "--format=csv,noheader,nounits"],
+      { timeout: 5000 },
+      (err, stdout) => resolve(err ? [] : parseNvidiaSmi(stdout)),
+    );
+  });
+}
+
+export interface HostDevices {
+  devices: Device[];
+  gpus: boolean;
+}
+
+export async function discoverDevices(): Promise<HostDevices> {
+  const gpus = await nvidiaSmi();
+  if (gpus.length > 0)
+    return { devices: gpus.map((g) => ({ name: g.name, memoryBytes: g.totalBytes })), gpus: true };
+  const cpu = cpus()[0]?.model.trim() || "cpu";
+  return { devices: [{ name: `host memory (${cpu})`, memoryBytes: totalmem() }], gpus: false };
+}
+
+/** Free memory for heartbeats: the GPUs' free memory summed, or the host's. */
+export async function freeMemoryBytes(): Promise<number> {
+  const gpus = await nvidiaSmi();
+  return gpus.length > 0 ? gpus.reduce((a, g) => a + g.freeBytes, 0) : freemem();
+}
+
+/** The backend the engine chooses here (TUNELAB_BACKEND or `force` narrows it), asked of a worker. */
+export function detectBackend(force?: string, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(__dirname, "worker.js"), [], {
+      env: { ...process.env, ...(force ? { TUNELAB_BACKEND: force } : {}) },
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error("the engine did not report a backend within 60 s"));
+    }, timeoutMs);
+    child.on("message", (m: { type: string; source?: string; message?: string }) => {
+      if (m.type === "backend") resolve(m.source!);
+      if (m.type === "error") reject(new Error(m.message));
+    });
+    child.on("exit", () => clearTimeout(timer));
+    child.send({ type: "probe" });
+  });
+}

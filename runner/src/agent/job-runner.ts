@@ -1,0 +1,494 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { existsSync } from "node:fs";
+import { copyFile, link, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { TrainingJob } from "../engine/run-training.js";
+import type { StepMetrics } from "../engine/train.js";
+import {
+  ApiError,
+  type DatasetRow,
+  type FileRef,
+  type FileUpload,
+  type Job,
+  type JobSpec,
+  type RunnerApi,
+  sleep,
+  withRetry,
+} from "./api.js";
+import type { AgentMetrics } from "./metrics-server.js";
+import type { Progress } from "./progress.js";
+import { MetricBatcher, type MetricSpool, metricPoints } from "./spool.js";
+import type { FromWorker, ToWorker, WorkerResult } from "./worker.js";
+
+/**
+ * One job, start to finish (buildkite's job runner): tell the server the job started before anything
+ * else; fetch the dataset rows and the base model (cached on disk by content hash) and the checkpoint to
+ * resume from; train in a child process (worker.ts); stream metrics in batches through the spool; upload
+ * each checkpoint once the metrics up to it are on the server; at the end upload the adapter (or model
+ * folder), report samples and complete. Errors → failJob(error, retryable).
+ *
+ * Cancel protocol (idempotent, with a reason): abort message → `graceMs` → SIGKILL. `cancel` is the
+ * server's (the run ends CANCELLED), `interrupt` the operator's "stop now" (the job is reported
+ * interrupted, retryable, and resumes elsewhere from its last checkpoint).
+ */
+
+export type JobOutcome = "succeeded" | "cancelled" | "failed" | "interrupted" | "lost";
+
+export interface JobRunnerDeps {
+  api: RunnerApi;
+  logger: Logger;
+  spool: MetricSpool;
+  progress: Progress;
+  metrics: AgentMetrics;
+  /** Per-job folders (data, checkpoints, output) go under `${workDir}/jobs`. */
+  workDir: string;
+  /** Datasets, blobs (by sha256) and model folders. */
+  cacheDir: string;
+  graceMs: number;
+  metricsEverySteps: number;
+  metricsEveryMs: number;
+  /** Forces the engine's backend in the worker (TUNELAB_BACKEND). */
+  backend?: string;
+  /** How long the final reports keep retrying while the server is away. */
+  finalizeTimeoutMs?: number;
+}
+
+class PrepareError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export class JobRunner {
+  readonly id: string;
+  private worker: ChildProcess | null = null;
+  private stopRequest: { kind: "cancel" | "interrupt"; reason: string } | null = null;
+  private killTimer: NodeJS.Timeout | null = null;
+  private uploads: Promise<void> = Promise.resolve();
+  private readonly batcher: MetricBatcher;
+  private readonly done = new AbortController();
+  private readonly log: Logger;
+  private lastStep = 0;
+
+  constructor(
+    readonly job: Job,
+    private readonly deps: JobRunnerDeps,
+  ) {
+    this.id = job.id;
+    this.log = deps.logger.child({ jobId: job.id, runId: job.runId, attempt: job.attempt });
+    this.batcher = new MetricBatcher(job.id, deps.spool, {
+      everySteps: deps.metricsEverySteps,
+      everyMs: deps.metricsEveryMs,
+    });
+  }
+
+  get stopping(): string | null {
+    return this.stopRequest?.kind ?? null;
+  }
+
+  /** The server asked to cancel: abort → grace → kill. Idempotent; the first reason wins. */
+  cancel(reason: string): void {
+    this.stop("cancel", reason);
+  }
+
+  /** The operator said stop now: abort → grace → kill, then report the job interrupted (retryable). */
+  interrupt(reason: string): void {
+    this.stop("interrupt", reason);
+  }
+
+  private stop(kind: "cancel" | "interrupt", reason: string): void {
+    if (this.stopRequest) return;
+    this.stopRequest = { kind, reason };
+    this.log.info({ kind, reason, graceMs: this.deps.graceMs }, "stopping the job");
+    this.abortWorker();
+  }
+
+  private abortWorker(): void {
+    const w = this.worker;
+    if (!w || w.exitCode !== null || w.signalCode !== null) return;
+    if (w.connected) w.send({ type: "abort" } satisfies ToWorker);
+    this.killTimer ??= setTimeout(() => {
+      if (w.exitCode === null && w.signalCode === null) {
+        this.log.warn(
+          { graceMs: this.deps.graceMs },
+          "the worker did not stop within the grace period: killing it",
+        );
+        w.kill("SIGKILL");
+      }
+    }, this.deps.graceMs);
+  }
+
+  async run(): Promise<JobOutcome> {
+    const outcome = await this.execute().catch((err: Error) => {
+      this.log.error({ err: err.message }, "job runner failed");
+      return "failed" as const;
+    });
+    this.done.abort();
+    if (this.killTimer) clearTimeout(this.killTimer);
+    this.deps.progress.finish(this.id, outcome);
+    this.deps.metrics.jobs.inc({ outcome });
+    await rm(join(this.deps.workDir, "jobs", this.id), { recursive: true, force: true }).catch(() => {});
+    return outcome;
+  }
+
+  private async execute(): Promise<JobOutcome> {
+    const { api } = this.deps;
+    const spec = this.job.spec;
+    // 1. tell the server the job started, before anything else
+    try {
+      await withRetry(() => api.startJob(this.id), {
+        deadline: Date.now() + 60_000,
+        onRetry: this.retryLog("startJob"),
+      });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "the server did not let this job start");
+      return "lost";
+    }
+    const total = spec.hyperparameters.steps;
+    this.deps.progress.start(this.id, { runId: spec.runId, method: spec.method.method, total });
+    // 2. inputs
+    let training: TrainingJob;
+    try {
+      training = await this.prepare(spec);
+    } catch (err) {
+      const retryable =
+        err instanceof PrepareError ? err.retryable : err instanceof ApiError && err.retryable;
+      return this.fail(`preparing the job: ${(err as Error).message}`, retryable);
+    }
+    if (this.stopRequest) return this.finishStopped(null);
+    // 3. train in a worker
+    const { result, error, exit } = await this.train(training);
+    if (this.stopRequest) return this.finishStopped(result);
+    if (result) return this.succeed(result);
+    if (error) return this.fail(error, false);
+    return this.fail(`the training worker exited unexpectedly (${exit})`, true);
+  }
+
+  private retryLog(what: string) {
+    return (e: ApiError, waitMs: number) =>
+      this.log.warn({ err: e.message, retryInMs: Math.round(waitMs) }, `${what} failed; retrying`);
+  }
+
+  private dir(...parts: string[]): string {
+    return join(this.deps.workDir, "jobs", this.id, ...parts);
+  }
+
+  private async prepare(spec: JobSpec): Promise<TrainingJob> {
+    await mkdir(this.dir(), { recursive: true });
+    const h = spec.hyperparameters;
+    const rows = await this.datasetRows(spec.dataset.id, spec.dataset.contentHash);
+    const train = rows.filter((r) => r.split !== "EVAL");
+    const evalRows = rows.filter((r) => r.split === "EVAL");
+    if (rows.length === 0) throw new PrepareError(`dataset ${spec.dataset.id} has no rows`, false);
+    // the engine splits its data itself (seeded): it gets every row and the server's eval fraction
+    await writeFile(this.dir("data.jsonl"), toJsonl([...train, ...evalRows]));
+    let generalData: string | undefined;
+    if (spec.generalDataset) {
+      const general = await this.datasetRows(spec.generalDataset.id, spec.generalDataset.contentHash);
+      generalData = this.dir("general.jsonl");
+      await writeFile(generalData, toJsonl(general));
+    }
+    let resumeFrom: string | undefined;
+    if (spec.resumeFrom) {
+      resumeFrom = this.dir("resume");
+      for (const f of spec.resumeFrom.files)
+        await withRetry(
+          () =>
+            this.deps.api.downloadArtifactFile(
+              spec.resumeFrom!.artifactId,
+              f.name,
+              join(resumeFrom!, f.name),
+              f.sha256,
+            ),
+          { deadline: Date.now() + 120_000, onRetry: this.retryLog("checkpoint download") },
+        );
+      this.log.info(
+        { step: spec.resumeFrom.step, artifactId: spec.resumeFrom.artifactId },
+        "resuming from a checkpoint",
+      );
+    }
+    const options = Object.fromEntries(
+      Object.entries({
+        batchSize: h.batchSize,
+        accumulation: h.gradientAccumulation,
+        lr: h.learningRate,
+        warmupSteps: h.warmupSteps,
+        seed: h.seed,
+        evalEvery: h.evalEvery,
+        checkpointEvery: h.checkpointEvery,
+        gradientCheckpointing: h.gradientCheckpointing,
+      }).filter(([, v]) => v !== undefined && v !== null),
+    ) as TrainingJob["options"];
+    return {
+      base: await this.baseModel(spec),
+      data: this.dir("data.jsonl"),
+      method: spec.kind === "PRETRAIN" ? { method: "full" } : spec.method,
+      steps: h.steps,
+      maxSeqLen: h.seqLen,
+      packing: spec.kind === "PRETRAIN",
+      evalFraction: rows.length > 1 ? evalRows.length / rows.length : 0,
+      outputDir: this.dir("output"),
+      checkpointDir: this.dir("checkpoints"),
+      resumeFrom,
+      generalData,
+      samplePrompts: h.samplePrompts?.length ? h.samplePrompts : undefined,
+      options,
+    };
+  }
+
+  /** Rows of a dataset, cached by content hash (datasets are immutable). */
+  private async datasetRows(datasetId: string, contentHash: string): Promise<DatasetRow[]> {
+    const file = join(this.deps.cacheDir, "datasets", `${safe(datasetId)}-${safe(contentHash)}.json`);
+    if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as DatasetRow[];
+    const rows = await withRetry(() => this.deps.api.datasetRows(this.id, datasetId), {
+      deadline: Date.now() + 120_000,
+      onRetry: this.retryLog("dataset download"),
+    });
+    await mkdir(join(this.deps.cacheDir, "datasets"), { recursive: true });
+    await writeFile(`${file}.tmp`, JSON.stringify(rows));
+    await rm(file, { force: true });
+    await link(`${file}.tmp`, file).catch(() => copyFile(`${file}.tmp`, file));
+    await rm(`${file}.tmp`, { force: true });
+    return rows;
+  }
+
+  /** A host path as is; a weights artifact as a folder of cached blobs; a preset as a fresh model. */
+  private async baseModel(spec: JobSpec): Promise<string> {
+    const b = spec.baseModel;
+    if (b.hostPath) return b.hostPath;
+    if (b.weights) {
+      const folder = join(this.deps.cacheDir, "models", safe(b.weights.artifactId));
+      await mkdir(folder, { recursive: true });
+      for (const f of b.weights.files) {
+        const blob = await this.blob(b.weights.artifactId, f);
+        const dest = join(folder, f.name);
+        if (!existsSync(dest)) await link(blob, dest).catch(() => copyFile(blob, dest));
+      }
+      return folder;
+    }
+    if (b.preset) return b.preset;
+    throw new PrepareError(`base model ${b.name} has no weights, host path or preset`, false);
+  }
+
+  private async blob(artifactId: string, f: FileRef): Promise<string> {
+    const path = join(this.deps.cacheDir, "blobs", safe(f.sha256));
+    if (existsSync(path)) return path;
+    await withRetry(() => this.deps.api.downloadArtifactFile(artifactId, f.name, path, f.sha256), {
+      deadline: Date.now() + 300_000,
+      onRetry: this.retryLog("weights download"),
+    });
+    return path;
+  }
+
+  private train(
+    job: TrainingJob,
+  ): Promise<{ result: WorkerResult | null; error: string | null; exit: string }> {
+    return new Promise((resolve) => {
+      const worker = fork(join(__dirname, "worker.js"), [], {
+        env: { ...process.env, ...(this.deps.backend ? { TUNELAB_BACKEND: this.deps.backend } : {}) },
+        stdio: ["ignore", "ignore", "inherit", "ipc"],
+      });
+      this.worker = worker;
+      this.deps.metrics.jobsRunning.inc();
+      let result: WorkerResult | null = null;
+      let error: string | null = null;
+      worker.on("message", (m: FromWorker) => {
+        switch (m.type) {
+          case "backend":
+            this.log.info({ backend: m.source }, "training");
+            break;
+          case "metrics":
+            this.onMetrics(m.m);
+            break;
+          case "checkpoint":
+            this.onCheckpoint(m.dir, m.step);
+            break;
+          case "result":
+            result = m.result;
+            break;
+          case "error":
+            error = m.message;
+            break;
+        }
+      });
+      worker.on("exit", (code, signal) => {
+        this.deps.metrics.jobsRunning.dec();
+        this.worker = null;
+        if (this.killTimer) clearTimeout(this.killTimer);
+        resolve({ result, error, exit: signal ? `signal ${signal}` : `code ${code}` });
+      });
+      worker.send({ type: "run", job } satisfies ToWorker);
+      if (this.stopRequest) this.abortWorker();
+    });
+  }
+
+  private onMetrics(m: StepMetrics): void {
+    this.lastStep = m.step;
+    this.deps.metrics.steps.inc();
+    this.batcher.add(metricPoints(m));
+    this.deps.progress.update(this.id, {
+      runId: this.job.spec.runId,
+      method: this.job.spec.method.method,
+      step: m.step,
+      total: this.job.spec.hyperparameters.steps,
+      loss: m.trainLoss,
+      tokensPerSecond: m.tokensPerSecond,
+      msPerStep: m.msPerStep,
+    });
+  }
+
+  /** Uploads in order; each waits until the metrics up to its step are on the server. */
+  private onCheckpoint(dir: string, step: number): void {
+    this.uploads = this.uploads.then(async () => {
+      try {
+        await this.drainMetrics(Number.POSITIVE_INFINITY);
+        const files = await folderFiles(dir);
+        await withRetry(() => this.deps.api.uploadCheckpoint(this.id, step, files), {
+          signal: this.done.signal,
+          onRetry: this.retryLog("checkpoint upload"),
+        });
+        this.log.info({ step }, "checkpoint uploaded");
+      } catch (err) {
+        this.log.warn({ step, err: (err as Error).message }, "checkpoint not uploaded");
+      } finally {
+        await rm(dir, { recursive: true, force: true }).catch(() => {});
+      }
+    });
+  }
+
+  /** Sends the batch and everything spooled for this job; waits (with backoff) while the server is away. */
+  private async drainMetrics(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      await this.batcher.flush();
+      if (this.deps.spool.size(this.id) === 0) return true;
+      if (Date.now() > deadline || (this.done.signal.aborted && timeoutMs === Number.POSITIVE_INFINITY))
+        return false;
+      await sleep(Math.min(5000, 250 * 2 ** Math.min(attempt, 5)), this.done.signal);
+    }
+  }
+
+  private finalizeDeadline(): number {
+    return Date.now() + (this.deps.finalizeTimeoutMs ?? 10 * 60_000);
+  }
+
+  private async succeed(result: WorkerResult): Promise<JobOutcome> {
+    const { api } = this.deps;
+    const deadline = this.finalizeDeadline();
+    try {
+      await this.drainMetrics(deadline - Date.now());
+      await this.uploads;
+      if (result.outputDir) {
+        const files = await folderFiles(result.outputDir);
+        await withRetry(() => api.uploadAdapter(this.id, files), {
+          deadline,
+          onRetry: this.retryLog("adapter upload"),
+        });
+      }
+      const samples = result.samples.map((s) => ({
+        prompt: s.prompt,
+        output: s.completion,
+        step: result.steps,
+      }));
+      if (samples.length > 0)
+        await withRetry(() => api.reportSamples(this.id, samples), {
+          deadline,
+          onRetry: this.retryLog("reportSamples"),
+        });
+      await withRetry(() => api.completeJob(this.id, summary(result)), {
+        deadline,
+        onRetry: this.retryLog("completeJob"),
+      });
+    } catch (err) {
+      if (err instanceof ApiError && !err.retryable) {
+        this.log.warn({ err: err.message }, "the server refused the result (the job is no longer ours?)");
+        return "lost";
+      }
+      return this.fail(`reporting the result: ${(err as Error).message}`, true);
+    }
+    this.log.info(
+      {
+        steps: result.steps,
+        finalTrainLoss: result.finalTrainLoss,
+        measuredPeakBytes: result.measuredPeakBytes,
+      },
+      "job succeeded",
+    );
+    return "succeeded";
+  }
+
+  private async finishStopped(result: WorkerResult | null): Promise<JobOutcome> {
+    const stop = this.stopRequest!;
+    const deadline = this.finalizeDeadline();
+    await this.drainMetrics(stop.kind === "interrupt" ? 10_000 : deadline - Date.now());
+    if (stop.kind === "interrupt") {
+      await this.fail(`interrupted at step ${this.lastStep}: ${stop.reason}`, true);
+      return "interrupted";
+    }
+    try {
+      if (result)
+        await withRetry(() => this.deps.api.completeJob(this.id, summary(result)), {
+          deadline,
+          onRetry: this.retryLog("completeJob"),
+        });
+      else
+        await withRetry(() => this.deps.api.failJob(this.id, `cancelled: ${stop.reason}`, false), {
+          deadline,
+          onRetry: this.retryLog("failJob"),
+        });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "could not report the cancelled job");
+    }
+    return "cancelled";
+  }
+
+  private async fail(error: string, retryable: boolean): Promise<JobOutcome> {
+    this.log.warn({ error, retryable }, "job failed");
+    await this.drainMetrics(10_000);
+    try {
+      await withRetry(() => this.deps.api.failJob(this.id, error, retryable), {
+        deadline: this.finalizeDeadline(),
+        onRetry: this.retryLog("failJob"),
+      });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "could not report the failure");
+    }
+    return "failed";
+  }
+}
+
+/** What completeJob stores: the engine's result without the history and the local output path. */
+function summary(result: WorkerResult): Record<string, unknown> {
+  const { outputDir: _outputDir, ...rest } = result;
+  return rest as unknown as Record<string, unknown>;
+}
+
+function toJsonl(rows: DatasetRow[]): string {
+  return rows
+    .map((r) =>
+      JSON.stringify(
+        r.prompt !== null && r.prompt !== undefined && r.completion !== null && r.completion !== undefined
+          ? { prompt: r.prompt, completion: r.completion }
+          : { text: r.text ?? "" },
+      ),
+    )
+    .join("\n")
+    .concat("\n");
+}
+
+async function folderFiles(dir: string): Promise<FileUpload[]> {
+  const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
+  return Promise.all(
+    names
+      .sort()
+      .map(async (name) => ({ name, base64: (await readFile(join(dir, name))).toString("base64") })),
+  );
+}
+
+function safe(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]/g, "_");
+}

@@ -1,0 +1,63 @@
+import { initBackend } from "../engine/backend.js";
+import { runTraining, type TrainingJob, type TrainingResult } from "../engine/run-training.js";
+import type { StepMetrics } from "../engine/train.js";
+
+/**
+ * The child process one job trains in (forked by job-runner.ts). A long synchronous tfjs step blocks only
+ * this process: the agent keeps heartbeating, and can kill it. IPC messages:
+ *   parent → worker: {type:"run", job} | {type:"abort"} | {type:"probe"}
+ *   worker → parent: {type:"backend", source} | {type:"metrics", m} | {type:"checkpoint", dir, step}
+ *                    | {type:"result", result} | {type:"error", message}
+ * The worker exits when the agent goes away (IPC disconnect), so a killed agent leaves no trainer behind.
+ */
+
+export type ToWorker = { type: "run"; job: TrainingJob } | { type: "abort" } | { type: "probe" };
+export type WorkerResult = Omit<TrainingResult, "history">;
+export type FromWorker =
+  | { type: "backend"; source: string }
+  | { type: "metrics"; m: StepMetrics }
+  | { type: "checkpoint"; dir: string; step: number }
+  | { type: "result"; result: WorkerResult }
+  | { type: "error"; message: string };
+
+function send(m: FromWorker): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(m, undefined, {}, () => resolve());
+  });
+}
+
+async function run(job: TrainingJob, controller: AbortController): Promise<void> {
+  const backend = await initBackend();
+  await send({ type: "backend", source: backend.source });
+  const { history: _history, ...result } = await runTraining(job, {
+    signal: controller.signal,
+    onMetrics: (m) => void send({ type: "metrics", m }),
+    onCheckpoint: (dir, step) => void send({ type: "checkpoint", dir, step }),
+  });
+  await send({ type: "result", result });
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  process.on("disconnect", () => process.exit(1));
+  // the agent owns the signals: a Ctrl-C on the terminal reaches the whole group; the worker waits for
+  // the agent's abort message instead of dying mid-checkpoint
+  process.on("SIGINT", () => {});
+  process.on("SIGTERM", () => controller.abort());
+  process.on("message", (m: ToWorker) => {
+    if (m.type === "abort") controller.abort();
+    else if (m.type === "probe")
+      initBackend()
+        .then((b) => send({ type: "backend", source: b.source }))
+        .catch((e: Error) => send({ type: "error", message: e.message }))
+        .finally(() => process.exit(0));
+    else if (m.type === "run")
+      run(m.job, controller)
+        .then(() => process.exit(0))
+        .catch(async (e: Error) => {
+          await send({ type: "error", message: e.message || String(e) });
+          process.exit(1);
+        });
+  });
+}

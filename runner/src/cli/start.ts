@@ -1,0 +1,123 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import pino, { type Logger } from "pino";
+import { Agent, EXIT } from "../agent/agent.js";
+import { type RunnerConfig, readConfig } from "../agent/config-file.js";
+import { ConfigFileError, configPath } from "../agent/config-file.js";
+import { discoverDevices } from "../agent/devices.js";
+import { CliExit } from "./exit.js";
+
+/** `start`: connect with the stored identity and train what the server sends, until a signal. */
+
+interface StartFlags {
+  config?: string;
+  workDir?: string;
+  maxJobs?: string;
+  graceMs: string;
+  heartbeatMs?: string;
+  metricsEverySteps: string;
+  metricsEveryMs: string;
+  backend?: string;
+  metricsPort?: string;
+  retryMaxMs: string;
+  giveUpAfter: string;
+  logLevel: string;
+}
+
+/** `$XDG_CACHE_HOME/tunelab/runner-<id>`: spool, job folders, dataset and weight caches. */
+export function defaultWorkDir(config: RunnerConfig): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(base, "tunelab", `runner-${config.runnerId}`);
+}
+
+export async function loadConfigOrExit(explicit?: string): Promise<{ path: string; config: RunnerConfig }> {
+  const path = configPath(explicit);
+  try {
+    return { path, config: await readConfig(path) };
+  } catch (err) {
+    if (err instanceof ConfigFileError) throw new CliExit(EXIT.CONFIG, err.message);
+    throw err;
+  }
+}
+
+function positive(flag: string, value: string, allowZero = false): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0))
+    throw new CliExit(
+      EXIT.CONFIG,
+      `${flag}: "${value}" is not a ${allowZero ? "non-negative" : "positive"} number`,
+    );
+  return n;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command("start")
+    .description(
+      "connect to the server and run the jobs it assigns (SIGINT/SIGTERM: finish and stop; twice: stop now)",
+    )
+    .option(
+      "--config <file>",
+      "runner config file written by `register` (default: ~/.config/tunelab/runner.json)",
+    )
+    .option("--work-dir <dir>", "spool, job folders and caches (default: ~/.cache/tunelab/runner-<id>)")
+    .option("--max-jobs <n>", "jobs at once (default: the config's, else one per device)")
+    .option("--grace-ms <ms>", "after a cancel, how long a job may take to stop before it is killed", "30000")
+    .option("--heartbeat-ms <ms>", "heartbeat interval (default: a third of the server's lease)")
+    .option("--metrics-every-steps <n>", "send metrics after this many steps…", "10")
+    .option("--metrics-every-ms <ms>", "…or this long after the first unsent point", "2000")
+    .option("--backend <name>", "force the engine's backend: tensorflow-gpu | tensorflow | wasm | cpu")
+    .option("--metrics-port <port>", "serve Prometheus /metrics on this port (0: any free port)")
+    .option("--retry-max-ms <ms>", "longest wait between reconnect attempts", "15000")
+    .option(
+      "--give-up-after <s>",
+      "exit (code 69) when the server stays unreachable at start this long",
+      "300",
+    )
+    .option("--log-level <level>", "fatal | error | warn | info | debug", "info")
+    .action(async (flags: StartFlags) => {
+      const { path, config } = await loadConfigOrExit(flags.config);
+      const logger: Logger = pino(
+        { level: flags.logLevel, base: { runner: config.name } },
+        pino.destination({ fd: 2, sync: true }),
+      );
+      const { devices } = await discoverDevices();
+      const maxJobs = flags.maxJobs
+        ? positive("--max-jobs", flags.maxJobs)
+        : (config.maxJobs ?? Math.max(1, devices.length));
+      const workDir = flags.workDir ?? defaultWorkDir(config);
+      logger.info({ config: path, workDir }, "starting");
+      const agent = new Agent({
+        config,
+        logger,
+        workDir,
+        maxJobs,
+        graceMs: positive("--grace-ms", flags.graceMs, true),
+        heartbeatMs: flags.heartbeatMs ? positive("--heartbeat-ms", flags.heartbeatMs) : undefined,
+        metricsEverySteps: positive("--metrics-every-steps", flags.metricsEverySteps),
+        metricsEveryMs: positive("--metrics-every-ms", flags.metricsEveryMs),
+        backend: flags.backend,
+        metricsPort:
+          flags.metricsPort === undefined ? undefined : positive("--metrics-port", flags.metricsPort, true),
+        retryMaxMs: positive("--retry-max-ms", flags.retryMaxMs),
+        giveUpAfterMs: positive("--give-up-after", flags.giveUpAfter, true) * 1000,
+      });
+      let signals = 0;
+      const onSignal = (signal: string) => {
+        signals += 1;
+        if (signals === 1) {
+          logger.info({ signal }, "signal: stopping gracefully");
+          agent.stopGracefully();
+        } else agent.stopNow(`second signal (${signal})`);
+      };
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
+      const code = await agent.run();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      logger.info({ exitCode: code }, "stopped");
+      logger.flush();
+      if (code !== EXIT.OK) throw new CliExit(code, "");
+    });
+}
