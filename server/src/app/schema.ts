@@ -1,7 +1,16 @@
 import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { ArtifactFileResolver, ArtifactResolver } from "../artifacts/artifact.resolver.js";
+import { BaseModelResolver } from "../base-models/base-model.resolver.js";
+import type { BaseModelService } from "../base-models/base-model.service.js";
 import { DatasetResolver } from "../datasets/dataset.resolver.js";
+import { ExperimentResolver } from "../experiments/experiment.resolver.js";
+import type { ExperimentService } from "../experiments/experiment.service.js";
+import { MetricsResolver } from "../metrics/metrics.resolver.js";
+import type { MetricsService } from "../metrics/metrics.service.js";
+import { RunResolver } from "../runs/run.resolver.js";
+import type { RunService } from "../runs/run.service.js";
 import { EstimateResolver } from "../estimates/estimate.resolver.js";
 import type { DatasetService } from "../datasets/dataset.service.js";
 import { createEvents, type Events } from "./events.js";
@@ -9,6 +18,10 @@ import { createEvents, type Events } from "./events.js";
 /** The services resolvers delegate to; one instance of each per server. */
 export interface Services {
   datasets: DatasetService;
+  baseModels: BaseModelService;
+  experiments: ExperimentService;
+  runs: RunService;
+  metrics: MetricsService;
 }
 
 /**
@@ -18,11 +31,26 @@ export interface Services {
 function resolverInstances(services: Services) {
   return new Map<abstract new (...args: never) => unknown, object>([
     [DatasetResolver, new DatasetResolver(services.datasets)],
+    [BaseModelResolver, new BaseModelResolver(services.baseModels)],
+    [ExperimentResolver, new ExperimentResolver(services.experiments, services.runs)],
+    [RunResolver, new RunResolver(services.runs)],
+    [MetricsResolver, new MetricsResolver(services.metrics)],
+    [ArtifactResolver, new ArtifactResolver()],
+    [ArtifactFileResolver, new ArtifactFileResolver()],
     [EstimateResolver, new EstimateResolver()],
   ]);
 }
 
-export const resolvers = [DatasetResolver, EstimateResolver] as const;
+export const resolvers = [
+  DatasetResolver,
+  EstimateResolver,
+  BaseModelResolver,
+  ExperimentResolver,
+  RunResolver,
+  MetricsResolver,
+  ArtifactResolver,
+  ArtifactFileResolver,
+] as const;
 
 export async function buildAppSchema(services: Services, events: Events): Promise<GraphQLSchema> {
   const instances = resolverInstances(services);

@@ -14,7 +14,9 @@ import { Connections } from "../auth/connections.js";
 import type { Auth } from "../auth/guards.js";
 import { graphqlWsOptions } from "../auth/ws.js";
 import type { ServerConfig } from "../config.js";
+import { artifactRoutes } from "../artifacts/download.route.js";
 import { BaseModelService } from "../base-models/base-model.service.js";
+import { exportRoutes } from "../export/export.route.js";
 import { DatasetService } from "../datasets/dataset.service.js";
 import { ExperimentService } from "../experiments/experiment.service.js";
 import { MetricsService } from "../metrics/metrics.service.js";
@@ -121,6 +123,8 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   app.disable("x-powered-by");
   app.use(healthRoutes(db, metrics.registry));
   app.use(ideRoutes());
+  const authenticate = (header: unknown) => authenticator.fromHeader(header);
+  app.use(artifactRoutes(db, authenticate), exportRoutes(services.metrics, authenticate));
   app.use(
     "/graphql",
     express.json({ limit: jsonBodyLimit(config.datasetMaxBytes) }),

@@ -1,0 +1,40 @@
+import type { EntityManager } from "typeorm";
+
+export interface FileForDownload {
+  runId: string;
+  /** Runners that held an attempt of the run (may download its files, e.g. to resume). */
+  runnerIds: string[];
+  sizeBytes: number;
+  sha256: string;
+  content: Buffer;
+}
+
+/** The file with what authorises its download, in one query; null when the artifact or file is unknown. */
+export async function fileForDownload(
+  m: EntityManager,
+  artifactId: string,
+  name: string,
+): Promise<FileForDownload | null> {
+  const rows: {
+    run_id: string;
+    runner_ids: string[] | null;
+    size_bytes: string;
+    sha256: string;
+    content: Buffer;
+  }[] = await m.query(
+    `SELECT a.run_id, f.size_bytes, f.sha256, f.content,
+              (SELECT array_agg(DISTINCT j.runner_id) FROM job j WHERE j.run_id = a.run_id) AS runner_ids
+         FROM artifact a JOIN artifact_file f ON f.artifact_id = a.id
+        WHERE a.id = $1 AND f.name = $2`,
+    [artifactId, name],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    runId: row.run_id,
+    runnerIds: row.runner_ids ?? [],
+    sizeBytes: Number(row.size_bytes),
+    sha256: row.sha256,
+    content: row.content,
+  };
+}

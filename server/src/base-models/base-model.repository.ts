@@ -1,0 +1,44 @@
+import type { EntityManager } from "typeorm";
+import type { CursorKey, PageRequest } from "../api/connection.js";
+import { BaseModel } from "./base-model.entity.js";
+
+export function findBaseModel(m: EntityManager, id: string): Promise<BaseModel | null> {
+  return m.findOneBy(BaseModel, { id });
+}
+
+export function findBaseModelByName(m: EntityManager, name: string): Promise<BaseModel | null> {
+  return m.findOneBy(BaseModel, { name });
+}
+
+/** Inserts unless the name is taken; returns the id or null. */
+export async function insertBaseModel(
+  m: EntityManager,
+  values: Omit<BaseModel, "id" | "seq" | "createdAt">,
+): Promise<string | null> {
+  const result = await m
+    .createQueryBuilder()
+    .insert()
+    .into(BaseModel)
+    .values(values as never)
+    .orIgnore()
+    .returning(["id"])
+    .execute();
+  return (result.raw as { id: string }[])[0]?.id ?? null;
+}
+
+export function baseModelCursorKey(b: BaseModel): CursorKey {
+  return [b.seq];
+}
+
+export function listBaseModels(m: EntityManager, page: PageRequest): Promise<BaseModel[]> {
+  const q = m
+    .createQueryBuilder(BaseModel, "b")
+    .orderBy("b.seq", "DESC")
+    .limit(page.first + 1);
+  if (page.after) q.where("b.seq < :seq", { seq: page.after[0] });
+  return q.getMany();
+}
+
+export function countBaseModels(m: EntityManager): Promise<number> {
+  return m.count(BaseModel);
+}

@@ -1,0 +1,59 @@
+import "reflect-metadata";
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { ConnectionArgs, connectionType } from "../api/connection.js";
+import type { RequestContext } from "../app/context.js";
+import { Artifact } from "../artifacts/artifact.entity.js";
+import { requireScope } from "../auth/guards.js";
+import { Run } from "../runs/run.entity.js";
+import { BaseModel } from "./base-model.entity.js";
+import { CreateBaseModelInput, PretrainBaseModelInput } from "./base-model.input.js";
+import type { BaseModelService } from "./base-model.service.js";
+
+export const BaseModelConnection = connectionType(BaseModel);
+
+@Resolver(() => BaseModel)
+export class BaseModelResolver {
+  constructor(private readonly service: BaseModelService) {}
+
+  @Mutation(() => BaseModel, {
+    description: "Registers a model from a core preset, a config.json or a host folder.",
+  })
+  createBaseModel(@Arg("input") input: CreateBaseModelInput, @Ctx() ctx: RequestContext): Promise<BaseModel> {
+    requireScope(ctx, "read-write");
+    return this.service.create(input);
+  }
+
+  @Mutation(() => BaseModel, {
+    description:
+      "A PENDING base model and its QUEUED PRETRAIN run; READY with the run's weights when it succeeds.",
+  })
+  pretrainBaseModel(
+    @Arg("input") input: PretrainBaseModelInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<BaseModel> {
+    requireScope(ctx, "read-write");
+    return this.service.pretrain(input);
+  }
+
+  @Query(() => BaseModel)
+  baseModel(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<BaseModel> {
+    requireScope(ctx, "read");
+    return this.service.get(id);
+  }
+
+  @Query(() => BaseModelConnection, { description: "Base models, newest first." })
+  baseModels(@Args() args: ConnectionArgs, @Ctx() ctx: RequestContext) {
+    requireScope(ctx, "read");
+    return this.service.list(args);
+  }
+
+  @FieldResolver(() => Run, { nullable: true, description: "The PRETRAIN run producing it." })
+  pretrainRun(@Root() b: BaseModel, @Ctx() ctx: RequestContext): Promise<Run | null> | null {
+    return b.pretrainRunId ? ctx.loaders.people.run.load(b.pretrainRunId) : null;
+  }
+
+  @FieldResolver(() => Artifact, { nullable: true, description: "The MODEL artifact with its weights." })
+  weights(@Root() b: BaseModel, @Ctx() ctx: RequestContext): Promise<Artifact | null> | null {
+    return b.weightsArtifactId ? ctx.loaders.people.artifact.load(b.weightsArtifactId) : null;
+  }
+}

@@ -1,0 +1,175 @@
+import { resolveModel, ValidationError } from "@tunelab/core";
+import { GraphQLError } from "graphql";
+import { type Connection, type ConnectionArgs, pageRequest, toConnection } from "../api/connection.js";
+import { ErrorCode, notFoundError, userInputError } from "../api/errors.js";
+import type { Events } from "../app/events.js";
+import { findDataset } from "../datasets/dataset.repository.js";
+import type { Database } from "../db/database.js";
+import { validateHyperparameters } from "../experiments/hyperparameters.js";
+import { predictRun } from "../runs/predict.js";
+import { recordStatus } from "../runs/run-status.js";
+import { RunKind, RunStatus } from "../runs/run.entity.js";
+import { insertRuns } from "../runs/run.repository.js";
+import { isUuid } from "../runs/uuid.js";
+import { BaseModel, BaseModelSource, BaseModelStatus } from "./base-model.entity.js";
+import type { CreateBaseModelInput, PretrainBaseModelInput } from "./base-model.input.js";
+import {
+  baseModelCursorKey,
+  countBaseModels,
+  findBaseModel,
+  insertBaseModel,
+  listBaseModels,
+} from "./base-model.repository.js";
+
+/** core's model errors under the client's field: `config.hidden_size`, or `preset`. */
+function resolveModelAt(field: "preset" | "config", input: unknown): Record<string, unknown> {
+  try {
+    return resolveModel(input) as unknown as Record<string, unknown>;
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const issues = error.issues.map((i) => ({
+      field: field === "preset" ? "preset" : `config.${i.field.replace(/^model\.?/, "")}`.replace(/\.$/, ""),
+      message: i.message,
+    }));
+    throw new GraphQLError(`${issues[0]!.field}: ${error.message}`, {
+      extensions: { code: ErrorCode.BAD_USER_INPUT, field: issues[0]!.field, issues },
+    });
+  }
+}
+
+function checkName(raw: string): string {
+  const name = raw.trim();
+  if (name === "" || name.length > 200)
+    throw userInputError("name must be 1 to 200 characters", { field: "name" });
+  return name;
+}
+
+function nameTaken(name: string): GraphQLError {
+  return userInputError(`a base model named "${name}" exists already`, { field: "name" });
+}
+
+export class BaseModelService {
+  constructor(
+    private readonly db: Database,
+    private readonly events: Events,
+  ) {}
+
+  /** Registers a model from a core preset or a config.json (random weights), or a folder on the runners. */
+  async create(input: CreateBaseModelInput): Promise<BaseModel> {
+    const name = checkName(input.name);
+    const hasPreset = input.preset != null;
+    const hasConfig = input.config != null;
+    if (hasPreset === hasConfig) {
+      throw userInputError("give exactly one of preset or config", {
+        field: hasPreset ? "config" : "preset",
+      });
+    }
+    const hostPath = input.hostPath?.trim() || null;
+    if (input.hostPath != null && hostPath === null) {
+      throw userInputError("hostPath must not be empty", { field: "hostPath" });
+    }
+    const config = hasPreset
+      ? resolveModelAt("preset", input.preset)
+      : resolveModelAt("config", input.config);
+    return this.db.write(async (m) => {
+      const id = await insertBaseModel(m, {
+        name,
+        config,
+        preset: input.preset ?? null,
+        source: hostPath ? BaseModelSource.HOST_PATH : BaseModelSource.PRESET,
+        hostPath,
+        status: BaseModelStatus.READY,
+        weightsArtifactId: null,
+        pretrainRunId: null,
+      });
+      if (id === null) throw nameTaken(name);
+      return (await findBaseModel(m, id))!;
+    });
+  }
+
+  /**
+   * A PENDING base model and its PRETRAIN run (method full, from random weights) in one transaction;
+   * dispatch marks the model READY with the run's MODEL artifact when it succeeds.
+   */
+  async pretrain(input: PretrainBaseModelInput): Promise<BaseModel> {
+    const name = checkName(input.name);
+    const config = resolveModelAt("preset", input.preset);
+    const hyperparameters = validateHyperparameters(
+      {
+        steps: input.steps,
+        learningRate: input.learningRate,
+        batchSize: input.batchSize,
+        seqLen: input.seqLen,
+        seed: input.seed,
+        evalEvery: 0,
+        warmupSteps: 0,
+        gradientAccumulation: 1,
+        checkpointEvery: 0,
+        samplePrompts: [],
+        generalDatasetId: null,
+        gradientCheckpointing: false,
+        optimizer: "adamw",
+        dtype: "float32",
+      },
+      "",
+    );
+    const prediction = predictRun(config, { method: "full" }, hyperparameters, {
+      method: "method",
+      model: "preset",
+      hyperparameters: "",
+    });
+    const { model, runId } = await this.db.write(async (m) => {
+      if (!isUuid(input.datasetId) || !(await findDataset(m, input.datasetId))) {
+        throw userInputError(`dataset ${input.datasetId} does not exist`, { field: "datasetId" });
+      }
+      const id = await insertBaseModel(m, {
+        name,
+        config,
+        preset: input.preset,
+        source: BaseModelSource.PRETRAINED,
+        hostPath: null,
+        status: BaseModelStatus.PENDING,
+        weightsArtifactId: null,
+        pretrainRunId: null,
+      });
+      if (id === null) throw nameTaken(name);
+      const [runId] = await insertRuns(m, [
+        {
+          experimentId: null,
+          kind: RunKind.PRETRAIN,
+          name: `pretrain ${name}`,
+          baseModelId: id,
+          datasetId: input.datasetId,
+          method: "full",
+          methodConfig: prediction.methodConfig,
+          hyperparameters: { ...hyperparameters },
+          requiredLabels: [],
+          status: RunStatus.QUEUED,
+          trainableParams: prediction.trainable,
+          totalParams: prediction.total,
+          predictedTotalBytes: prediction.totalBytes,
+          predicted: prediction.predicted,
+        },
+      ]);
+      await m.update(BaseModel, { id }, { pretrainRunId: runId! });
+      await recordStatus(m, runId!, null, RunStatus.QUEUED, "pretraining requested");
+      return { model: (await findBaseModel(m, id))!, runId: runId! };
+    });
+    this.events.publish("RUNS_QUEUED", { runIds: [runId] });
+    this.events.publish("RUN_UPDATED", { runId, experimentId: null });
+    return model;
+  }
+
+  async get(id: string): Promise<BaseModel> {
+    const model = isUuid(id) ? await this.db.read((m) => findBaseModel(m, id)) : null;
+    if (!model) throw notFoundError("base model", id);
+    return model;
+  }
+
+  list(args: ConnectionArgs): Promise<Connection<BaseModel>> {
+    const page = pageRequest(args, 1);
+    return this.db.read(async (m) =>
+      toConnection(await listBaseModels(m, page), page, await countBaseModels(m), baseModelCursorKey),
+    );
+  }
+}

@@ -1,0 +1,93 @@
+import "reflect-metadata";
+import { GraphQLJSONObject } from "graphql-scalars";
+import { Field, Float, ID, InputType, Int } from "type-graphql";
+
+@InputType({ description: "What every run of an experiment shares." })
+export class HyperparametersInput {
+  @Field(() => Int, { description: "Optimizer steps." })
+  steps!: number;
+
+  @Field(() => Float)
+  learningRate!: number;
+
+  @Field(() => Int, { description: "Examples per step (before gradient accumulation)." })
+  batchSize!: number;
+
+  @Field(() => Int, { description: "Tokens per example." })
+  seqLen!: number;
+
+  @Field(() => Int, { defaultValue: 42 })
+  seed!: number;
+
+  @Field(() => Int, { defaultValue: 0, description: "Evaluate every N steps; 0 = at the end only." })
+  evalEvery!: number;
+
+  @Field(() => Int, { defaultValue: 0 })
+  warmupSteps!: number;
+
+  @Field(() => Int, { defaultValue: 1 })
+  gradientAccumulation!: number;
+
+  @Field(() => Int, { defaultValue: 0, description: "Upload a checkpoint every N steps; 0 = never." })
+  checkpointEvery!: number;
+
+  @Field(() => [String], { defaultValue: [], description: "Prompts the runner generates from at each eval." })
+  samplePrompts!: string[];
+
+  @Field(() => ID, {
+    nullable: true,
+    description: "General text whose loss before/after measures forgetting.",
+  })
+  generalDatasetId?: string | null;
+
+  @Field({ defaultValue: false })
+  gradientCheckpointing!: boolean;
+
+  @Field({ defaultValue: "adamw", description: 'One of "adamw", "sgd", "sgd-momentum".' })
+  optimizer!: string;
+
+  @Field({ defaultValue: "float32", description: "float32, bfloat16 or float16." })
+  dtype!: string;
+}
+
+@InputType({ description: "One method to train: becomes one run." })
+export class VariantInput {
+  @Field(() => String, { nullable: true, description: "Defaults to the method's name." })
+  name?: string | null;
+
+  @Field(() => GraphQLJSONObject, {
+    description:
+      "`{ method: \"lora\", r: 8, … }` with PEFT's key names; missing fields take PEFT's defaults.",
+  })
+  method!: Record<string, unknown>;
+
+  @Field(() => [String], { nullable: true, description: "Labels a runner must carry to take this run." })
+  requiredLabels?: string[] | null;
+}
+
+@InputType()
+export class CreateExperimentInput {
+  @Field()
+  name!: string;
+
+  @Field({ defaultValue: "" })
+  description!: string;
+
+  @Field(() => ID)
+  datasetId!: string;
+
+  @Field(() => ID)
+  baseModelId!: string;
+
+  @Field(() => HyperparametersInput)
+  hyperparameters!: HyperparametersInput;
+
+  @Field(() => [VariantInput])
+  variants!: VariantInput[];
+}
+
+@InputType()
+export class ExperimentFilter {
+  @Field(() => String, { nullable: true, description: "Case-insensitive substring of the name." })
+  nameContains?: string | null;
+}

@@ -1,0 +1,59 @@
+import type { EntityManager } from "typeorm";
+import type { CursorKey, PageRequest } from "../api/connection.js";
+import { Experiment } from "./experiment.entity.js";
+
+export function findExperiment(m: EntityManager, id: string): Promise<Experiment | null> {
+  return m.findOneBy(Experiment, { id });
+}
+
+export async function insertExperiment(
+  m: EntityManager,
+  values: Omit<Experiment, "id" | "seq" | "createdAt">,
+): Promise<string> {
+  const result = await m
+    .createQueryBuilder()
+    .insert()
+    .into(Experiment)
+    .values(values as never)
+    .returning(["id"])
+    .execute();
+  return (result.raw as { id: string }[])[0]!.id;
+}
+
+export interface ExperimentFilterValues {
+  nameContains?: string | null;
+}
+
+function filtered(m: EntityManager, filter: ExperimentFilterValues) {
+  const q = m.createQueryBuilder(Experiment, "e").where("true");
+  if (filter.nameContains) {
+    const escaped = filter.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`);
+    q.andWhere("e.name ILIKE :pattern", { pattern: `%${escaped}%` });
+  }
+  return q;
+}
+
+/** Newest first; the cursor key is [seq]. */
+export function experimentCursorKey(e: Experiment): CursorKey {
+  return [e.seq];
+}
+
+export function listExperiments(
+  m: EntityManager,
+  page: PageRequest,
+  filter: ExperimentFilterValues,
+): Promise<Experiment[]> {
+  const q = filtered(m, filter)
+    .orderBy("e.seq", "DESC")
+    .limit(page.first + 1);
+  if (page.after) q.andWhere("e.seq < :seq", { seq: page.after[0] });
+  return q.getMany();
+}
+
+export function countExperiments(m: EntityManager, filter: ExperimentFilterValues): Promise<number> {
+  return filtered(m, filter).getCount();
+}
+
+export async function deleteExperimentRow(m: EntityManager, id: string): Promise<void> {
+  await m.delete(Experiment, { id });
+}

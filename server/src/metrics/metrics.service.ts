@@ -1,0 +1,170 @@
+import { userInputError } from "../api/errors.js";
+import type { Database } from "../db/database.js";
+import { RunSample } from "../runs/run-sample.entity.js";
+import { Run } from "../runs/run.entity.js";
+import { isUuid } from "../runs/uuid.js";
+import type { RunComparison } from "./compare.types.js";
+import { downsampleMinMax } from "./downsample.js";
+import type { MetricSeries } from "./metric-point.type.js";
+import { downsampledSeries, metricSummaries } from "./metrics.repository.js";
+
+export const maxRunIds = 100;
+export const maxKeys = 50;
+export const maxMaxPoints = 10_000;
+
+export interface CompareTarget {
+  runIds?: readonly string[] | null;
+  experimentId?: string | null;
+}
+
+function checkIds(ids: readonly string[], field: string): void {
+  if (ids.length === 0 || ids.length > maxRunIds) {
+    throw userInputError(`${field} must hold 1 to ${maxRunIds} ids, got ${ids.length}`, { field });
+  }
+  ids.forEach((id, i) => {
+    if (!isUuid(id)) throw userInputError(`run ${id} does not exist`, { field: `${field}[${i}]` });
+  });
+}
+
+export class MetricsService {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Every (run, key) series, downsampled in the database in one statement (see downsampledSeries);
+   * series come in runIds order, keys sorted, each with at most maxPoints points, first and last kept.
+   */
+  async series(
+    runIds: readonly string[],
+    keys: readonly string[] | null,
+    maxPoints: number,
+  ): Promise<MetricSeries[]> {
+    checkIds(runIds, "runIds");
+    if (keys && keys.length > maxKeys) {
+      throw userInputError(`keys holds at most ${maxKeys} keys, got ${keys.length}`, { field: "keys" });
+    }
+    if (!Number.isInteger(maxPoints) || maxPoints < 4 || maxPoints > maxMaxPoints) {
+      throw userInputError(`maxPoints must be an integer in [4, ${maxMaxPoints}], got ${maxPoints}`, {
+        field: "maxPoints",
+      });
+    }
+    const rows = await this.db.read((m) => downsampledSeries(m, runIds, keys, maxPoints));
+    const byRun = new Map<string, Map<string, MetricSeries>>();
+    for (const { total, ...point } of rows) {
+      const run = byRun.get(point.runId) ?? new Map<string, MetricSeries>();
+      byRun.set(point.runId, run);
+      const series = run.get(point.key) ?? {
+        runId: point.runId,
+        key: point.key,
+        totalPoints: total,
+        points: [],
+      };
+      run.set(point.key, series);
+      series.points.push(point);
+    }
+    const out: MetricSeries[] = [];
+    for (const runId of new Set(runIds)) {
+      const run = byRun.get(runId) ?? new Map<string, MetricSeries>();
+      const wanted = keys ? [...new Set(keys)].sort() : [...run.keys()].sort();
+      for (const key of wanted) {
+        const s = run.get(key) ?? { runId, key, totalPoints: 0, points: [] };
+        // The statement already returns ≤ maxPoints; this is a no-op that keeps the bound a local fact.
+        s.points = downsampleMinMax(s.points, maxPoints) as typeof s.points;
+        out.push(s);
+      }
+    }
+    return out;
+  }
+
+  /** The runs of an experiment (variant order) or the given runs (that order), side by side. */
+  async compare(target: CompareTarget): Promise<RunComparison[]> {
+    const byExperiment = target.experimentId != null;
+    if (byExperiment === (target.runIds != null)) {
+      throw userInputError("give exactly one of runIds or experimentId", {
+        field: byExperiment ? "runIds" : "experimentId",
+      });
+    }
+    if (byExperiment && !isUuid(target.experimentId!)) {
+      throw userInputError(`experiment ${target.experimentId} does not exist`, { field: "experimentId" });
+    }
+    if (!byExperiment) checkIds(target.runIds!, "runIds");
+    return this.db.read(async (m) => {
+      let runs: Run[];
+      if (byExperiment) {
+        runs = await m.find(Run, { where: { experimentId: target.experimentId! }, order: { seq: "ASC" } });
+        if (
+          runs.length === 0 &&
+          !(await m.query(`SELECT 1 FROM experiment WHERE id = $1`, [target.experimentId]))[0]
+        ) {
+          throw userInputError(`experiment ${target.experimentId} does not exist`, { field: "experimentId" });
+        }
+      } else {
+        const found = await m
+          .createQueryBuilder(Run, "r")
+          .where("r.id = ANY(:ids)", { ids: target.runIds })
+          .getMany();
+        const byId = new Map(found.map((r) => [r.id, r]));
+        runs = target.runIds!.map((id, i) => {
+          const run = byId.get(id);
+          if (!run) throw userInputError(`run ${id} does not exist`, { field: `runIds[${i}]` });
+          return run;
+        });
+      }
+      const ids = runs.map((r) => r.id);
+      const summaries = await metricSummaries(m, ids, ["train_loss", "eval_loss", "tokens_per_second"]);
+      const samples = await m
+        .createQueryBuilder(RunSample, "s")
+        .distinctOn(["s.run_id", "s.prompt"])
+        .where("s.run_id = ANY(:ids)", { ids })
+        .orderBy("s.run_id")
+        .addOrderBy("s.prompt")
+        .addOrderBy("s.step", "DESC")
+        .getMany();
+      const summary = (runId: string, key: string) =>
+        summaries.find((s) => s.runId === runId && s.key === key);
+      return runs
+        .map((run): RunComparison => {
+          const result = (run.result ?? {}) as Record<string, unknown>;
+          const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+          const train = summary(run.id, "train_loss");
+          const evalLoss = summary(run.id, "eval_loss");
+          const tps = summary(run.id, "tokens_per_second");
+          const forgetting = (result.forgetting ?? null) as Record<string, unknown> | null;
+          const before = num(forgetting?.generalLossBefore);
+          const after = num(forgetting?.generalLossAfter);
+          const predicted = run.predicted as { memory?: Record<string, unknown> };
+          return {
+            runId: run.id,
+            name: run.name,
+            experimentId: run.experimentId,
+            status: run.status,
+            method: run.method,
+            methodConfig: run.methodConfig,
+            hyperparameters: run.hyperparameters,
+            trainableParams: run.trainableParams,
+            totalParams: run.totalParams,
+            trainablePercent: (100 * run.trainableParams) / run.totalParams,
+            predictedTotalBytes: run.predictedTotalBytes,
+            predictedMemory: predicted.memory ?? {},
+            measuredPeakBytes: run.measuredPeakBytes ?? num(result.measuredPeakBytes),
+            peakOverPredicted: null,
+            finalTrainLoss: run.finalTrainLoss ?? num(result.finalTrainLoss) ?? train?.last ?? null,
+            bestTrainLoss: train?.min ?? null,
+            finalEvalLoss: evalLoss?.last ?? null,
+            bestEvalLoss: run.bestEvalLoss ?? num(result.bestEvalLoss) ?? evalLoss?.min ?? null,
+            tokensPerSecond: run.tokensPerSecond ?? num(result.tokensPerSecond) ?? tps?.mean ?? null,
+            durationMs:
+              run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
+            steps: train?.lastStep ?? num(result.steps),
+            forgetting,
+            forgettingDelta: before !== null && after !== null ? after - before : null,
+            samples: samples.filter((s) => s.runId === run.id),
+          };
+        })
+        .map((c) => ({
+          ...c,
+          peakOverPredicted:
+            c.measuredPeakBytes !== null ? c.measuredPeakBytes / c.predictedTotalBytes : null,
+        }));
+    });
+  }
+}

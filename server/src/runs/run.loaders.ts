@@ -1,0 +1,58 @@
+import DataLoader from "dataloader";
+import type { EntityManager } from "typeorm";
+import { Artifact, type ArtifactFile } from "../artifacts/artifact.entity.js";
+import { BaseModel } from "../base-models/base-model.entity.js";
+import { Dataset } from "../datasets/dataset.entity.js";
+import type { Database } from "../db/database.js";
+import { Experiment } from "../experiments/experiment.entity.js";
+import type { RunAttempt } from "./run-attempt.type.js";
+import type { RunSample } from "./run-sample.entity.js";
+import type { RunStatusChange } from "./run-status-change.entity.js";
+import { Run, type RunStatus } from "./run.entity.js";
+import {
+  artifactsOfRuns,
+  attemptsOf,
+  filesOfArtifacts,
+  metricKeysOf,
+  outputArtifactsOf,
+  runsOfExperiments,
+  samplesOf,
+  statusCountsOf,
+  statusHistoryOf,
+} from "./run.repository.js";
+
+/**
+ * Per-request loaders of everything the people API's field resolvers read: each batches the keys of one
+ * request tick into one query (no per-row queries in field resolvers).
+ */
+export type PeopleLoaders = ReturnType<typeof createPeopleLoaders>;
+
+export function createPeopleLoaders(db: Database) {
+  const batched = <K, V>(query: (m: EntityManager, keys: readonly K[]) => Promise<V[]>) =>
+    new DataLoader<K, V>((keys) => db.read((m) => query(m, keys)));
+  const byId = <T extends { id: string }>(entity: new () => T) =>
+    batched<string, T | null>(async (m, ids) => {
+      const rows = (await m
+        .createQueryBuilder(entity, "e")
+        .where("e.id = ANY(:ids)", { ids })
+        .getMany()) as T[];
+      const by = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => by.get(id) ?? null);
+    });
+  return {
+    baseModel: byId(BaseModel),
+    dataset: byId(Dataset),
+    experiment: byId(Experiment),
+    run: byId(Run),
+    artifact: byId(Artifact),
+    runsOfExperiment: batched<string, Run[]>(runsOfExperiments),
+    statusCounts: batched<string, { status: RunStatus; count: number }[]>(statusCountsOf),
+    statusHistory: batched<string, RunStatusChange[]>(statusHistoryOf),
+    attempts: batched<string, RunAttempt[]>(attemptsOf),
+    samples: batched<string, RunSample[]>(samplesOf),
+    metricKeys: batched<string, string[]>(metricKeysOf),
+    outputArtifact: batched<string, Artifact | null>(outputArtifactsOf),
+    artifacts: batched<string, Artifact[]>(artifactsOfRuns),
+    artifactFiles: batched<string, ArtifactFile[]>(filesOfArtifacts),
+  };
+}
