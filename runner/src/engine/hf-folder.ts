@@ -5,11 +5,11 @@ import type * as tf from "@tensorflow/tfjs";
 import { parseModelConfig, resolveModel } from "@tunelab/core";
 import { initModel, type Model, modelFromTensors } from "./model.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
-import { byteTokenizer, loadTokenizer, saveByteTokenizer, type TextTokenizer } from "./tokenizer.js";
+import { byteTokenizer, loadTokenizer, saveTokenizer, type TextTokenizer } from "./tokenizer.js";
 
 /**
  * Hugging Face model folders: config.json, model.safetensors (or sharded model-0000N-of-0000M.safetensors),
- * and the tokenizer. Any Llama-architecture folder loads; the ones we save are float32.
+ * and the tokenizer (the byte tokenizer as HF files, see byteTokenizerFiles; an HF tokenizer's own files). Any Llama-architecture folder loads; the ones we save are float32.
  */
 
 export interface LoadedBase {
@@ -21,10 +21,15 @@ export interface LoadedBase {
 
 export async function saveModelFolder(dir: string, model: Model, tokenizer: TextTokenizer): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const config = { architectures: ["LlamaForCausalLM"], ...model.config, torch_dtype: "float32" };
+  // the byte tokenizer's special ids, where the model's config does not name them (HF's generate reads them)
+  const special =
+    tokenizer.kind === "byte"
+      ? { bos_token_id: tokenizer.bos, eos_token_id: tokenizer.eos, pad_token_id: tokenizer.pad }
+      : {};
+  const config = { architectures: ["LlamaForCausalLM"], ...special, ...model.config, torch_dtype: "float32" };
   await writeFile(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   await writeFile(join(dir, "model.safetensors"), encodeSafetensors(model.weights as Map<string, tf.Tensor>));
-  if (tokenizer.kind === "byte") await saveByteTokenizer(dir);
+  await saveTokenizer(dir, tokenizer);
 }
 
 export async function loadModelFolder(dir: string): Promise<LoadedBase> {

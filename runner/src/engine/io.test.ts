@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, test } from "node:test";
@@ -43,6 +43,9 @@ test("an HF model folder round-trips bit-exact (weights and logits)", async () =
     assert.deepEqual(loaded.model.config, {
       ...model.config,
       architectures: ["LlamaForCausalLM"],
+      bos_token_id: 256,
+      eos_token_id: 257,
+      pad_token_id: 258,
       torch_dtype: "float32",
     });
     for (const [name, w] of model.weights) {
@@ -54,6 +57,80 @@ test("an HF model folder round-trips bit-exact (weights and logits)", async () =
     free(loaded.model);
   } finally {
     await rm(dir, { recursive: true });
+    free(model);
+  }
+});
+
+test("a saved folder describes the byte tokenizer in Hugging Face files that encode and decode as it does", async () => {
+  const model = tinyModel();
+  const dir = await mkdtemp(join(tmpdir(), "tunelab-tok-"));
+  try {
+    await saveModelFolder(dir, model, tok);
+    const files = await readdir(dir);
+    for (const f of ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"]) {
+      assert.ok(files.includes(f), f);
+    }
+    const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
+    assert.deepEqual(
+      [config.bos_token_id, config.eos_token_id, config.pad_token_id],
+      [tok.bos, tok.eos, tok.pad],
+    );
+    const tokCfg = JSON.parse(await readFile(join(dir, "tokenizer_config.json"), "utf8"));
+    assert.equal(tokCfg.tokenizer_class, "PreTrainedTokenizerFast");
+    // tokenizer.json read by a Hugging Face implementation, not by our byte tokenizer
+    const { Tokenizer } = await import("@huggingface/tokenizers");
+    const hf = new Tokenizer(JSON.parse(await readFile(join(dir, "tokenizer.json"), "utf8")), tokCfg);
+    for (const text of ["Translate 'dog' to French -> chien", "  é ñ 日本 😀\n\ttabs", "ĠĊ < s > x"]) {
+      const ids = tok.encode(text);
+      assert.deepEqual(hf.encode(text, { add_special_tokens: false }).ids, ids, text);
+      assert.deepEqual(hf.encode(text).ids, [tok.bos, ...ids], "the post-processor puts <s> first");
+      assert.equal(hf.decode([tok.bos!, ...ids, tok.eos], { skip_special_tokens: true }), text);
+    }
+    // the one difference: HF matches special tokens spelt in the text; the byte tokenizer encodes their bytes
+    assert.deepEqual(hf.encode("<s>a</s><pad>").ids, [tok.bos, tok.bos, 97, tok.eos, tok.pad]);
+    const loaded = await loadModelFolder(dir);
+    assert.equal(loaded.tokenizer.kind, "byte");
+    free(loaded.model);
+  } finally {
+    await rm(dir, { recursive: true });
+    free(model);
+  }
+});
+
+test("a model saved from a folder with a Hugging Face tokenizer carries that tokenizer's files", async () => {
+  const model = tinyModel();
+  const [src, out] = [
+    await mkdtemp(join(tmpdir(), "tunelab-src-")),
+    await mkdtemp(join(tmpdir(), "tunelab-out-")),
+  ];
+  try {
+    await saveModelFolder(src, model, tok);
+    const bpe = {
+      version: "1.0",
+      added_tokens: [],
+      normalizer: null,
+      pre_tokenizer: null,
+      post_processor: null,
+      decoder: null,
+      model: { type: "BPE", vocab: { a: 0, b: 1, ab: 2 }, merges: ["a b"], unk_token: null },
+    };
+    await writeFile(join(src, "tokenizer.json"), JSON.stringify(bpe));
+    await writeFile(
+      join(src, "tokenizer_config.json"),
+      JSON.stringify({ tokenizer_class: "PreTrainedTokenizerFast" }),
+    );
+    const loaded = await loadModelFolder(src);
+    assert.equal(loaded.tokenizer.kind, "huggingface");
+    await saveModelFolder(out, loaded.model, loaded.tokenizer);
+    const again = await loadModelFolder(out);
+    assert.equal(again.tokenizer.kind, "huggingface");
+    assert.deepEqual(again.tokenizer.encode("abab"), [2, 2]);
+    assert.equal(await readFile(join(out, "tokenizer.json"), "utf8"), JSON.stringify(bpe));
+    free(loaded.model);
+    free(again.model);
+  } finally {
+    await rm(src, { recursive: true });
+    await rm(out, { recursive: true });
     free(model);
   }
 });
