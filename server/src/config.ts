@@ -12,6 +12,10 @@ export interface ServerConfig {
   /** Largest dataset content accepted by createDataset, in bytes. */
   datasetMaxBytes: number;
   logLevel: LogLevel;
+  /** How runner hosts reach this server (for the registration command); default: the listen address. */
+  publicUrl: string | undefined;
+  /** Query depth and complexity limits (app/limits.ts); not an environment variable: tests lower them. */
+  queryLimits?: { maxDepth: number; maxComplexity: number };
 }
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -25,6 +29,7 @@ export const configVariables = {
   TUNELAB_DATA_DIR: "dataDir",
   TUNELAB_DATASET_MAX_BYTES: "datasetMaxBytes",
   LOG_LEVEL: "logLevel",
+  TUNELAB_PUBLIC_URL: "publicUrl",
 } as const satisfies Record<string, keyof ServerConfig>;
 
 type Variable = keyof typeof configVariables;
@@ -43,6 +48,10 @@ const schema = z.object({
     .positive()
     .default(50 * 1024 * 1024),
   LOG_LEVEL: z.enum(logLevels).default("info"),
+  TUNELAB_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/]+$/, "must be http(s)://host[:port] without a path")
+    .optional(),
 });
 
 /** A configuration value that failed validation, naming the variable so a person can fix it. */
@@ -82,5 +91,6 @@ export function loadConfig(
     dataDir: resolve(v.TUNELAB_DATA_DIR),
     datasetMaxBytes: v.TUNELAB_DATASET_MAX_BYTES,
     logLevel: v.LOG_LEVEL,
+    publicUrl: v.TUNELAB_PUBLIC_URL,
   };
 }

@@ -24,6 +24,12 @@ const program = new Command("tunelab-server")
       .default(String(50 * 1024 * 1024)),
   )
   .addOption(
+    new Option(
+      "--public-url <url>",
+      "how runner hosts reach this server, for the registration command (default: the listen address)",
+    ).env("TUNELAB_PUBLIC_URL"),
+  )
+  .addOption(
     new Option("--log-level <level>", "pino log level")
       .env("LOG_LEVEL")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -39,6 +45,7 @@ async function main(): Promise<void> {
     TUNELAB_DATA_DIR: flags.dataDir,
     TUNELAB_DATASET_MAX_BYTES: flags.datasetMaxBytes,
     LOG_LEVEL: flags.logLevel,
+    TUNELAB_PUBLIC_URL: flags.publicUrl,
   });
   const server = await startServer(config);
   // The one line a person looks for, whatever the log level.

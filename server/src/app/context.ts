@@ -10,5 +10,7 @@ export interface RequestContext {
     datasetPreview: (datasetId: string, first: number) => Promise<DatasetRow[]>;
     /** Base models, experiments, runs and what hangs off them (server/src/runs/run.loaders.ts). */
     people: PeopleLoaders;
+    /** ASSIGNED/RUNNING jobs per runner (server/src/runners). */
+    runnerLiveJobs: (runnerId: string) => Promise<number>;
   };
 }

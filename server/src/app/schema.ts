@@ -1,6 +1,8 @@
 import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { ApiKeyResolver } from "../auth/api-key.resolver.js";
+import type { ApiKeyService } from "../auth/api-key.service.js";
 import { ArtifactFileResolver, ArtifactResolver } from "../artifacts/artifact.resolver.js";
 import { BaseModelResolver } from "../base-models/base-model.resolver.js";
 import type { BaseModelService } from "../base-models/base-model.service.js";
@@ -9,6 +11,8 @@ import { ExperimentResolver } from "../experiments/experiment.resolver.js";
 import type { ExperimentService } from "../experiments/experiment.service.js";
 import { MetricsResolver } from "../metrics/metrics.resolver.js";
 import type { MetricsService } from "../metrics/metrics.service.js";
+import { RunnerResolver } from "../runners/runner.resolver.js";
+import type { RunnerService } from "../runners/runner.service.js";
 import { RunResolver } from "../runs/run.resolver.js";
 import type { RunService } from "../runs/run.service.js";
 import { EstimateResolver } from "../estimates/estimate.resolver.js";
@@ -22,6 +26,8 @@ export interface Services {
   experiments: ExperimentService;
   runs: RunService;
   metrics: MetricsService;
+  apiKeys: ApiKeyService;
+  runners: RunnerService;
 }
 
 /**
@@ -38,6 +44,8 @@ function resolverInstances(services: Services) {
     [ArtifactResolver, new ArtifactResolver()],
     [ArtifactFileResolver, new ArtifactFileResolver()],
     [EstimateResolver, new EstimateResolver()],
+    [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
+    [RunnerResolver, new RunnerResolver(services.runners)],
   ]);
 }
 
@@ -50,6 +58,8 @@ export const resolvers = [
   MetricsResolver,
   ArtifactResolver,
   ArtifactFileResolver,
+  ApiKeyResolver,
+  RunnerResolver,
 ] as const;
 
 export async function buildAppSchema(services: Services, events: Events): Promise<GraphQLSchema> {

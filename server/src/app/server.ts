@@ -9,11 +9,13 @@ import express from "express";
 import { useServer as serveGraphqlWs } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { adminKeyFilePath, ensureAdminKey, writeAdminKeyFile } from "../auth/admin-key.js";
+import { ApiKeyService } from "../auth/api-key.service.js";
 import { Authenticator } from "../auth/authenticate.js";
 import { Connections } from "../auth/connections.js";
 import type { Auth } from "../auth/guards.js";
 import { graphqlWsOptions } from "../auth/ws.js";
 import type { ServerConfig } from "../config.js";
+import { RunnerService } from "../runners/runner.service.js";
 import { artifactRoutes } from "../artifacts/download.route.js";
 import { BaseModelService } from "../base-models/base-model.service.js";
 import { exportRoutes } from "../export/export.route.js";
@@ -71,18 +73,28 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
 async function serve(config: ServerConfig, db: Database, logger: Logger): Promise<RunningServer> {
   const events = createEvents();
+  const authenticator = new Authenticator(db);
+  const connections = new Connections(db);
+  let origin = "";
   const services: Services = {
     datasets: new DatasetService(db, { maxBytes: config.datasetMaxBytes }, events),
     baseModels: new BaseModelService(db, events),
     experiments: new ExperimentService(db, events),
     runs: new RunService(db, events),
     metrics: new MetricsService(db),
+    apiKeys: new ApiKeyService(db, connections),
+    runners: new RunnerService(db, connections, {
+      leaseMs: (config as { leaseMs?: number }).leaseMs ?? 30_000,
+      publicUrl: () => config.publicUrl ?? origin,
+    }),
   };
-  const authenticator = new Authenticator(db);
-  const connections = new Connections(db);
   const createContext = (auth: Auth): RequestContext => ({
     auth,
-    loaders: { datasetPreview: services.datasets.previewLoader(), people: services.runs.loaders() },
+    loaders: {
+      datasetPreview: services.datasets.previewLoader(),
+      people: services.runs.loaders(),
+      runnerLiveJobs: services.runners.liveJobsLoader(),
+    },
   });
   const schema = await buildAppSchema(services, events);
   const metrics = createMetrics();
@@ -91,7 +103,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const httpServer = createHttpServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
   const wsCleanup = serveGraphqlWs(
-    graphqlWsOptions({ schema, authenticator, connections, createContext }),
+    graphqlWsOptions({ schema, authenticator, connections, createContext, limits: config.queryLimits }),
     wsServer,
   );
   connections.start(5_000);
@@ -115,7 +127,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
       },
       ApolloServerPluginLandingPageDisabled(),
       metrics.plugin,
-      queryLimitsPlugin(schema),
+      queryLimitsPlugin(schema, config.queryLimits),
     ],
   });
   await apollo.start();
@@ -151,6 +163,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   const url = `http://${host}:${port}/graphql`;
+  origin = `http://${host}:${port}`;
   logger.info({ url, database: db.driver }, "tunelab server listening");
 
   let closing: Promise<void> | undefined;

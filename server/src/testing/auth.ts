@@ -1,3 +1,16 @@
+import {
+  type GraphQLArgument,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  getNamedType,
+  isCompositeType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+} from "graphql";
 import { ApiKeyScope } from "../auth/api-key.entity.js";
 import { insertApiKey } from "../auth/api-key.repository.js";
 import type { Scope } from "../auth/secrets.js";
@@ -42,4 +55,89 @@ export async function registerRunnerForTest(
     }),
   );
   return { runnerId: runner.id, secret };
+}
+
+/**
+ * The operations that are not people operations: what a runner calls with its secret (protocol.md), and
+ * registerRunner (its credential is the token in its input). Everything else needs an API key.
+ */
+export const runnerOperations = new Set([
+  "jobs",
+  "jobDatasetRows",
+  "heartbeat",
+  "startJob",
+  "reportMetrics",
+  "reportSamples",
+  "uploadCheckpoint",
+  "uploadAdapter",
+  "completeJob",
+  "failJob",
+]);
+export const tokenOperations = new Set(["registerRunner"]);
+/** Stateless calculators over core (server/src/estimates): no stored data, open to anyone. */
+export const publicOperations = new Set(["estimate", "modelPresets", "methods"]);
+
+/** A value of the type that passes GraphQL validation (not the service's): for authorization sweeps. */
+function sampleValue(type: GraphQLInputType): unknown {
+  if (isNonNullType(type)) return sampleValue(type.ofType);
+  if (isListType(type)) return [];
+  if (isEnumType(type)) return type.getValues()[0]!.value;
+  if (isInputObjectType(type)) {
+    const value: Record<string, unknown> = {};
+    for (const f of Object.values(type.getFields())) {
+      if (isNonNullType(f.type) && f.defaultValue === undefined) value[f.name] = sampleValue(f.type);
+    }
+    return value;
+  }
+  if (isScalarType(type)) {
+    switch (type.name) {
+      case "ID":
+        return "00000000-0000-4000-8000-000000000000";
+      case "Int":
+      case "Float":
+        return 1;
+      case "Boolean":
+        return false;
+      case "String":
+        return "x";
+      default:
+        return {};
+    }
+  }
+  return null;
+}
+
+export interface SampleOperation {
+  name: string;
+  kind: "query" | "mutation" | "subscription";
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+/** One operation per root field, with every required argument given a well-typed placeholder. */
+export function sampleOperations(schema: GraphQLSchema): SampleOperation[] {
+  const roots = [
+    ["query", schema.getQueryType()],
+    ["mutation", schema.getMutationType()],
+    ["subscription", schema.getSubscriptionType()],
+  ] as const;
+  const ops: SampleOperation[] = [];
+  for (const [kind, root] of roots) {
+    if (!root) continue;
+    for (const field of Object.values(root.getFields()) as GraphQLField<unknown, unknown>[]) {
+      const required = field.args.filter(
+        (a: GraphQLArgument) => isNonNullType(a.type) && a.defaultValue === undefined,
+      );
+      const decl = required.map((a) => `$${a.name}: ${a.type.toString()}`).join(", ");
+      const args = required.map((a) => `${a.name}: $${a.name}`).join(", ");
+      const selection = isCompositeType(getNamedType(field.type)) ? " { __typename }" : "";
+      ops.push({
+        name: field.name,
+        kind,
+        query: `${kind}${decl ? `(${decl})` : ""} { ${field.name}${args ? `(${args})` : ""}${selection} }`,
+        variables: Object.fromEntries(required.map((a) => [a.name, sampleValue(a.type)])),
+      });
+    }
+  }
+  return ops;
 }
