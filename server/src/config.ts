@@ -12,6 +12,11 @@ export interface ServerConfig {
   /** Largest dataset content accepted by createDataset, in bytes. */
   datasetMaxBytes: number;
   logLevel: LogLevel;
+  /** A job's lease in ms: renewed by runner heartbeats (every leaseMs/3); expired → the run is requeued. */
+  leaseMs: number;
+  /** Delay before re-queuing a run after a retryable failJob: doubles per attempt, capped at retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
   /** How runner hosts reach this server (for the registration command); default: the listen address. */
   publicUrl: string | undefined;
   /** Query depth and complexity limits (app/limits.ts); not an environment variable: tests lower them. */
@@ -29,6 +34,9 @@ export const configVariables = {
   TUNELAB_DATA_DIR: "dataDir",
   TUNELAB_DATASET_MAX_BYTES: "datasetMaxBytes",
   LOG_LEVEL: "logLevel",
+  TUNELAB_LEASE_MS: "leaseMs",
+  TUNELAB_RETRY_BASE_MS: "retryBaseMs",
+  TUNELAB_RETRY_MAX_MS: "retryMaxMs",
   TUNELAB_PUBLIC_URL: "publicUrl",
 } as const satisfies Record<string, keyof ServerConfig>;
 
@@ -48,6 +56,9 @@ const schema = z.object({
     .positive()
     .default(50 * 1024 * 1024),
   LOG_LEVEL: z.enum(logLevels).default("info"),
+  TUNELAB_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  TUNELAB_RETRY_BASE_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  TUNELAB_RETRY_MAX_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   TUNELAB_PUBLIC_URL: z
     .string()
     .regex(/^https?:\/\/[^/]+$/, "must be http(s)://host[:port] without a path")
@@ -91,6 +102,9 @@ export function loadConfig(
     dataDir: resolve(v.TUNELAB_DATA_DIR),
     datasetMaxBytes: v.TUNELAB_DATASET_MAX_BYTES,
     logLevel: v.LOG_LEVEL,
+    leaseMs: v.TUNELAB_LEASE_MS,
+    retryBaseMs: v.TUNELAB_RETRY_BASE_MS,
+    retryMaxMs: v.TUNELAB_RETRY_MAX_MS,
     publicUrl: v.TUNELAB_PUBLIC_URL,
   };
 }

@@ -30,6 +30,11 @@ const program = new Command("tunelab-server")
     ).env("TUNELAB_PUBLIC_URL"),
   )
   .addOption(
+    new Option("--lease-ms <ms>", "job lease: runners heartbeat every third of it; expired → run requeued")
+      .env("TUNELAB_LEASE_MS")
+      .default("30000"),
+  )
+  .addOption(
     new Option("--log-level <level>", "pino log level")
       .env("LOG_LEVEL")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -45,6 +50,7 @@ async function main(): Promise<void> {
     TUNELAB_DATA_DIR: flags.dataDir,
     TUNELAB_DATASET_MAX_BYTES: flags.datasetMaxBytes,
     LOG_LEVEL: flags.logLevel,
+    TUNELAB_LEASE_MS: flags.leaseMs,
     TUNELAB_PUBLIC_URL: flags.publicUrl,
   });
   const server = await startServer(config);

@@ -16,6 +16,8 @@ import type { RunnerService } from "../runners/runner.service.js";
 import { RunResolver } from "../runs/run.resolver.js";
 import type { RunService } from "../runs/run.service.js";
 import { EstimateResolver } from "../estimates/estimate.resolver.js";
+import { JobResolver } from "../jobs/job.resolver.js";
+import type { JobService } from "../jobs/job.service.js";
 import type { DatasetService } from "../datasets/dataset.service.js";
 import { createEvents, type Events } from "./events.js";
 
@@ -28,6 +30,8 @@ export interface Services {
   metrics: MetricsService;
   apiKeys: ApiKeyService;
   runners: RunnerService;
+  /** The runner protocol: heartbeat, startJob, reportMetrics, uploads, completeJob, failJob. */
+  jobs: JobService;
 }
 
 /**
@@ -46,6 +50,7 @@ function resolverInstances(services: Services) {
     [EstimateResolver, new EstimateResolver()],
     [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
     [RunnerResolver, new RunnerResolver(services.runners)],
+    [JobResolver, new JobResolver(services.jobs)],
   ]);
 }
 
@@ -60,6 +65,7 @@ export const resolvers = [
   ArtifactFileResolver,
   ApiKeyResolver,
   RunnerResolver,
+  JobResolver,
 ] as const;
 
 export async function buildAppSchema(services: Services, events: Events): Promise<GraphQLSchema> {

@@ -24,8 +24,10 @@ import { ExperimentService } from "../experiments/experiment.service.js";
 import { MetricsService } from "../metrics/metrics.service.js";
 import { RunService } from "../runs/run.service.js";
 import { Database, type DatabaseTarget, pgliteDataDir } from "../db/database.js";
+import { Dispatcher } from "../dispatch/dispatcher.js";
+import { JobService } from "../jobs/job.service.js";
 import type { RequestContext } from "./context.js";
-import { createEvents } from "./events.js";
+import { bridgeEventsToPostgres, createEvents, type Events } from "./events.js";
 import { formatError } from "./format-error.js";
 import { bodyTooLargeHandler, jsonBodyLimit } from "./body-limit.js";
 import { healthRoutes } from "./health.js";
@@ -46,6 +48,8 @@ export interface RunningServer {
   adminKey: string | undefined;
   /** `<dataDir>/admin-key` on the embedded (PGlite) database: where the first start wrote the admin key. */
   adminKeyFile: string | undefined;
+  /** The server's pub/sub (cross-process on PostgreSQL), for tests that publish as a service would. */
+  events: Events;
   /** Stops accepting, closes subscriptions (1001), finishes in-flight requests, closes the database. */
   close(): Promise<void>;
 }
@@ -73,6 +77,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
 async function serve(config: ServerConfig, db: Database, logger: Logger): Promise<RunningServer> {
   const events = createEvents();
+  // On PostgreSQL, events cross processes through LISTEN/NOTIFY (app/events.ts); PGlite is one process.
+  const bridge = config.databaseUrl
+    ? await bridgeEventsToPostgres(events, config.databaseUrl, db, logger)
+    : undefined;
+  const dispatchConfig = {
+    leaseMs: config.leaseMs,
+    retryBaseMs: config.retryBaseMs,
+    retryMaxMs: config.retryMaxMs,
+  };
+  const dispatcher = new Dispatcher(db, events, dispatchConfig, logger);
   const authenticator = new Authenticator(db);
   const connections = new Connections(db);
   let origin = "";
@@ -82,6 +96,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     experiments: new ExperimentService(db, events),
     runs: new RunService(db, events),
     metrics: new MetricsService(db),
+    jobs: new JobService(db, dispatcher, dispatchConfig),
     apiKeys: new ApiKeyService(db, connections),
     runners: new RunnerService(db, connections, {
       leaseMs: (config as { leaseMs?: number }).leaseMs ?? 30_000,
@@ -90,6 +105,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   };
   const createContext = (auth: Auth): RequestContext => ({
     auth,
+    jobEvents: (runnerId) => dispatcher.subscribe(runnerId),
     loaders: {
       datasetPreview: services.datasets.previewLoader(),
       people: services.runs.loaders(),
@@ -165,17 +181,20 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const url = `http://${host}:${port}/graphql`;
   origin = `http://${host}:${port}`;
   logger.info({ url, database: db.driver }, "tunelab server listening");
+  dispatcher.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       logger.info("shutting down: draining requests and subscriptions");
       connections.stop();
+      dispatcher.stop();
       await apollo.stop();
+      await bridge?.close();
       await db.close();
       logger.info("stopped");
     })();
     return closing;
   };
-  return { url, port, logger, db, adminKey, adminKeyFile, close };
+  return { url, port, logger, db, events, adminKeyFile, adminKey, close };
 }

@@ -30,3 +30,29 @@ export function leaseExpired(lastRenewedAt: Date, leaseMs: number, now: Date): b
 export function retryBackoffMs(attempt: number, baseMs: number, maxMs: number): number {
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
 }
+
+/** An online runner as the placement-reason check sees it. */
+export interface OnlineRunner {
+  labels: readonly string[];
+  maxDeviceMemoryBytes: number;
+}
+
+/** Bytes as people read them in a status: 20000000000 → "20.0 GB" (decimal gigabytes). */
+export function formatGigabytes(bytes: number): string {
+  return `${(bytes / 1e9).toFixed(1)} GB`;
+}
+
+/**
+ * Why a QUEUED run fits none of the online runners (its status reason), or null when at least one of
+ * them could take it (it waits for a free slot).
+ */
+export function unplacedReason(run: RunRequirement, online: readonly OnlineRunner[]): string | null {
+  if (online.length === 0) return "waiting: no runner is online";
+  const labelled = online.filter((r) => run.labels.every((l) => r.labels.includes(l)));
+  if (labelled.length === 0) return `needs labels ${run.labels.join(", ")}; no online runner has them`;
+  const largest = Math.max(...labelled.map((r) => r.maxDeviceMemoryBytes));
+  if (largest >= run.predictedMemoryBytes) return null;
+  const which =
+    run.labels.length > 0 ? `online runner with labels ${run.labels.join(", ")}` : "online runner";
+  return `needs ${formatGigabytes(run.predictedMemoryBytes)}; largest ${which} has ${formatGigabytes(largest)}`;
+}

@@ -1,0 +1,106 @@
+import { userInputError } from "../api/errors.js";
+import { isUuid } from "../runs/uuid.js";
+import type { FileUploadInput, MetricPointInput, SampleInput } from "./job.types.js";
+
+/** Largest batches one call may carry (a runner sends far fewer; this bounds one transaction). */
+export const maxMetricPoints = 10_000;
+export const maxSamples = 1_000;
+const maxKeyLength = 200;
+const maxTextLength = 100_000;
+
+export function requireId(value: string, field: string): string {
+  if (!isUuid(value)) throw userInputError(`${field} must be an id, got ${JSON.stringify(value)}`, { field });
+  return value;
+}
+
+export function validatePoints(points: readonly MetricPointInput[]): void {
+  if (points.length > maxMetricPoints) {
+    throw userInputError(`at most ${maxMetricPoints} points per call, got ${points.length}`, {
+      field: "points",
+    });
+  }
+  points.forEach((p, i) => {
+    const at = `points[${i}]`;
+    if (p.key.length === 0 || p.key.length > maxKeyLength || p.key.trim() !== p.key) {
+      throw userInputError(`${at}.key must be 1-${maxKeyLength} characters without surrounding spaces`, {
+        field: `${at}.key`,
+      });
+    }
+    if (!Number.isInteger(p.step) || p.step < 0) {
+      throw userInputError(`${at}.step must be an integer ≥ 0, got ${p.step}`, { field: `${at}.step` });
+    }
+    if (!Number.isFinite(p.value)) {
+      throw userInputError(`${at}.value is not finite (${p.value})`, { field: `${at}.value` });
+    }
+    if (p.wallTimeMs != null && (!Number.isFinite(p.wallTimeMs) || p.wallTimeMs < 0)) {
+      throw userInputError(`${at}.wallTimeMs must be ms since the epoch, got ${p.wallTimeMs}`, {
+        field: `${at}.wallTimeMs`,
+      });
+    }
+  });
+}
+
+export function validateSamples(samples: readonly SampleInput[]): void {
+  if (samples.length > maxSamples) {
+    throw userInputError(`at most ${maxSamples} samples per call, got ${samples.length}`, {
+      field: "samples",
+    });
+  }
+  samples.forEach((s, i) => {
+    const at = `samples[${i}]`;
+    if (!Number.isInteger(s.step) || s.step < 0) {
+      throw userInputError(`${at}.step must be an integer ≥ 0, got ${s.step}`, { field: `${at}.step` });
+    }
+    if (s.prompt.length > maxTextLength)
+      throw userInputError(`${at}.prompt is too long`, { field: `${at}.prompt` });
+    if (s.output.length > maxTextLength)
+      throw userInputError(`${at}.output is too long`, { field: `${at}.output` });
+  });
+}
+
+const fileNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Decoded files of an upload: names are plain file names (no folders), unique, the bytes valid base64. */
+export function decodeFiles(files: readonly FileUploadInput[]): { name: string; content: Buffer }[] {
+  if (files.length === 0) throw userInputError("files must not be empty", { field: "files" });
+  const seen = new Set<string>();
+  return files.map((f, i) => {
+    const at = `files[${i}]`;
+    if (!fileNamePattern.test(f.name) || f.name.includes("..")) {
+      throw userInputError(
+        `${at}.name must be a plain file name (letters, digits, . _ -), got ${JSON.stringify(f.name)}`,
+        {
+          field: `${at}.name`,
+        },
+      );
+    }
+    if (seen.has(f.name)) throw userInputError(`${at}.name repeats ${f.name}`, { field: `${at}.name` });
+    seen.add(f.name);
+    if (f.base64.length % 4 !== 0 || !base64Pattern.test(f.base64)) {
+      throw userInputError(`${at}.base64 is not valid base64`, { field: `${at}.base64` });
+    }
+    return { name: f.name, content: Buffer.from(f.base64, "base64") };
+  });
+}
+
+const resultNumbers = [
+  "measuredPeakBytes",
+  "finalTrainLoss",
+  "bestEvalLoss",
+  "tokensPerSecond",
+  "msPerStep",
+  "steps",
+];
+
+export function validateResult(result: Record<string, unknown>): void {
+  for (const key of resultNumbers) {
+    const v = result[key];
+    if (v !== undefined && v !== null && (typeof v !== "number" || !Number.isFinite(v))) {
+      throw userInputError(`result.${key} must be a finite number or null`, { field: `result.${key}` });
+    }
+  }
+  if (result.cancelled !== undefined && typeof result.cancelled !== "boolean") {
+    throw userInputError("result.cancelled must be a boolean", { field: "result.cancelled" });
+  }
+}
