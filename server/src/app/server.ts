@@ -99,7 +99,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     jobs: new JobService(db, dispatcher, dispatchConfig),
     apiKeys: new ApiKeyService(db, connections),
     runners: new RunnerService(db, connections, {
-      leaseMs: (config as { leaseMs?: number }).leaseMs ?? 30_000,
+      leaseMs: config.leaseMs,
       publicUrl: () => config.publicUrl ?? origin,
     }),
   };
