@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { before, test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { useCpu } from "./backend.js";
-import { tokenize } from "./data.js";
+import { evalBatches, tokenize } from "./data.js";
 import { generate } from "./generate.js";
 import { loadModelFolder, saveModelFolder } from "./hf-folder.js";
 import { createMethod } from "./methods/registry.js";
@@ -14,7 +14,7 @@ import { disposeExported } from "./peft-folder.js";
 import { decodeSafetensors } from "./safetensors.js";
 import { TINY, TOY, tinyModel } from "./test-kit.js";
 import { byteTokenizer } from "./tokenizer.js";
-import { TRAIN_DEFAULTS, type TrainOptions, trainLoop } from "./train.js";
+import { evaluate, TRAIN_DEFAULTS, type TrainOptions, trainLoop } from "./train.js";
 import { loadTrainState, saveTrainState } from "./train-state.js";
 
 before(useCpu);
@@ -204,7 +204,7 @@ const EVERY_METHOD = [
 ];
 
 for (const json of EVERY_METHOD) {
-  test(`${json.method}: creating, training, evaluating, exporting, generating and disposing leak no tensors; abort stops the loop`, async () => {
+  test(`${json.method}: the toy-data loss falls; creating, training, evaluating, exporting, generating and disposing leak no tensors; abort stops the loop`, async () => {
     const before = tf.memory().numTensors;
     const model = tinyModel();
     const method = createMethod(model, json, { seed: 1, initTextIds: tok.encode("French") });
@@ -212,13 +212,15 @@ for (const json of EVERY_METHOD) {
       model.weights.get(name)!.dispose();
       model.weights.delete(name);
     }
+    const toy = evalBatches(SEQS.slice(0, 3), 3, tok.pad); // the seed's three toy examples
+    const lossBefore = evaluate(model, method, toy);
     const controller = new AbortController();
     const r = await trainLoop({
       model,
       method,
       train: SEQS,
       eval: SEQS.slice(0, 2),
-      options: { ...OPTIONS, evalEvery: 2, steps: 4 },
+      options: { ...OPTIONS, evalEvery: 2, steps: 4, lr: 2e-2, warmupSteps: 0 },
       signal: controller.signal,
       onMetrics: (m) => {
         if (m.step === 3) controller.abort();
@@ -228,6 +230,8 @@ for (const json of EVERY_METHOD) {
     assert.ok(r.cancelled);
     assert.ok(r.history.some((m) => m.evalLoss !== undefined));
     assert.ok(r.measuredPeakBytes > 0);
+    const lossAfter = evaluate(model, method, toy);
+    assert.ok(lossAfter < lossBefore - 0.05, `toy-data loss ${lossBefore} → ${lossAfter} in 3 steps`);
     generate(model, [256, 1, 2], { maxNewTokens: 3, hooks: method.hooks });
     disposeExported(method.exportAdapter(), method);
     tf.dispose([...r.state.optimizer.m.values(), ...r.state.optimizer.v.values()]);
