@@ -135,8 +135,13 @@ export async function bridgeEventsToPostgres(
   publisher.on("error", (err) => logger.warn({ err }, "events: NOTIFY connection error"));
   let listener: Client | undefined;
 
+  /** NOTIFYs go out one after another on the publisher connection, in publish order. */
+  let sending: Promise<unknown> = Promise.resolve();
   const notify = (channel: string, payload: string) => {
     if (closed) return;
+    sending = sending.then(() => send(channel, payload));
+  };
+  const send = (channel: string, payload: string) =>
     publisher.query("SELECT pg_notify($1, $2)", [channel, payload]).catch(async (err: unknown) => {
       if (closed) return;
       logger.warn({ err, channel }, "events: NOTIFY failed; reconnecting");
@@ -149,7 +154,6 @@ export async function bridgeEventsToPostgres(
         logger.error({ err: e, channel }, "events: NOTIFY lost");
       }
     });
-  };
 
   const deliver = async (channel: string, payload: string | undefined) => {
     if (payload === undefined) return;
@@ -231,6 +235,7 @@ export async function bridgeEventsToPostgres(
     close: async () => {
       closed = true;
       events.publish = localPublish as Events["publish"];
+      await sending;
       await Promise.allSettled([listener?.end(), publisher.end()]);
     },
   };

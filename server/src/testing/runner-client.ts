@@ -32,6 +32,8 @@ export class ScriptedRunner {
   private listeners: (() => void)[] = [];
   private stopSubscription: (() => void) | undefined;
   subscriptionError: unknown;
+  /** Called with every event as it arrives (scripted behaviour: start, report, complete). */
+  onEvent: ((event: ReceivedEvent) => void) | undefined;
 
   private constructor(
     readonly client: Client,
@@ -58,7 +60,10 @@ export class ScriptedRunner {
       {
         next: (result) => {
           if (result.errors) this.subscriptionError = result.errors;
-          if (result.data?.jobs) this.events.push(result.data.jobs);
+          if (result.data?.jobs) {
+            this.events.push(result.data.jobs);
+            this.onEvent?.(result.data.jobs);
+          }
           for (const l of this.listeners) l();
         },
         error: (err) => {
