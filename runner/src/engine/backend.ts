@@ -161,3 +161,32 @@ function registerUnsortedSegmentSum(): void {
     },
   });
 }
+
+/**
+ * The GPU's own figure for this process, on tfjs-node-gpu: `nvidia-smi`'s used memory of the compute
+ * app with our pid (TensorFlow's allocator holds what it reserved, so this is the process's GPU footprint,
+ * not tf.memory()'s live tensors). null where the backend is not the GPU build or nvidia-smi gives none.
+ */
+export async function gpuMemoryBytes(choice: BackendChoice, pid = process.pid): Promise<number | null> {
+  if (!choice.source.endsWith("-gpu")) return null;
+  const { execFile } = await import("node:child_process");
+  const out = await new Promise<string | null>((done) => {
+    execFile(
+      "nvidia-smi",
+      ["--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"],
+      { timeout: 5000 },
+      (err, stdout) => done(err ? null : stdout),
+    );
+  });
+  return out === null ? null : parseComputeApps(out, pid);
+}
+
+/** Bytes used by `pid` in `nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits`. */
+export function parseComputeApps(csv: string, pid: number): number | null {
+  let mib: number | null = null;
+  for (const line of csv.split("\n")) {
+    const [p, used] = line.split(",").map((x) => x.trim());
+    if (Number(p) === pid && used !== undefined && /^\d+$/.test(used)) mib = (mib ?? 0) + Number(used);
+  }
+  return mib === null ? null : mib * 1024 * 1024;
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { useCpu, useWasm } from "./backend.js";
+import { gpuMemoryBytes, parseComputeApps, useCpu, useWasm } from "./backend.js";
 import { tokenize } from "./data.js";
 import { createMethod } from "./methods/registry.js";
 import { TOY, tinyModel } from "./test-kit.js";
@@ -40,3 +40,11 @@ for (const method of [{ method: "full" }, { method: "lora", r: 4, target_modules
     assert.ok(cpu.at(-1)! < cpu[0]!);
   });
 }
+
+test("the GPU's own memory figure: nvidia-smi's compute apps for our pid; none off the GPU build", async () => {
+  const csv = "4242, 1536\n77, 80\n4242, 512\n";
+  assert.equal(parseComputeApps(csv, 4242), 2048 * 1024 * 1024);
+  assert.equal(parseComputeApps(csv, 5), null);
+  assert.equal(parseComputeApps("4242, [N/A]\n", 4242), null);
+  assert.equal(await gpuMemoryBytes({ name: "cpu", source: "@tensorflow/tfjs (cpu)", skipped: [] }), null);
+});

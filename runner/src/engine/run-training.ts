@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { countParameters, estimateMemory, type MemoryEstimate, type ParameterCounts } from "@tunelab/core";
-import { initBackend } from "./backend.js";
+import { gpuMemoryBytes, initBackend } from "./backend.js";
 import { type Example, evalBatches, pack, parseJsonl, type Sequence, splitEval, tokenize } from "./data.js";
 import { type ForgettingReport, forgettingReport } from "./forgetting.js";
 import { generate } from "./generate.js";
@@ -65,6 +65,8 @@ export interface TrainingResult {
   measuredPeakBytes: number;
   liveBytesAfter: number;
   rssBytes: number;
+  /** On tfjs-node-gpu, the GPU's own figure for this process (nvidia-smi); null elsewhere. */
+  gpuMemoryBytes?: number | null;
   predicted: MemoryEstimate;
   steps: number;
   cancelled: boolean;
@@ -181,6 +183,7 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
       measuredPeakBytes: loop.measuredPeakBytes,
       liveBytesAfter: tf.memory().numBytes,
       rssBytes: process.memoryUsage().rss,
+      gpuMemoryBytes: await gpuMemoryBytes(backend),
       predicted: estimateMemory(model.config, method.config, {
         batchSize: o.batchSize,
         seqLen,
