@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { createExperiment, seedPeople } from "../runs/fixtures.js";
+import { createApiKeyForTest, registerRunnerForTest } from "../testing/auth.js";
+import { drivers, type TestServer, startTestServer } from "../testing/test-server.js";
+
+const files = [
+  { name: "adapter_config.json", content: Buffer.from('{"peft_type":"LORA","r":4}') },
+  {
+    name: "adapter_model.safetensors",
+    content: Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 31) % 256)),
+  },
+];
+
+for (const driver of drivers) {
+  describe(`artifact downloads on ${driver}`, () => {
+    let server: TestServer;
+    let runId: string;
+    let artifactId: string;
+    let owner: { runnerId: string; secret: string };
+    const get = (path: string, token: string | null) =>
+      fetch(`${server.origin}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+    before(async () => {
+      server = await startTestServer(driver);
+      const e = await createExperiment(server, await seedPeople(server), [
+        { method: { method: "lora", r: 4 } },
+      ]);
+      runId = e.runs[0]!.id;
+      owner = await registerRunnerForTest(server.db);
+      // What dispatch's uploadAdapter stores: a job of the run, an ADAPTER artifact and its files.
+      artifactId = await server.db.write(async (m) => {
+        const [job] = (await m.query(
+          `INSERT INTO job (run_id, attempt, runner_id, status, lease_expires_at) VALUES ($1, 1, $2, 'SUCCEEDED', now()) RETURNING id`,
+          [runId, owner.runnerId],
+        )) as { id: string }[];
+        await m.query(
+          `INSERT INTO artifact (run_id, job_id, kind, step, size_bytes) VALUES ($1, $2, 'CHECKPOINT', 5, 1)`,
+          [runId, job!.id],
+        );
+        const [a] = (await m.query(
+          `INSERT INTO artifact (run_id, job_id, kind, size_bytes) VALUES ($1, $2, 'ADAPTER', $3) RETURNING id`,
+          [runId, job!.id, files.reduce((n, f) => n + f.content.length, 0)],
+        )) as { id: string }[];
+        for (const f of files) {
+          await m.query(
+            `INSERT INTO artifact_file (artifact_id, name, size_bytes, sha256, content) VALUES ($1, $2, $3, $4, $5)`,
+            [
+              a!.id,
+              f.name,
+              f.content.length,
+              createHash("sha256").update(f.content).digest("hex"),
+              f.content,
+            ],
+          );
+        }
+        return a!.id;
+      });
+    });
+    after(() => server.close());
+
+    test("run.adapter lists the files with size, sha256 and a download URL that serves the bytes", async () => {
+      const res = await server.gql<{
+        run: {
+          adapter: {
+            id: string;
+            kind: string;
+            files: { name: string; sizeBytes: number; sha256: string; downloadUrl: string }[];
+          };
+          artifacts: { kind: string }[];
+        };
+      }>(
+        `query($id: ID!) { run(id: $id) { adapter { id kind files { name sizeBytes sha256 downloadUrl } } artifacts { kind } } }`,
+        { id: runId },
+      );
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      const { adapter, artifacts } = res.data!.run;
+      assert.equal(adapter.id, artifactId);
+      assert.deepEqual(
+        artifacts.map((a) => a.kind),
+        ["CHECKPOINT", "ADAPTER"],
+      );
+      const read = await createApiKeyForTest(server.db, "read");
+      for (const [i, f] of adapter.files.entries()) {
+        const want = files[i]!;
+        assert.equal(f.name, want.name);
+        assert.equal(f.sizeBytes, want.content.length);
+        const got = await get(f.downloadUrl, read);
+        assert.equal(got.status, 200);
+        const bytes = Buffer.from(await got.arrayBuffer());
+        assert.ok(bytes.equals(want.content));
+        assert.equal(createHash("sha256").update(bytes).digest("hex"), f.sha256);
+        assert.match(
+          got.headers.get("content-disposition") ?? "",
+          new RegExp(`^attachment; filename="?${want.name}"?$`),
+        );
+        assert.match(
+          got.headers.get("content-type") ?? "",
+          want.name.endsWith(".json") ? /^application\/json/ : /^application\/octet-stream/,
+        );
+      }
+    });
+
+    test("only a key, or the runner that ran the run", async () => {
+      const path = `/artifacts/${artifactId}/files/adapter_config.json`;
+      assert.equal((await get(path, null)).status, 401);
+      assert.equal((await get(path, owner.secret)).status, 200);
+      const stranger = await registerRunnerForTest(server.db);
+      assert.equal((await get(path, stranger.secret)).status, 403);
+      assert.equal((await get(`/artifacts/${artifactId}/files/nope.bin`, server.adminKey)).status, 404);
+      assert.equal((await get(`/artifacts/not-a-uuid/files/x`, server.adminKey)).status, 404);
+    });
+  });
+}
