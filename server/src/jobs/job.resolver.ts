@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { GraphQLJSONObject } from "graphql-scalars";
+import { GraphQLJSON } from "graphql-scalars";
 import { Arg, Ctx, ID, Int, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
 import type { RequestContext } from "../app/context.js";
 import { Artifact } from "../artifacts/artifact.entity.js";
@@ -96,7 +96,7 @@ export class JobResolver {
   })
   completeJob(
     @Arg("jobId", () => ID) jobId: string,
-    @Arg("result", () => GraphQLJSONObject) result: Record<string, unknown>,
+    @Arg("result", () => GraphQLJSON) result: unknown,
     @Ctx() ctx: RequestContext,
   ) {
     return this.service.complete(requireRunner(ctx), jobId, result);

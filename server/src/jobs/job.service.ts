@@ -204,9 +204,9 @@ export class JobService {
     );
   }
 
-  async complete(runnerId: string, jobId: string, result: Record<string, unknown>): Promise<Job> {
+  async complete(runnerId: string, jobId: string, input: unknown): Promise<Job> {
     requireId(jobId, "jobId");
-    validateResult(result);
+    const result = validateResult(input);
     const end = await this.db.write(async (m) => {
       const job = await this.ownJob(m, runnerId, jobId, "update", true);
       return endAttempt(m, job, { kind: "succeeded", result }, this.config);

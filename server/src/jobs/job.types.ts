@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { GraphQLJSONObject } from "graphql-scalars";
+import { GraphQLJSON } from "graphql-scalars";
 import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { connectionType } from "../api/connection.js";
 import { DatasetSplit } from "../datasets/dataset-row.entity.js";
@@ -43,7 +43,7 @@ export class Job {
   @Field({ description: "Renewed by heartbeat; past it the job is EXPIRED and the run requeued." })
   leaseExpiresAt!: Date;
 
-  @Field(() => GraphQLJSONObject, {
+  @Field(() => GraphQLJSON, {
     description:
       "{ runId, kind, method, hyperparameters, dataset, generalDataset, baseModel, resumeFrom, predicted } (protocol.md).",
   })

@@ -21,7 +21,7 @@ for (const driver of drivers) {
     };
 
     before(async () => {
-      server = await startTestServer(driver, { leaseMs: 10_000 });
+      server = await startTestServer(driver, { leaseMs: 10_000, retryBaseMs: 100 });
       apiKey = await createApiKeyForTest(server.db, "read-write");
     });
     after(async () => {
@@ -244,6 +244,69 @@ for (const driver of drivers) {
         keyClient.waitFor(() => false, 5_000),
         /FORBIDDEN/,
       );
+    });
+
+    test("failJob: retryable → requeued after a backoff as attempt 2; attempts used up → FAILED", async () => {
+      const { runnerId, secret } = await registerRunnerForTest(server.db, { labels: ["retry"] });
+      const runner = await connect(secret, runnerId);
+      const [runId] = await queueRunsForTest(server, { requiredLabels: ["retry"], maxAttempts: 2 });
+      await runner.waitFor((e) => e.length > 0, 10_000, "attempt 1");
+      const job1 = runner.assigned()[0]!;
+      const fail = (jobId: string) =>
+        runner.mutate<{ failJob: { status: string } }>(
+          `mutation($j: ID!) { failJob(jobId: $j, error: "out of memory", retryable: true) { status } }`,
+          { j: jobId },
+        );
+      assert.equal((await fail(job1.id)).failJob.status, "FAILED");
+      await runner.waitFor((e) => e.length > 1, 10_000, "attempt 2");
+      const job2 = runner.assigned()[1]!;
+      assert.equal(job2.runId, runId);
+      assert.equal(job2.attempt, 2);
+      await fail(job2.id);
+      const [run] = (await server.db.read((m) =>
+        m.query(`SELECT status, error, attempt_count FROM run WHERE id = $1`, [runId]),
+      )) as { status: string; error: string; attempt_count: number }[];
+      assert.deepEqual(run, { status: "FAILED", error: "out of memory", attempt_count: 2 });
+      const history = (await server.db.read((m) =>
+        m.query(`SELECT to_status FROM run_status_change WHERE run_id = $1 ORDER BY seq`, [runId]),
+      )) as { to_status: string }[];
+      assert.deepEqual(
+        history.map((h) => h.to_status),
+        ["QUEUED", "ASSIGNED", "QUEUED", "ASSIGNED", "FAILED"],
+      );
+    });
+
+    test("a PRETRAIN run's uploaded model folder (kind MODEL) becomes its base model's weights (READY)", async () => {
+      const { runnerId, secret } = await registerRunnerForTest(server.db, { labels: ["pretrain"] });
+      const runner = await connect(secret, runnerId);
+      const fixtures = await createRunFixtures(server.db);
+      const [runId] = await queueRunsForTest(server, {
+        requiredLabels: ["pretrain"],
+        kind: "PRETRAIN",
+        method: "full",
+        fixtures,
+      });
+      const [{ id: pendingId }] = (await server.db.write((m) =>
+        m.query(
+          `INSERT INTO base_model (name, config, source, status, pretrain_run_id)
+           VALUES ('pretrained-' || $1, '{}', 'PRETRAINED', 'PENDING', $1::uuid) RETURNING id`,
+          [runId],
+        ),
+      )) as { id: string }[];
+      await runner.waitFor((e) => e.length > 0, 10_000, "the pretraining job");
+      const job = runner.assigned()[0]!;
+      assert.equal((job.spec as { kind: string }).kind, "PRETRAIN");
+      await runner.start(job.id);
+      const upload = await runner.mutate<{ uploadAdapter: { id: string; kind: string } }>(
+        `mutation($j: ID!) { uploadAdapter(jobId: $j, files: [{name: "model.safetensors", base64: "AAEC"}]) { id kind } }`,
+        { j: job.id },
+      );
+      assert.equal(upload.uploadAdapter.kind, "MODEL");
+      await runner.complete(job.id, { finalTrainLoss: 2 });
+      const [model] = (await server.db.read((m) =>
+        m.query(`SELECT status, weights_artifact_id FROM base_model WHERE id = $1`, [pendingId]),
+      )) as { status: string; weights_artifact_id: string }[];
+      assert.deepEqual(model, { status: "READY", weights_artifact_id: upload.uploadAdapter.id });
     });
 
     test("bad input names the field and stores nothing", async () => {

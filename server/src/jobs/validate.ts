@@ -93,7 +93,12 @@ const resultNumbers = [
   "steps",
 ];
 
-export function validateResult(result: Record<string, unknown>): void {
+/** The engine's TrainingResult (minus history) as completeJob takes it: an object with finite numbers. */
+export function validateResult(input: unknown): Record<string, unknown> {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw userInputError("result must be a JSON object (the TrainingResult)", { field: "result" });
+  }
+  const result = input as Record<string, unknown>;
   for (const key of resultNumbers) {
     const v = result[key];
     if (v !== undefined && v !== null && (typeof v !== "number" || !Number.isFinite(v))) {
@@ -103,4 +108,5 @@ export function validateResult(result: Record<string, unknown>): void {
   if (result.cancelled !== undefined && typeof result.cancelled !== "boolean") {
     throw userInputError("result.cancelled must be a boolean", { field: "result.cancelled" });
   }
+  return result;
 }

@@ -151,7 +151,7 @@ export class ScriptedRunner {
     result: Record<string, unknown> = { finalTrainLoss: 1.5, measuredPeakBytes: 1000 },
   ) {
     return this.mutate<{ completeJob: { id: string; status: string } }>(
-      `mutation($j: ID!, $r: JSONObject!) { completeJob(jobId: $j, result: $r) { id status } }`,
+      `mutation($j: ID!, $r: JSON!) { completeJob(jobId: $j, result: $r) { id status } }`,
       { j: jobId, r: result },
     );
   }
