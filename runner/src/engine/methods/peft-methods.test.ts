@@ -114,6 +114,13 @@ const CASES: Case[] = [
     peftType: "PREFIX_TUNING",
   },
   {
+    name: "prompt (random init)",
+    json: { method: "prompt", num_virtual_tokens: 3 },
+    identityAtInit: false,
+    exported: { prompt_embeddings: [3, 32] },
+    peftType: "PROMPT_TUNING",
+  },
+  {
     name: "prompt (text init)",
     json: {
       method: "prompt",
