@@ -264,3 +264,53 @@ test("KV-cache generation equals greedy decoding by full recomputation; padding 
   assert.equal(TINY.num_key_value_heads, 2);
   free(model);
 });
+
+test("KV-cache generation with a method's hooks (prefix, prompt, LoRA, adapters) equals recomputation", () => {
+  const model = tinyModel();
+  const prompt = [256, 10, 20, 30];
+  for (const json of EVERY_METHOD.slice(1).filter((j) =>
+    ["lora", "adapter", "prefix", "prompt"].includes(j.method),
+  )) {
+    const method = createMethod(model, json, { seed: 1, initTextIds: tok.encode("French") });
+    for (const v of method.trainable.values())
+      tf.tidy(() => v.assign(tf.add(v, tf.randomNormal(v.shape, 0, 0.3, "float32", 5))));
+    const cached = generate(model, prompt, { maxNewTokens: 5, hooks: method.hooks });
+    const seq = [...prompt];
+    for (let i = 0; i < 5; i++) {
+      seq.push(
+        tf.tidy(() => {
+          const logits = forward(model, [seq], { hooks: method.hooks }).logits;
+          return tf.argMax(logits.slice([0, logits.shape[1] - 1, 0], [1, 1, -1]), -1).dataSync()[0]!;
+        }),
+      );
+    }
+    assert.deepEqual(cached, seq.slice(prompt.length), json.method);
+    method.dispose();
+  }
+  free(model);
+});
+
+test("sampling: top-k draws only among the k most likely tokens, seeded; top-1 is greedy; EOS stops", () => {
+  const model = tinyModel();
+  const prompt = [256, 10, 20, 30];
+  const logits = tf.tidy(() => forward(model, [prompt]).logits.slice([0, 3, 0], [1, 1, -1]).dataSync());
+  const ranked = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]!);
+  const draws = Array.from(
+    { length: 40 },
+    (_, seed) => generate(model, prompt, { maxNewTokens: 1, temperature: 5, topK: 3, seed })[0]!,
+  );
+  assert.ok(
+    draws.every((t) => ranked.slice(0, 3).includes(t)),
+    `${draws}`,
+  );
+  assert.ok(new Set(draws).size > 1, "a high temperature spreads the draws");
+  assert.deepEqual(
+    generate(model, prompt, { maxNewTokens: 4, temperature: 5, topK: 3, seed: 7 }),
+    generate(model, prompt, { maxNewTokens: 4, temperature: 5, topK: 3, seed: 7 }),
+  );
+  const greedy = generate(model, prompt, { maxNewTokens: 4 });
+  assert.deepEqual(generate(model, prompt, { maxNewTokens: 4, temperature: 1, topK: 1, seed: 3 }), greedy);
+  assert.equal(greedy[0], ranked[0]);
+  assert.deepEqual(generate(model, prompt, { maxNewTokens: 4, eos: greedy[1] }), greedy.slice(0, 1));
+  free(model);
+});
