@@ -39,7 +39,13 @@ function connect(url: string, authorization?: string) {
     lazy: false,
     retryAttempts: 0,
     connectionParams: authorization ? { authorization } : {},
-    on: { closed: (e) => closed(e as { code: number; reason: string }), connected: () => acked() },
+    on: {
+      closed: (e) => {
+        const { code, reason } = e as { code: number; reason: string };
+        closed({ code, reason: String(reason) });
+      },
+      connected: () => acked(),
+    },
     onNonLazyError: () => {},
   });
   return { client, closedEvent, ackedEvent };
@@ -232,18 +238,44 @@ for (const driver of drivers) {
       await reader.client.dispose();
     });
 
-    test("every subscription refuses a socket without credentials", async () => {
+    test("every subscription: none → UNAUTHENTICATED; the wrong kind of credential → FORBIDDEN", async () => {
       const subs = sampleOperations(await buildSchemaShape()).filter((op) => op.kind === "subscription");
-      const anon = connect(server.url);
-      await anon.ackedEvent;
+      assert.ok(subs.some((op) => op.name === "jobs") && subs.some((op) => op.name === "datasetCreated"));
+      const sockets = {
+        none: connect(server.url),
+        runner: connect(server.url, `Bearer ${runnerSecret}`),
+        key: connect(server.url, `Bearer ${readKey}`),
+      };
       const wrong: string[] = [];
       for (const op of subs) {
-        const res = await wsRun(anon.client, op.query, op.variables);
-        if (res.errors?.[0]?.extensions?.code !== "UNAUTHENTICATED")
-          wrong.push(`${op.name}: ${JSON.stringify(res)}`);
+        const isRunnerOp = runnerOperations.has(op.name);
+        const cases: [keyof typeof sockets, string][] = [
+          ["none", "UNAUTHENTICATED"],
+          [isRunnerOp ? "key" : "runner", "FORBIDDEN"],
+        ];
+        for (const [who, expected] of cases) {
+          await sockets[who].ackedEvent;
+          const res = await wsRun(sockets[who].client, op.query, op.variables);
+          const code = res.errors?.[0]?.extensions?.code;
+          if (code !== expected) wrong.push(`${op.name} with ${who}: ${JSON.stringify(res).slice(0, 200)}`);
+        }
       }
-      await anon.client.dispose();
+      await Promise.all(Object.values(sockets).map((s) => s.client.dispose()));
       assert.deepEqual(wrong, []);
+    });
+
+    test("revoking an API key closes its open socket; last_used_at is recorded", async () => {
+      const key = await createApiKeyForTest(server.db, "read", "to revoke");
+      const socket = connect(server.url, `Bearer ${key}`);
+      await socket.ackedEvent;
+      const [row] = (await server.db.read((m) =>
+        m.query("SELECT id, last_used_at FROM api_key WHERE key_hash = $1", [hashSecret(key)]),
+      )) as { id: string; last_used_at: Date | null }[];
+      assert.ok(row!.last_used_at, "connecting used the key");
+      await server.gql("mutation($id: ID!) { revokeApiKey(id: $id) { id } }", { id: row!.id });
+      const closed = await socket.closedEvent;
+      assert.deepEqual(closed, { code: 4403, reason: "API key revoked" });
+      await socket.client.dispose();
     });
 
     test("query limits: too deep → QUERY_TOO_DEEP, too costly → QUERY_TOO_COMPLEX (HTTP 400)", async () => {

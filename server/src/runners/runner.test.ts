@@ -5,7 +5,10 @@ import WebSocket from "ws";
 import { startServer } from "../app/server.js";
 import { hashSecret } from "../auth/secrets.js";
 import { loadConfig } from "../config.js";
+import { registerRunnerForTest } from "../testing/auth.js";
 import { createThrowawayDatabase } from "../testing/pg.js";
+import { ScriptedRunner } from "../testing/runner-client.js";
+import { queueRunsForTest } from "../testing/runs.js";
 import { type TestServer, drivers, startTestServer } from "../testing/test-server.js";
 import { RunnerStatus, runnerStatus } from "./runner.entity.js";
 
@@ -246,6 +249,37 @@ for (const driver of drivers) {
       }
     });
 
+    test("runners shows BUSY with currentJobs while a runner holds a job, ONLINE once it is done", async () => {
+      const { runnerId, secret } = await registerRunnerForTest(server.db, {
+        maxJobs: 2,
+        labels: ["busy-test"],
+      });
+      const agent = await ScriptedRunner.connect(server.url, secret, runnerId);
+      try {
+        const [runId] = await queueRunsForTest(server, { requiredLabels: ["busy-test"] });
+        await agent.waitFor((events) => events.some((e) => e.kind === "ASSIGNED" && e.job.runId === runId));
+        const statusOf = async () =>
+          (
+            await server.gql<{ runner: { status: string; currentJobs: number } }>(
+              "query($id: ID!) { runner(id: $id) { status currentJobs } }",
+              { id: runnerId },
+            )
+          ).data!.runner;
+        assert.deepEqual(await statusOf(), { status: "BUSY", currentJobs: 1 });
+        const job = agent.events.find((e) => e.job.runId === runId)!.job;
+        const failed = await agent.request(
+          'mutation($id: ID!) { failJob(jobId: $id, error: "x", retryable: false) { id } }',
+          {
+            id: job.id,
+          },
+        );
+        assert.equal(failed.errors, undefined, JSON.stringify(failed.errors));
+        assert.deepEqual(await statusOf(), { status: "ONLINE", currentJobs: 0 });
+      } finally {
+        await agent.close();
+      }
+    });
+
     test("revokeRunner: its secret is refused on HTTP at once and its open socket is closed", async () => {
       const t = await newToken();
       const reg = await server.gql<{ registerRunner: { runnerId: string; secret: string } }>(
@@ -293,7 +327,6 @@ test("PostgreSQL: a runner revoked through another server process loses its sock
   const a = await startServer(config);
   const b = await startServer(config);
   try {
-    const { registerRunnerForTest } = await import("../testing/auth.js");
     const { runnerId, secret } = await registerRunnerForTest(a.db);
     const socket = connect(a.url, secret);
     await socket.ackedEvent;
