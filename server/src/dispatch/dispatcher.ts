@@ -255,18 +255,17 @@ export class Dispatcher {
         publishAll(this.events, events);
         if (count < 100) break;
       }
-      if (this.sinks.size > 0) {
-        const rows: { waiting: boolean }[] = await this.db.read((m) =>
+      const [waiting] = await this.db.read(
+        (m) =>
           m.query(
-            `SELECT EXISTS (SELECT 1 FROM run WHERE status = 'QUEUED' AND cancel_requested_at IS NULL
-                               AND (not_before IS NULL OR not_before <= now())) AS waiting`,
-          ),
-        );
-        if (rows[0]?.waiting) {
-          this.wakeAll();
-          this.scheduleReasons();
-        }
-      }
+            `SELECT EXISTS (SELECT 1 FROM run WHERE status = 'QUEUED' AND cancel_requested_at IS NULL) AS queued,
+                    EXISTS (SELECT 1 FROM run WHERE status = 'QUEUED' AND cancel_requested_at IS NULL
+                               AND (not_before IS NULL OR not_before <= now())) AS claimable`,
+          ) as Promise<{ queued: boolean; claimable: boolean }[]>,
+      );
+      // Runners come and go (heartbeats stop): reasons of waiting runs follow in every process.
+      if (waiting?.queued) this.scheduleReasons();
+      if (waiting?.claimable) this.wakeAll();
     } catch (err) {
       if (!this.stopped) this.logger.error({ err }, "dispatch: sweep failed");
     } finally {
