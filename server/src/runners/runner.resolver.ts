@@ -25,8 +25,11 @@ export class RunnerResolver {
     description: "A token for registering runners; the token and the command to run are shown this once.",
   })
   createRegistrationToken(
-    @Arg("input", () => CreateRegistrationTokenInput, { defaultValue: {} })
-    input: CreateRegistrationTokenInput,
+    @Arg("input", () => CreateRegistrationTokenInput, {
+      nullable: true,
+      description: "Omitted: the defaults.",
+    })
+    input: CreateRegistrationTokenInput | null,
     @Ctx() ctx: RequestContext,
   ) {
     requireScope(ctx, "read-write");

@@ -36,8 +36,9 @@ export class RunnerService {
   ) {}
 
   async createRegistrationToken(
-    input: CreateRegistrationTokenInput,
+    given: Partial<CreateRegistrationTokenInput> | null,
   ): Promise<CreateRegistrationTokenPayload> {
+    const input = { description: "", expiresInSeconds: 86_400, singleUse: true, ...given };
     const description = optionalText(input.description, "description", 200);
     const seconds = input.expiresInSeconds;
     if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxTokenLifetimeSeconds) {

@@ -365,3 +365,19 @@ test("runner status: OFFLINE without a heartbeat within the lease or when revoke
   for (const [runner, jobs, expected] of cases)
     assert.equal(runnerStatus(runner, jobs, 30_000, now), expected);
 });
+
+test("the registration command uses --public-url when set", async () => {
+  const server = await startTestServer("pglite", { publicUrl: "https://tunelab.example:8443" });
+  try {
+    const res = await server.gql<{ createRegistrationToken: { token: string; command: string } }>(
+      "mutation { createRegistrationToken { token command } }",
+    );
+    const { token, command } = res.data!.createRegistrationToken;
+    assert.equal(
+      command,
+      `npx tunelab-runner register --server https://tunelab.example:8443 --token ${token}`,
+    );
+  } finally {
+    await server.close();
+  }
+});
