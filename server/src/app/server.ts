@@ -32,6 +32,7 @@ import { formatError } from "./format-error.js";
 import { bodyTooLargeHandler, jsonBodyLimit } from "./body-limit.js";
 import { healthRoutes } from "./health.js";
 import { ideRoutes } from "./ide.js";
+import { webRoutes } from "./web.js";
 import { queryLimitsPlugin } from "./limits.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
@@ -160,6 +161,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
       context: async ({ req }) => createContext(await authenticator.fromHeader(req.headers.authorization)),
     }),
   );
+  app.use(webRoutes({ adminKeyFile: db.driver === "pglite" ? adminKeyFilePath(config.dataDir) : undefined }));
   app.use(bodyTooLargeHandler);
 
   const adminKey = (await ensureAdminKey(db)) ?? undefined;
