@@ -5,6 +5,7 @@ import { BaseModel } from "../base-models/base-model.entity.js";
 import { Dataset } from "../datasets/dataset.entity.js";
 import type { Database } from "../db/database.js";
 import { Experiment } from "../experiments/experiment.entity.js";
+import { Runner } from "../runners/runner.entity.js";
 import type { RunAttempt } from "./run-attempt.type.js";
 import type { RunSample } from "./run-sample.entity.js";
 import type { RunStatusChange } from "./run-status-change.entity.js";
@@ -45,6 +46,7 @@ export function createPeopleLoaders(db: Database) {
     experiment: byId(Experiment),
     run: byId(Run),
     artifact: byId(Artifact),
+    runner: byId(Runner),
     runsOfExperiment: batched<string, Run[]>(runsOfExperiments),
     statusCounts: batched<string, { status: RunStatus; count: number }[]>(statusCountsOf),
     statusHistory: batched<string, RunStatusChange[]>(statusHistoryOf),

@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import type { MemoryEstimate } from "@tunelab/core";
 import {
   Arg,
   Args,
@@ -20,7 +21,9 @@ import { Artifact } from "../artifacts/artifact.entity.js";
 import { requireScope } from "../auth/guards.js";
 import { BaseModel } from "../base-models/base-model.entity.js";
 import { Dataset } from "../datasets/dataset.entity.js";
+import { MemoryBreakdown } from "../estimates/estimate.types.js";
 import { Experiment } from "../experiments/experiment.entity.js";
+import { Runner } from "../runners/runner.entity.js";
 import { RunAttempt } from "./run-attempt.type.js";
 import { RunSample } from "./run-sample.entity.js";
 import { RunStatusChange } from "./run-status-change.entity.js";
@@ -101,6 +104,22 @@ export class RunResolver {
   @FieldResolver(() => Float, { nullable: true, description: "finishedAt − startedAt, milliseconds." })
   durationMs(@Root() run: Run): number | null {
     return run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null;
+  }
+
+  @FieldResolver(() => MemoryBreakdown, { description: "Predicted training memory, term by term (core)." })
+  predictedMemory(@Root() run: Run): MemoryBreakdown {
+    const memory = (run.predicted as { memory: MemoryEstimate }).memory;
+    const { frozenByDtype, activationDetail, parameters: _p, ...bytes } = memory;
+    return {
+      ...bytes,
+      frozenByDtype: Object.entries(frozenByDtype).map(([name, amount]) => ({ name, amount })),
+      activationDetail: { ...activationDetail },
+    };
+  }
+
+  @FieldResolver(() => Runner, { nullable: true, description: "The runner of the current or last attempt." })
+  runner(@Root() run: Run, @Ctx() ctx: RequestContext): Promise<Runner | null> | null {
+    return run.runnerId ? ctx.loaders.people.runner.load(run.runnerId) : null;
   }
 
   @FieldResolver(() => [RunStatusChange], { description: "Every status transition, oldest first." })

@@ -12,6 +12,8 @@ const runQuery = `query($id: ID!) { run(id: $id) {
   statusHistory { from to reason attempt }
   attempts { jobId attempt runnerId runnerName status }
   metricKeys
+  runner { id name }
+  predictedTotalBytes predictedMemory { total frozenWeights trainableWeights gradients optimizerState activations }
 } }`;
 const cancel = `mutation($id: ID!, $reason: String!) { cancelRun(id: $id, reason: $reason) { id status cancelRequestedAt cancelReason } }`;
 const retry = `mutation($id: ID!) { retryRun(id: $id) { id status attemptCount maxAttempts statusHistory { from to } } }`;
@@ -27,6 +29,9 @@ interface RunView {
   statusHistory: { from: string | null; to: string; reason: string | null; attempt: number }[];
   attempts: { jobId: string; attempt: number; runnerId: string; runnerName: string; status: string }[];
   metricKeys: string[];
+  runner: { id: string; name: string } | null;
+  predictedTotalBytes: number;
+  predictedMemory: Record<string, number>;
 }
 
 /** What dispatch does when a runner takes a run: a job row and the run RUNNING on it. */
@@ -87,6 +92,13 @@ for (const driver of drivers) {
       await server.gql(cancel, { id: running!.id, reason: "too slow" });
       const r = await view(running!.id);
       assert.equal(r.status, "RUNNING", "the runner finishes the cancellation");
+      assert.deepEqual(r.runner, { id: runner.runnerId, name: "gpu-box" });
+      const m = r.predictedMemory;
+      assert.equal(m.total, r.predictedTotalBytes);
+      assert.equal(
+        m.total,
+        m.frozenWeights! + m.trainableWeights! + m.gradients! + m.optimizerState! + m.activations!,
+      );
       assert.ok(r.cancelRequestedAt);
       assert.equal(r.cancelReason, "too slow");
       assert.deepEqual(
