@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs";
-import { parseModelConfig, resolveModel } from "@tunelab/core";
+import { parseModelConfig, resolveModel, ValidationError } from "@tunelab/core";
 import { initModel, type Model, modelFromTensors } from "./model.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 import { byteTokenizer, loadTokenizer, saveTokenizer, type TextTokenizer } from "./tokenizer.js";
@@ -38,7 +38,8 @@ export async function loadModelFolder(dir: string): Promise<LoadedBase> {
   const files = (await readdir(dir))
     .filter((f) => f.endsWith(".safetensors") && f.startsWith("model"))
     .sort();
-  if (files.length === 0) throw new RangeError(`${dir} has no model*.safetensors`);
+  if (files.length === 0)
+    throw new ValidationError({ field: "base", message: `${dir} has no model*.safetensors` });
   const tensors = new Map<string, tf.Tensor>();
   for (const f of files) {
     for (const [k, v] of decodeSafetensors(new Uint8Array(await readFile(join(dir, f))))) tensors.set(k, v);

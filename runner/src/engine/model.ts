@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import type { ModelConfig } from "@tunelab/core";
+import { type ModelConfig, ValidationError } from "@tunelab/core";
 import { checkpoint } from "./checkpointing.js";
 import type { BaseModel, ForwardHooks, FrozenLinear, LayerPrefix } from "./peft-hooks.js";
 
@@ -294,20 +294,31 @@ export function initModel(config: ModelConfig, seed: number): Model {
   return { config, weights };
 }
 
-/** Wraps loaded tensors as the model's variables (the source tensors are disposed). */
+/**
+ * Wraps loaded tensors as the model's variables (the source tensors are disposed, also on failure).
+ * A missing or misshapen weight is a ValidationError whose `field` is the weight's HF name.
+ */
 export function modelFromTensors(config: ModelConfig, tensors: Map<string, tf.Tensor>): Model {
   const weights = new Map<string, tf.Variable>();
-  for (const [name, shape] of weightShapes(config)) {
-    const t = tensors.get(name);
-    if (!t) throw new RangeError(`checkpoint has no tensor ${name}`);
-    if (t.shape.join() !== shape.join())
-      throw new RangeError(`${name}: shape [${t.shape}] in the checkpoint, [${shape}] expected`);
-    weights.set(
-      name,
-      tf.tidy(() => tf.variable(tf.cast(t, "float32"), true)),
-    );
+  try {
+    for (const [name, shape] of weightShapes(config)) {
+      const t = tensors.get(name);
+      if (!t) throw new ValidationError({ field: name, message: `checkpoint has no tensor ${name}` });
+      if (t.shape.join() !== shape.join()) {
+        const message = `${name}: shape [${t.shape}] in the checkpoint, [${shape}] expected`;
+        throw new ValidationError({ field: name, message });
+      }
+      weights.set(
+        name,
+        tf.tidy(() => tf.variable(tf.cast(t, "float32"), true)),
+      );
+    }
+  } catch (err) {
+    tf.dispose([...weights.values()]);
+    throw err;
+  } finally {
+    tf.dispose([...tensors.values()]);
   }
-  tf.dispose([...tensors.values()]);
   return { config, weights };
 }
 

@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { ValidationError } from "@tunelab/core";
 import type { AdapterFolder, PeftMethod } from "./peft-hooks.js";
 
 /**
@@ -46,7 +47,10 @@ export function decodeSafetensors(bytes: Uint8Array): Map<string, tf.Tensor> {
   for (const [name, entry] of Object.entries(header)) {
     if (name === "__metadata__") continue;
     if (entry.dtype !== "F32")
-      throw new RangeError(`${name}: dtype ${entry.dtype} is not supported (F32 only)`);
+      throw new ValidationError({
+        field: name,
+        message: `${name}: dtype ${entry.dtype} is not supported (F32 only)`,
+      });
     const [begin, end] = entry.data_offsets;
     const data = new Float32Array(bytes.slice(8 + length + begin, 8 + length + end).buffer);
     out.set(name, tf.tensor(data, entry.shape));

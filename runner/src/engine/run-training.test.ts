@@ -10,7 +10,8 @@ import { saveModelFolder } from "./hf-folder.js";
 import { createMethod } from "./methods/registry.js";
 import { readAdapterFolder } from "./peft-folder.js";
 import { runTraining } from "./run-training.js";
-import { TOY, tinyModel } from "./test-kit.js";
+import { modelFromTensors } from "./model.js";
+import { TINY, TOY, tinyModel } from "./test-kit.js";
 import { byteTokenizer } from "./tokenizer.js";
 
 let dir = "";
@@ -66,7 +67,7 @@ for (const [n, ids] of [
   });
 }
 
-test("method errors are ValidationErrors naming the field (config, TEXT init, adapter import)", async () => {
+test("method and checkpoint errors are ValidationErrors naming the field (config, TEXT init, adapter import, base weights)", async () => {
   await assert.rejects(
     runTraining({ base: join(dir, "base"), data: TOY, method: { method: "lora", r: 0 }, steps: 1 }),
     (e: unknown) => e instanceof ValidationError && e.field === "r",
@@ -95,5 +96,15 @@ test("method errors are ValidationErrors naming the field (config, TEXT init, ad
   );
   wrong.dispose();
   lora.dispose();
+  // a base checkpoint with a misshapen weight: the weight's name, and nothing left allocated
+  const tensors = new Map([...model.weights].map(([n, w]) => [n, w.clone() as tf.Tensor]));
+  tensors.get("model.norm.weight")!.dispose();
+  tensors.set("model.norm.weight", tf.zeros([3]));
+  const live = tf.memory().numTensors;
+  assert.throws(
+    () => modelFromTensors(TINY, tensors),
+    (e: unknown) => e instanceof ValidationError && e.field === "model.norm.weight",
+  );
+  assert.equal(tf.memory().numTensors, live - tensors.size);
   tf.dispose([...model.weights.values()]);
 });

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { ValidationError } from "@tunelab/core";
 
 /**
  * safetensors (huggingface/safetensors): an 8-byte little-endian header length, a JSON header mapping
@@ -64,7 +65,10 @@ function toFloat32(raw: Uint8Array, dtype: string, name: string): Float32Array {
     for (let i = 0; i < halves.length; i++) out[i] = halfToFloat(halves[i]!);
     return out;
   }
-  throw new RangeError(`${name}: safetensors dtype ${dtype} is not supported (F32, F16, BF16)`);
+  throw new ValidationError({
+    field: name,
+    message: `${name}: safetensors dtype ${dtype} is not supported (F32, F16, BF16)`,
+  });
 }
 
 function halfToFloat(h: number): number {

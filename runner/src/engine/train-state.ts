@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as tf from "@tensorflow/tfjs";
+import { ValidationError } from "@tunelab/core";
 import type { AdamWState } from "./optim.js";
 import type { PeftMethod } from "./peft-hooks.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
@@ -49,7 +50,8 @@ export async function loadTrainState(
     const w = weights.get(name);
     const mt = moments.get(`m/${name}`);
     const vt = moments.get(`v/${name}`);
-    if (!w || !mt || !vt) throw new RangeError(`checkpoint ${dir} lacks ${name}`);
+    if (!w || !mt || !vt)
+      throw new ValidationError({ field: name, message: `checkpoint ${dir} lacks ${name}` });
     p.assign(w);
     m.set(name, variable(mt, false));
     v.set(name, variable(vt, false));
