@@ -1,5 +1,6 @@
 import type { EntityManager } from "typeorm";
 import type { CursorKey, PageRequest } from "../api/connection.js";
+import { type ListOrder, seqOrder } from "../runs/list-order.js";
 import { Experiment } from "./experiment.entity.js";
 
 export function findExperiment(m: EntityManager, id: string): Promise<Experiment | null> {
@@ -33,7 +34,7 @@ function filtered(m: EntityManager, filter: ExperimentFilterValues) {
   return q;
 }
 
-/** Newest first; the cursor key is [seq]. */
+/** Newest (default) or oldest first; the cursor key is [seq]. */
 export function experimentCursorKey(e: Experiment): CursorKey {
   return [e.seq];
 }
@@ -42,11 +43,13 @@ export function listExperiments(
   m: EntityManager,
   page: PageRequest,
   filter: ExperimentFilterValues,
+  order?: ListOrder | null,
 ): Promise<Experiment[]> {
+  const { direction, after } = seqOrder(order);
   const q = filtered(m, filter)
-    .orderBy("e.seq", "DESC")
+    .orderBy("e.seq", direction)
     .limit(page.first + 1);
-  if (page.after) q.andWhere("e.seq < :seq", { seq: page.after[0] });
+  if (page.after) q.andWhere(`e.seq ${after} :seq`, { seq: page.after[0] });
   return q.getMany();
 }
 

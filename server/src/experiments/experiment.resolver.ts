@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import { ConnectionArgs, connectionType } from "../api/connection.js";
+import { ListOrder } from "../runs/list-order.js";
 import type { RequestContext } from "../app/context.js";
 import { requireScope } from "../auth/guards.js";
 import { BaseModel } from "../base-models/base-model.entity.js";
@@ -52,14 +53,15 @@ export class ExperimentResolver {
     return this.service.get(id);
   }
 
-  @Query(() => ExperimentConnection, { description: "Experiments, newest first." })
+  @Query(() => ExperimentConnection, { description: "Experiments, newest first unless ordered otherwise." })
   experiments(
     @Args() args: ConnectionArgs,
     @Arg("filter", () => ExperimentFilter, { nullable: true }) filter: ExperimentFilter | null,
+    @Arg("order", () => ListOrder, { defaultValue: ListOrder.NEWEST_FIRST }) order: ListOrder,
     @Ctx() ctx: RequestContext,
   ) {
     requireScope(ctx, "read");
-    return this.service.list(args, filter ?? {});
+    return this.service.list(args, filter ?? {}, order);
   }
 
   @FieldResolver(() => [Run], { description: "One run per variant, in variant order." })

@@ -5,6 +5,7 @@ import { BaseModelStatus } from "../base-models/base-model.entity.js";
 import { findBaseModel } from "../base-models/base-model.repository.js";
 import { findDataset } from "../datasets/dataset.repository.js";
 import type { Database } from "../db/database.js";
+import type { ListOrder } from "../runs/list-order.js";
 import { predictRun } from "../runs/predict.js";
 import { recordStatus } from "../runs/run-status.js";
 import { RunKind, RunStatus } from "../runs/run.entity.js";
@@ -134,11 +135,15 @@ export class ExperimentService {
     return experiment;
   }
 
-  list(args: ConnectionArgs, filter: ExperimentFilter = {}): Promise<Connection<Experiment>> {
+  list(
+    args: ConnectionArgs,
+    filter: ExperimentFilter = {},
+    order?: ListOrder | null,
+  ): Promise<Connection<Experiment>> {
     const page = pageRequest(args, 1);
     return this.db.read(async (m) =>
       toConnection(
-        await listExperiments(m, page, filter),
+        await listExperiments(m, page, filter, order),
         page,
         await countExperiments(m, filter),
         experimentCursorKey,

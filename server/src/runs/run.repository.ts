@@ -1,5 +1,6 @@
 import type { EntityManager } from "typeorm";
 import type { CursorKey, PageRequest } from "../api/connection.js";
+import { type ListOrder, seqOrder } from "./list-order.js";
 import { Artifact, ArtifactFile } from "../artifacts/artifact.entity.js";
 import type { RunAttempt } from "./run-attempt.type.js";
 import { RunSample } from "./run-sample.entity.js";
@@ -61,7 +62,7 @@ export interface RunFilterValues {
   status?: RunStatus | null;
 }
 
-/** Newest first; the cursor key is [seq]. */
+/** Newest (default) or oldest first; the cursor key is [seq]. */
 export function runCursorKey(r: Run): CursorKey {
   return [r.seq];
 }
@@ -73,11 +74,17 @@ function filtered(m: EntityManager, filter: RunFilterValues) {
   return q;
 }
 
-export function listRuns(m: EntityManager, page: PageRequest, filter: RunFilterValues): Promise<Run[]> {
+export function listRuns(
+  m: EntityManager,
+  page: PageRequest,
+  filter: RunFilterValues,
+  order?: ListOrder | null,
+): Promise<Run[]> {
+  const { direction, after } = seqOrder(order);
   const q = filtered(m, filter)
-    .orderBy("r.seq", "DESC")
+    .orderBy("r.seq", direction)
     .limit(page.first + 1);
-  if (page.after) q.andWhere("r.seq < :seq", { seq: page.after[0] });
+  if (page.after) q.andWhere(`r.seq ${after} :seq`, { seq: page.after[0] });
   return q.getMany();
 }
 

@@ -24,6 +24,7 @@ import { Dataset } from "../datasets/dataset.entity.js";
 import { MemoryBreakdown } from "../estimates/estimate.types.js";
 import { Experiment } from "../experiments/experiment.entity.js";
 import { Runner } from "../runners/runner.entity.js";
+import { ListOrder } from "./list-order.js";
 import { RunAttempt } from "./run-attempt.type.js";
 import { RunSample } from "./run-sample.entity.js";
 import { RunStatusChange } from "./run-status-change.entity.js";
@@ -51,14 +52,15 @@ export class RunResolver {
     return this.service.get(id);
   }
 
-  @Query(() => RunConnection, { description: "Runs, newest first." })
+  @Query(() => RunConnection, { description: "Runs, newest first unless ordered otherwise." })
   runs(
     @Args() args: ConnectionArgs,
     @Arg("filter", () => RunFilter, { nullable: true }) filter: RunFilter | null,
+    @Arg("order", () => ListOrder, { defaultValue: ListOrder.NEWEST_FIRST }) order: ListOrder,
     @Ctx() ctx: RequestContext,
   ) {
     requireScope(ctx, "read");
-    return this.service.list(args, filter ?? {});
+    return this.service.list(args, filter ?? {}, order);
   }
 
   @Mutation(() => Run, {

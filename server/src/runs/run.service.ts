@@ -5,6 +5,7 @@ import { BaseModel, BaseModelStatus } from "../base-models/base-model.entity.js"
 import type { Database } from "../db/database.js";
 import { deleteExperimentRow, findExperiment } from "../experiments/experiment.repository.js";
 import type { RunFilter } from "./run.input.js";
+import type { ListOrder } from "./list-order.js";
 import { createPeopleLoaders } from "./run.loaders.js";
 import { recordStatus } from "./run-status.js";
 import { cancelLockedRun, type PendingEvent } from "./run-transitions.js";
@@ -39,7 +40,7 @@ export class RunService {
     return run;
   }
 
-  list(args: ConnectionArgs, filter: RunFilter = {}): Promise<Connection<Run>> {
+  list(args: ConnectionArgs, filter: RunFilter = {}, order?: ListOrder | null): Promise<Connection<Run>> {
     const page = pageRequest(args, 1);
     if (filter.experimentId && !isUuid(filter.experimentId)) {
       throw userInputError(`experiment ${filter.experimentId} does not exist`, {
@@ -47,7 +48,7 @@ export class RunService {
       });
     }
     return this.db.read(async (m) =>
-      toConnection(await listRuns(m, page, filter), page, await countRuns(m, filter), runCursorKey),
+      toConnection(await listRuns(m, page, filter, order), page, await countRuns(m, filter), runCursorKey),
     );
   }
 

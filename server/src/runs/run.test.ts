@@ -189,7 +189,7 @@ for (const driver of drivers) {
         { method: { method: "full" } },
       ]);
       await server.gql(cancel, { id: e.runs[1]!.id, reason: "x" });
-      const q = `query($f: RunFilter, $after: String) { runs(first: 1, after: $after, filter: $f) {
+      const q = `query($f: RunFilter, $after: String, $order: ListOrder) { runs(first: 1, after: $after, filter: $f, order: $order) {
         totalCount edges { node { name } } pageInfo { hasNextPage endCursor } } }`;
       type Page = {
         runs: {
@@ -211,6 +211,17 @@ for (const driver of drivers) {
           p2.data!.runs.pageInfo.hasNextPage,
         ],
         ["full", "lora", false],
+      );
+      const f = { experimentId: e.id, status: "QUEUED" };
+      const o1 = await server.gql<Page>(q, { f, order: "OLDEST_FIRST" });
+      const o2 = await server.gql<Page>(q, {
+        f,
+        order: "OLDEST_FIRST",
+        after: o1.data!.runs.pageInfo.endCursor,
+      });
+      assert.deepEqual(
+        [o1.data!.runs.edges[0]!.node.name, o2.data!.runs.edges[0]!.node.name],
+        ["lora", "full"],
       );
     });
   });
