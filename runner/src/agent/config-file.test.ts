@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ConfigFileError, readConfig, secretHint, writeConfig } from "./config-file.js";
-import { parseNvidiaSmi } from "./devices.js";
+import { backendName, parseNvidiaSmi } from "./devices.js";
 import { ApiError, backoffMs, serverUrls } from "./api.js";
 
 const config = {
@@ -69,4 +69,11 @@ test("parseNvidiaSmi: name (commas kept), total and free MiB → bytes; junk lin
     { name: "NVIDIA H100 80GB HBM3", totalBytes: 81559 * 2 ** 20, freeBytes: 80000 * 2 ** 20 },
     { name: "A,B", totalBytes: 2 ** 30, freeBytes: 2 ** 29 },
   ]);
+});
+
+test("backendName: the engine's package → the server's backend names", () => {
+  assert.equal(backendName("@tensorflow/tfjs-node-gpu"), "tfjs-node-gpu");
+  assert.equal(backendName("@tensorflow/tfjs-node"), "tfjs-node");
+  assert.equal(backendName("@tensorflow/tfjs-backend-wasm"), "wasm");
+  assert.equal(backendName("@tensorflow/tfjs (cpu)"), "cpu");
 });

@@ -63,6 +63,14 @@ export async function freeMemoryBytes(): Promise<number> {
   return gpus.length > 0 ? gpus.reduce((a, g) => a + g.freeBytes, 0) : freemem();
 }
 
+/** The engine's backend source as the server names backends: tfjs-node-gpu, tfjs-node, wasm, cpu. */
+export function backendName(source: string): string {
+  if (source.includes("tfjs-node-gpu")) return "tfjs-node-gpu";
+  if (source.includes("tfjs-node")) return "tfjs-node";
+  if (source.includes("wasm")) return "wasm";
+  return "cpu";
+}
+
 /** The backend the engine chooses here (TUNELAB_BACKEND or `force` narrows it), asked of a worker. */
 export function detectBackend(force?: string, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -75,7 +83,7 @@ export function detectBackend(force?: string, timeoutMs = 60_000): Promise<strin
       reject(new Error("the engine did not report a backend within 60 s"));
     }, timeoutMs);
     child.on("message", (m: { type: string; source?: string; message?: string }) => {
-      if (m.type === "backend") resolve(m.source!);
+      if (m.type === "backend") resolve(backendName(m.source!));
       if (m.type === "error") reject(new Error(m.message));
     });
     child.on("exit", () => clearTimeout(timer));

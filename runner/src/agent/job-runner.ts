@@ -299,7 +299,7 @@ export class JobRunner {
       worker.on("message", (m: FromWorker) => {
         switch (m.type) {
           case "backend":
-            this.log.info({ backend: m.source }, "training");
+            this.log.info({ backend: m.source, workerPid: worker.pid }, "training");
             break;
           case "metrics":
             this.onMetrics(m.m);

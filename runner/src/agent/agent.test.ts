@@ -1,0 +1,269 @@
+import assert from "node:assert/strict";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { EXIT } from "./agent.js";
+import { readConfig } from "./config-file.js";
+import { msg, runCli, until } from "./test-kit.js";
+import { range, Stack } from "./test-stack.js";
+
+/**
+ * The runner agent against a real server on a real PostgreSQL database, as real processes
+ * (`node runner/dist/cli/main.js register|start`): tiny runs of tunelab-nano on the cpu backend.
+ */
+
+const terminal = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
+
+async function finished(stack: Stack, runId: string, timeoutMs = 120_000) {
+  return until(async () => {
+    const run = await stack.run(runId);
+    return terminal.has(run.status) ? run : null;
+  }, timeoutMs);
+}
+
+describe("runner agent", () => {
+  let stack: Stack;
+  let datasetId: string;
+  let baseModelId: string;
+
+  before(async () => {
+    stack = await Stack.start({ leaseMs: 3000 } as never);
+    datasetId = await stack.dataset();
+    baseModelId = await stack.baseModel();
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  test("register → start: lora and full runs SUCCEED with metrics, samples and adapters; the config survives a restart", async () => {
+    const token = await stack.gql<{ createRegistrationToken: { token: string } }>(
+      `mutation { createRegistrationToken(input: { description: "agent test" }) { token } }`,
+    );
+    const config = join(stack.dir, "registered.json");
+    const reg = runCli([
+      "register",
+      "--server",
+      stack.server.url,
+      "--token",
+      token.createRegistrationToken.token,
+      "--name",
+      "registered",
+      "--labels",
+      "cpu,test",
+      "--backend",
+      "cpu",
+      "--config",
+      config,
+    ]);
+    assert.equal((await reg.exit).code, 0, JSON.stringify(reg.logs));
+    assert.match(reg.stdout(), new RegExp(`config written to ${config} \\(mode 0600`));
+    assert.equal(statSync(config).mode & 0o777, 0o600);
+    const saved = await readConfig(config);
+    assert.deepEqual(saved.labels, ["cpu", "test"]);
+
+    const exp = await stack.experiment(
+      "two methods",
+      datasetId,
+      baseModelId,
+      { steps: 6, checkpointEvery: 3, evalEvery: 3, samplePrompts: ["Translate 'dog 1' to French ->"] },
+      [{ method: "lora", r: 4, lora_alpha: 8, target_modules: ["q_proj", "v_proj"] }, { method: "full" }],
+    );
+    const first = stack.start(config);
+    const runs = await Promise.all(exp.runIds.map((id) => finished(stack, id)));
+    for (const run of runs) {
+      assert.equal(run.status, "SUCCEEDED", `${run.method}: ${run.error ?? run.statusReason}`);
+      assert.equal(run.runnerId, saved.runnerId);
+      assert.deepEqual(await stack.steps(run.id), range(1, 6));
+      assert.deepEqual(await stack.steps(run.id, "eval_loss"), [3, 6]);
+      for (const key of ["learning_rate", "grad_norm", "tokens_per_second", "live_tensor_bytes"])
+        assert.equal((await stack.steps(run.id, key)).length, 6, key);
+      assert.equal(run.samples.length, 1);
+      assert.equal(run.samples[0]!.prompt, "Translate 'dog 1' to French ->");
+      assert.equal(run.samples[0]!.step, 6);
+      assert.ok((run.measuredPeakBytes ?? 0) > 0);
+      assert.ok(run.result && typeof (run.result as { trainable: number }).trainable === "number");
+      assert.deepEqual(
+        run.artifacts.filter((a) => a.kind === "CHECKPOINT").map((a) => a.step),
+        [3, 6],
+      );
+    }
+    const [lora, full] = runs;
+    assert.equal(lora!.adapter?.kind, "ADAPTER");
+    assert.deepEqual(lora!.adapter!.files.map((f) => f.name).sort(), [
+      "adapter_config.json",
+      "adapter_model.safetensors",
+    ]);
+    assert.equal(full!.adapter?.kind, "MODEL");
+    assert.ok(full!.adapter!.files.some((f) => f.name === "config.json"));
+
+    // SIGTERM: a graceful stop with nothing running exits 0
+    first.proc.kill("SIGTERM");
+    assert.equal((await first.exit).code, EXIT.OK);
+    assert.ok(first.logs.some(msg(/stopping gracefully/)));
+
+    // the same config file, a new process: the same runner takes the next run
+    const next = await stack.experiment("after restart", datasetId, baseModelId, { steps: 3 }, [
+      { method: "lora", r: 2 },
+    ]);
+    const second = stack.start(config);
+    const run = await finished(stack, next.runIds[0]!);
+    assert.equal(run.status, "SUCCEEDED", run.error ?? "");
+    assert.equal(run.runnerId, saved.runnerId);
+    const runners = await stack.gql<{ runners: { edges: { node: { id: string } }[] } }>(
+      `{ runners(first: 50) { edges { node { id } } } }`,
+    );
+    assert.equal(runners.runners.edges.filter((e) => e.node.id === saved.runnerId).length, 1);
+    second.proc.kill("SIGTERM");
+    assert.equal((await second.exit).code, EXIT.OK);
+  });
+
+  test("SIGKILL the runner mid-run: a second runner resumes from the checkpoint; every step is stored once", async () => {
+    const a = await stack.runnerConfig("kill-a", { labels: ["kill"] });
+    const b = await stack.runnerConfig("kill-b", { labels: ["kill"] });
+    const exp = await stack.experiment(
+      "killed",
+      datasetId,
+      baseModelId,
+      { steps: 60, checkpointEvery: 10 },
+      [{ method: "lora", r: 4 }],
+      ["kill"],
+    );
+    const runId = exp.runIds[0]!;
+    const ra = stack.start(a.path);
+    const training = await ra.waitFor(msg(/^training$/));
+    await until(
+      async () => (await stack.run(runId)).artifacts.some((x) => x.kind === "CHECKPOINT"),
+      60_000,
+      50,
+    );
+    ra.proc.kill("SIGKILL");
+    await ra.exit;
+    const stored = await stack.steps(runId);
+    assert.ok(stored.length < 60, `killed mid-run (${stored.length} steps stored)`);
+    // the training worker does not outlive its agent
+    await until(async () => !alive(training.workerPid as number), 20_000);
+
+    const rb = stack.start(b.path);
+    const run = await finished(stack, runId);
+    assert.equal(run.status, "SUCCEEDED", run.error ?? "");
+    assert.equal(run.runnerId, b.runnerId);
+    assert.equal(run.attempts.length, 2);
+    assert.equal(run.attempts[0]!.runnerId, a.runnerId);
+    assert.notEqual(run.attempts[1]!.resumeArtifactId, null);
+    const resumed = await rb.waitFor(msg(/resuming from a checkpoint/), 1000);
+    assert.ok((resumed.step as number) >= 10);
+    assert.deepEqual(await stack.steps(runId), range(1, 60));
+    rb.proc.kill("SIGTERM");
+    assert.equal((await rb.exit).code, EXIT.OK);
+  });
+
+  test("cancel from the API mid-run: the worker stops within the grace period, CANCELLED, the next job runs", async () => {
+    const c = await stack.runnerConfig("cancel", { labels: ["cancel"] });
+    const long = await stack.experiment(
+      "long",
+      datasetId,
+      baseModelId,
+      { steps: 5000 },
+      [{ method: "lora", r: 4 }],
+      ["cancel"],
+    );
+    const short = await stack.experiment(
+      "short",
+      datasetId,
+      baseModelId,
+      { steps: 3 },
+      [{ method: "lora", r: 2 }],
+      ["cancel"],
+    );
+    const longId = long.runIds[0]!;
+    const r = stack.start(c.path);
+    await until(async () => (await stack.steps(longId)).length >= 2, 60_000, 100);
+    await stack.gql(`mutation($id: ID!) { cancelRun(id: $id, reason: "enough") { id } }`, { id: longId });
+    const cancelled = await finished(stack, longId);
+    assert.equal(cancelled.status, "CANCELLED");
+    const stopping = await r.waitFor(msg(/stopping the job/), 1000);
+    assert.equal(stopping.kind, "cancel");
+    assert.ok(!r.logs.some(msg(/did not stop within the grace period/)), "stopped by the abort, not killed");
+    assert.ok(
+      r.logs.some((l) => l.msg === "job finished" && l.outcome === "cancelled" && l.jobId === stopping.jobId),
+    );
+    const next = await finished(stack, short.runIds[0]!);
+    assert.equal(next.status, "SUCCEEDED", next.error ?? "");
+    assert.equal(next.runnerId, c.runnerId);
+    r.proc.kill("SIGTERM");
+    assert.equal((await r.exit).code, EXIT.OK);
+  });
+
+  test("a bad registration token, a revoked runner: clear messages, exit 77, no retry loop", async () => {
+    const bad = runCli([
+      "register",
+      "--server",
+      stack.origin,
+      "--token",
+      "tlt_not-a-token",
+      "--backend",
+      "cpu",
+      "--config",
+      join(stack.dir, "bad.json"),
+    ]);
+    assert.equal((await bad.exit).code, EXIT.AUTH);
+    assert.ok(
+      bad.logs.some(msg(/error: the server refused the registration token/)),
+      JSON.stringify(bad.logs),
+    );
+
+    const revoked = await stack.runnerConfig("revoked", { labels: ["revoked"] });
+    const r = stack.start(revoked.path);
+    await r.waitFor(msg(/connected: waiting for jobs/));
+    await stack.gql(`mutation($id: ID!) { revokeRunner(id: $id) { id } }`, { id: revoked.runnerId });
+    assert.equal((await r.exit).code, EXIT.AUTH);
+    assert.ok(r.logs.some(msg(/the server rejected this runner .*register again/)));
+    const again = stack.start(revoked.path);
+    assert.equal((await again.exit).code, EXIT.AUTH);
+    assert.ok(again.logs.some(msg(/the server rejected this runner \(this runner has been revoked\)/)));
+    assert.ok(!again.logs.some(msg(/retrying/)), "a rejected secret is not retried");
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test("restart the server mid-run: the runner reconnects, spooled metrics arrive, the run completes", async () => {
+  const stack = await Stack.start();
+  try {
+    const datasetId = await stack.dataset();
+    const baseModelId = await stack.baseModel();
+    const { path } = await stack.runnerConfig("restart");
+    const exp = await stack.experiment(
+      "restart",
+      datasetId,
+      baseModelId,
+      { steps: 60, checkpointEvery: 20 },
+      [{ method: "lora", r: 4 }],
+    );
+    const runId = exp.runIds[0]!;
+    const r = stack.start(path);
+    await until(async () => (await stack.steps(runId)).length >= 4, 60_000, 100);
+    await stack.stopServer();
+    const lost = await r.waitFor(msg(/connection lost/), 10_000);
+    // training goes on while the server is away: metrics pile up in the spool
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await stack.startServerAgain();
+    const run = await finished(stack, runId);
+    assert.equal(run.status, "SUCCEEDED", run.error ?? "");
+    assert.ok(r.logs.some(msg(/reconnected/)));
+    assert.ok(r.logs.indexOf(lost) < r.logs.findIndex(msg(/reconnected/)));
+    assert.equal(run.attempts.length, 1, "the job survived the restart");
+    assert.deepEqual(await stack.steps(runId), range(1, 60));
+    r.proc.kill("SIGTERM");
+    assert.equal((await r.exit).code, EXIT.OK);
+  } finally {
+    await stack.close();
+  }
+});
