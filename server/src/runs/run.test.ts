@@ -182,6 +182,27 @@ for (const driver of drivers) {
       );
     });
 
+    test("a PRETRAIN run's model follows it: cancelled → FAILED, retried → PENDING", async () => {
+      const p = await server.gql<{ pretrainBaseModel: { id: string; pretrainRun: { id: string } } }>(
+        `mutation($input: PretrainBaseModelInput!) { pretrainBaseModel(input: $input) { id pretrainRun { id } } }`,
+        { input: { name: "from-scratch", preset: "tunelab-nano", datasetId: seeded.datasetId, steps: 5 } },
+      );
+      const { id, pretrainRun } = p.data!.pretrainBaseModel;
+      const status = async () =>
+        (
+          await server.gql<{ baseModel: { status: string } }>(
+            `query($id: ID!) { baseModel(id: $id) { status } }`,
+            {
+              id,
+            },
+          )
+        ).data!.baseModel.status;
+      await server.gql(cancel, { id: pretrainRun.id, reason: "x" });
+      assert.equal(await status(), "FAILED");
+      await server.gql(retry, { id: pretrainRun.id });
+      assert.equal(await status(), "PENDING");
+    });
+
     test("runs filter by experiment and status, newest first, with cursors", async () => {
       const e = await createExperiment(server, seeded, [
         { method: { method: "lora" } },
