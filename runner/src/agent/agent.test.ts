@@ -105,7 +105,7 @@ describe("runner agent", () => {
     const next = await stack.experiment("after restart", datasetId, baseModelId, { steps: 3 }, [
       { method: "lora", r: 2 },
     ]);
-    const second = stack.start(config);
+    const second = stack.start(config, ["--metrics-port", "0"]);
     const run = await finished(stack, next.runIds[0]!);
     assert.equal(run.status, "SUCCEEDED", run.error ?? "");
     assert.equal(run.runnerId, saved.runnerId);
@@ -113,6 +113,13 @@ describe("runner agent", () => {
       `{ runners(first: 50) { edges { node { id } } } }`,
     );
     assert.equal(runners.runners.edges.filter((e) => e.node.id === saved.runnerId).length, 1);
+    const { port } = await second.waitFor(msg(/Prometheus metrics on \/metrics/), 1000);
+    const prom = await until(async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return /tunelab_runner_jobs_total\{outcome="succeeded"\} 1/.test(text) ? text : null;
+    }, 10_000);
+    assert.match(prom, /tunelab_runner_training_steps_total 3/);
+    assert.match(prom, /tunelab_runner_connected 1/);
     second.proc.kill("SIGTERM");
     assert.equal((await second.exit).code, EXIT.OK);
   });
@@ -194,6 +201,34 @@ describe("runner agent", () => {
     assert.equal((await r.exit).code, EXIT.OK);
   });
 
+  test("SIGTERM finishes, a second SIGTERM stops now: the worker is killed after the grace period, the run requeued", async () => {
+    const s = await stack.runnerConfig("stop-now", { labels: ["stop-now"] });
+    const exp = await stack.experiment(
+      "stop now",
+      datasetId,
+      baseModelId,
+      { steps: 5000 },
+      [{ method: "lora", r: 4 }],
+      ["stop-now"],
+    );
+    const runId = exp.runIds[0]!;
+    const r = stack.start(s.path, ["--grace-ms", "1"]);
+    await until(async () => (await stack.steps(runId)).length >= 2, 60_000, 100);
+    r.proc.kill("SIGTERM");
+    await r.waitFor(msg(/stopping gracefully/), 10_000);
+    // the job goes on after the first signal
+    const before = (await stack.steps(runId)).length;
+    await until(async () => (await stack.steps(runId)).length > before + 2, 30_000, 100);
+    assert.equal((await stack.run(runId)).status, "RUNNING");
+    r.proc.kill("SIGTERM");
+    assert.equal((await r.exit).code, EXIT.INTERRUPTED);
+    assert.ok(r.logs.some(msg(/did not stop within the grace period: killing it/)));
+    const run = await stack.run(runId);
+    assert.equal(run.status, "QUEUED", "an interrupted job is retryable");
+    assert.match(run.attempts[0]!.error ?? "", /interrupted at step \d+: second signal \(SIGTERM\)/);
+    await stack.gql(`mutation($id: ID!) { cancelRun(id: $id) { id } }`, { id: runId });
+  });
+
   test("a bad registration token, a revoked runner: clear messages, exit 77, no retry loop", async () => {
     const bad = runCli([
       "register",
@@ -259,6 +294,12 @@ test("restart the server mid-run: the runner reconnects, spooled metrics arrive,
     assert.equal(run.status, "SUCCEEDED", run.error ?? "");
     assert.ok(r.logs.some(msg(/reconnected/)));
     assert.ok(r.logs.indexOf(lost) < r.logs.findIndex(msg(/reconnected/)));
+    const spooled = r.logs.find(msg(/spooled metric points sent after the server came back/));
+    assert.ok(
+      spooled && (spooled.points as number) > 0,
+      "metrics trained while the server was away were spooled",
+    );
+    assert.ok(r.logs.indexOf(lost) < r.logs.indexOf(spooled));
     assert.equal(run.attempts.length, 1, "the job survived the restart");
     assert.deepEqual(await stack.steps(runId), range(1, 60));
     r.proc.kill("SIGTERM");

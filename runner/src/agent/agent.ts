@@ -80,6 +80,8 @@ export class Agent {
         },
         onDrop: (jobId, n, err) =>
           this.log.warn({ jobId, points: n, err: err.message }, "metric points dropped"),
+        onRecovered: (points, waitedMs) =>
+          this.log.info({ points, waitedMs }, "spooled metric points sent after the server came back"),
       },
     );
   }

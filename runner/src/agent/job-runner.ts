@@ -163,6 +163,7 @@ export class JobRunner {
     // 3. train in a worker
     const { result, error, exit } = await this.train(training);
     if (this.stopRequest) return this.finishStopped(result);
+    if (result?.cancelled) return this.fail("the training stopped before its last step", true);
     if (result) return this.succeed(result);
     if (error) return this.fail(error, false);
     return this.fail(`the training worker exited unexpectedly (${exit})`, true);

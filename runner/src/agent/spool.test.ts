@@ -23,11 +23,14 @@ test("spool: batches survive a server that is away, a new process, and arrive on
   assert.equal(spool.size("job-1"), 3, "nothing is dropped while the server is away");
   assert.deepEqual(readdirSync(dir), ["job-1.json"]);
   // the process dies; the next one finds the spool and sends it
-  const again = new MetricSpool(dir, send);
+  const recovered: number[] = [];
+  const again = new MetricSpool(dir, send, { onRecovered: (n) => recovered.push(n) });
   assert.equal(again.size(), 3);
+  await again.flush();
   up = true;
   await again.flush();
   assert.deepEqual(received, [1, 2, 3]);
+  assert.deepEqual(recovered, [3], "the recovery is reported once, with the points that waited");
   assert.equal(again.size(), 0);
   assert.deepEqual(readdirSync(dir), [], "a sent spool leaves no file");
   rmSync(dir, { recursive: true });

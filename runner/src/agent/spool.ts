@@ -16,12 +16,16 @@ export interface SpoolEvents {
   /** A send failed for good (e.g. the job is no longer ours): the points are dropped. */
   onDrop?: (jobId: string, points: number, error: Error) => void;
   onSent?: (jobId: string, points: number) => void;
+  /** Everything is sent again after sends had failed: how many points waited, and since when. */
+  onRecovered?: (points: number, waitedMs: number) => void;
 }
 
 export class MetricSpool {
   private readonly pending = new Map<string, MetricPointInput[][]>();
   private flushing: Promise<void> | null = null;
   private again = false;
+  private stuckSince: number | null = null;
+  private recovered = 0;
 
   constructor(
     private readonly dir: string,
@@ -86,14 +90,23 @@ export class MetricSpool {
         try {
           await this.send(jobId, batch);
           this.events.onSent?.(jobId, batch.length);
+          if (this.stuckSince !== null) this.recovered += batch.length;
         } catch (err) {
-          if (err instanceof ApiError && err.retryable) return; // server away: keep everything
+          if (err instanceof ApiError && err.retryable) {
+            this.stuckSince ??= Date.now(); // server away: keep everything
+            return;
+          }
           this.events.onDrop?.(jobId, batch.length, err as Error);
         }
         batches.shift();
         this.persist(jobId);
       }
       this.pending.delete(jobId);
+    }
+    if (this.stuckSince !== null) {
+      this.events.onRecovered?.(this.recovered, Date.now() - this.stuckSince);
+      this.stuckSince = null;
+      this.recovered = 0;
     }
   }
 

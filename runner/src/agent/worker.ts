@@ -41,10 +41,10 @@ async function run(job: TrainingJob, controller: AbortController): Promise<void>
 if (require.main === module) {
   const controller = new AbortController();
   process.on("disconnect", () => process.exit(1));
-  // the agent owns the signals: a Ctrl-C on the terminal reaches the whole group; the worker waits for
-  // the agent's abort message instead of dying mid-checkpoint
+  // the agent owns the stop protocol: a Ctrl-C on the terminal (or systemd's SIGTERM to the whole
+  // cgroup) reaches the worker too, which waits for the agent's abort message or SIGKILL instead
   process.on("SIGINT", () => {});
-  process.on("SIGTERM", () => controller.abort());
+  process.on("SIGTERM", () => {});
   process.on("message", (m: ToWorker) => {
     if (m.type === "abort") controller.abort();
     else if (m.type === "probe")
