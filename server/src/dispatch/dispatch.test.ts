@@ -3,13 +3,15 @@ import { after, before, describe, test } from "node:test";
 import { type RunningServer, startServer } from "../app/server.js";
 import { loadConfig } from "../config.js";
 import type { Database } from "../db/database.js";
-import { registerRunnerForTest } from "../testing/auth.js";
+import { createExperiment, seedPeople } from "../runs/fixtures.js";
+import { createApiKeyForTest, registerRunnerForTest } from "../testing/auth.js";
 import { createThrowawayDatabase, type ThrowawayDatabase } from "../testing/pg.js";
 import { type ReceivedEvent, ScriptedRunner } from "../testing/runner-client.js";
 import { createRunFixtures, queueRunsForTest } from "../testing/runs.js";
+import { gql, type TestServer } from "../testing/test-server.js";
 
 /** Polls `check` until it returns true (or throws after ms). */
-async function eventually(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
+async function eventually(what: string, check: () => Promise<boolean>, ms = 120_000): Promise<void> {
   const until = Date.now() + ms;
   for (;;) {
     if (await check()) return;
@@ -80,7 +82,7 @@ describe("dispatch on PostgreSQL", () => {
 
   before(async () => {
     pg = await createThrowawayDatabase();
-    server = await startServer(config(pg.url, 1_000));
+    server = await startServer(config(pg.url, 30_000));
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
@@ -130,7 +132,7 @@ describe("dispatch on PostgreSQL", () => {
       );
       return run!.status_reason === reason;
     });
-    // Several sweeps later the small runner still has nothing and the run still waits.
+    // A while later the small runner still has nothing and the run still waits.
     await new Promise((r) => setTimeout(r, 1_200));
     assert.equal(small.events.length, 0);
     const [queued] = await sql<{ status: string }>(server.db, `SELECT status FROM run WHERE id = $1`, [
@@ -153,12 +155,34 @@ describe("dispatch on PostgreSQL", () => {
     assert.deepEqual(run, { status: "ASSIGNED", runner_id: bigRunner.runnerId, status_reason: null });
     assert.equal(small.events.length, 0);
   });
+});
+
+describe("dispatch on PostgreSQL: lease expiry", () => {
+  let pg: ThrowawayDatabase;
+  let leaseServer: RunningServer;
+  const clients: ScriptedRunner[] = [];
+  const connect = async (url: string, r: { runnerId: string; secret: string }) => {
+    const client = await ScriptedRunner.connect(url, r.secret, r.runnerId);
+    clients.push(client);
+    return client;
+  };
+
+  before(async () => {
+    pg = await createThrowawayDatabase();
+    leaseServer = await startServer(config(pg.url, 1_500));
+  });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await leaseServer.close();
+    await pg.drop();
+  });
 
   test("a runner that stops heartbeating: its run is requeued after the lease and resumes from its checkpoint elsewhere", async () => {
-    const first = await registerRunnerForTest(server.db, { labels: ["lease"] });
-    const second = await registerRunnerForTest(server.db, { labels: ["lease"] });
-    const r1 = await connect(server.url, first);
-    const [runId] = await queueRunsForTest(server, { requiredLabels: ["lease"] });
+    const first = await registerRunnerForTest(leaseServer.db, { labels: ["lease"] });
+    const second = await registerRunnerForTest(leaseServer.db, { labels: ["lease"] });
+    const r1 = await connect(leaseServer.url, first);
+    r1.keepAlive(200);
+    const [runId] = await queueRunsForTest(leaseServer, { requiredLabels: ["lease"] });
     await r1.waitFor((e) => e.length > 0, 10_000, "attempt 1");
     const job1 = r1.assigned()[0]!;
     await r1.start(job1.id);
@@ -178,7 +202,8 @@ describe("dispatch on PostgreSQL", () => {
     );
     // Runner 1 vanishes (no more heartbeats, socket gone); runner 2 is there.
     await r1.close();
-    const r2 = await connect(server.url, second);
+    const r2 = await connect(leaseServer.url, second);
+    r2.keepAlive(200);
     await r2.waitFor((e) => e.length > 0, 15_000, "attempt 2 after the lease expired");
     const job2 = r2.assigned()[0]!;
     assert.equal(job2.runId, runId);
@@ -194,7 +219,7 @@ describe("dispatch on PostgreSQL", () => {
       resume.files.map((f) => [f.name, f.sizeBytes]),
       [["state.bin", 3]],
     );
-    const [expired] = await sql<{ status: string }>(server.db, `SELECT status FROM job WHERE id = $1`, [
+    const [expired] = await sql<{ status: string }>(leaseServer.db, `SELECT status FROM job WHERE id = $1`, [
       job1.id,
     ]);
     assert.equal(expired!.status, "EXPIRED");
@@ -212,13 +237,13 @@ describe("dispatch on PostgreSQL", () => {
     await r2.complete(job2.id);
 
     // Runner 1 comes back late: its old job takes nothing.
-    const late = await connect(server.url, first);
+    const late = await connect(leaseServer.url, first);
     const lateReport = await late.reportMetrics(job1.id, batch(10, 10));
     assert.equal(lateReport.errors?.[0]?.extensions?.code, "CONFLICT");
     assert.deepEqual((await late.heartbeat([job1.id])).heartbeat.cancelJobIds, [job1.id]);
 
     const points = await sql<{ step: number; value: number; attempt: number }>(
-      server.db,
+      leaseServer.db,
       `SELECT step, value, attempt FROM metric_point WHERE run_id = $1 AND key = 'train_loss' ORDER BY step`,
       [runId],
     );
@@ -231,7 +256,7 @@ describe("dispatch on PostgreSQL", () => {
       [1, 1, 1, 1, 1, 2, 2, 2, 2, 2],
     );
     const history = await sql<{ to_status: string; attempt: number }>(
-      server.db,
+      leaseServer.db,
       `SELECT to_status, attempt FROM run_status_change WHERE run_id = $1 ORDER BY seq`,
       [runId],
     );
@@ -250,8 +275,8 @@ describe("dispatch across two server processes on one database", () => {
 
   before(async () => {
     pg = await createThrowawayDatabase();
-    a = await startServer(config(pg.url, 5_000));
-    b = await startServer(config(pg.url, 5_000));
+    a = await startServer(config(pg.url, 30_000));
+    b = await startServer(config(pg.url, 30_000));
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
@@ -280,6 +305,51 @@ describe("dispatch across two server processes on one database", () => {
       reason: "via B",
     });
     await client.waitFor((e) => e.some((x) => x.kind === "CANCEL"), 10_000, "the cancel sent through B");
+  });
+
+  test("createExperiment through B reaches a runner on A; cancelRun through B stops it there", async () => {
+    const key = await createApiKeyForTest(b.db, "read-write");
+    const viaB = {
+      ...b,
+      gql: (q: string, v?: Record<string, unknown>) => gql(b.url, q, v, key),
+    } as unknown as TestServer;
+    const runner = await registerRunnerForTest(a.db, { labels: ["people"] });
+    const client = await ScriptedRunner.connect(a.url, runner.secret, runner.runnerId);
+    clients.push(client);
+    const seeded = await seedPeople(viaB, "cross-process");
+    const experiment = await createExperiment(viaB, seeded, [
+      { method: { method: "lora", r: 4 }, requiredLabels: ["people"] },
+    ]);
+    const runId = experiment.runs[0]!.id;
+    await client.waitFor((e) => e.some((x) => x.job.runId === runId), 10_000, "the run created through B");
+    const job = client.assigned()[0]!;
+    const spec = job.spec as {
+      method: { method: string; r: number };
+      dataset: { id: string; rowCount: number };
+    };
+    assert.equal(spec.method.method, "lora");
+    assert.equal(spec.method.r, 4);
+    assert.equal(spec.dataset.id, seeded.datasetId);
+    await client.start(job.id);
+    const cancel = await viaB.gql(`mutation($id: ID!) { cancelRun(id: $id, reason: "stop from B") { id } }`, {
+      id: runId,
+    });
+    assert.equal(cancel.errors, undefined, JSON.stringify(cancel.errors));
+    await client.waitFor(
+      (e) => e.some((x) => x.kind === "CANCEL" && x.job.id === job.id),
+      10_000,
+      "the cancel",
+    );
+    await client.mutate(
+      `mutation($j: ID!) { failJob(jobId: $j, error: "cancelled", retryable: false) { id } }`,
+      {
+        j: job.id,
+      },
+    );
+    const run = await viaB.gql<{ run: { status: string } }>(`query($id: ID!) { run(id: $id) { status } }`, {
+      id: runId,
+    });
+    assert.equal(run.data?.run.status, "CANCELLED");
   });
 
   test("20 runners on two processes × 200 runs queued through both: every run assigned exactly once", async () => {

@@ -78,6 +78,8 @@ export class Dispatcher {
   private reasonsTimer: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private ticking = false;
+  /** When placement reasons were last refreshed (ms since the epoch). */
+  private reasonsAt = 0;
   private stopped = false;
 
   constructor(
@@ -94,7 +96,12 @@ export class Dispatcher {
     });
     this.listen("JOBS_WAKE", ({ runnerId }) => (runnerId === "*" ? this.wakeAll() : this.wake(runnerId)));
     this.listen("RUN_CANCEL_REQUESTED", (e) => void this.pushCancel(e));
-    this.tickTimer = setInterval(() => void this.tick(), Math.max(20, Math.floor(this.config.leaseMs / 2)));
+    // Leases are swept at least every leaseMs/2; waiting runs are re-offered at least every 2 s, which bounds
+    // a wake-up lost to SKIP LOCKED (a claim skipping rows another transaction held and then let go).
+    this.tickTimer = setInterval(
+      () => void this.tick(),
+      Math.max(20, Math.min(2_000, Math.floor(this.config.leaseMs / 2))),
+    );
     this.tickTimer.unref();
   }
 
@@ -171,7 +178,7 @@ export class Dispatcher {
     }
     const state = { again: false };
     this.workers.set(runnerId, state);
-    void this.work(runnerId, state).finally(() => this.workers.delete(runnerId));
+    void this.work(runnerId, state);
   }
 
   /** Re-sends and claims for one runner until no wake-up arrived meanwhile. */
@@ -209,6 +216,9 @@ export class Dispatcher {
     } catch (err) {
       if (!this.stopped)
         this.logger.error({ err, runnerId }, "dispatch: claim failed; the next tick retries");
+    } finally {
+      // In the same microtask as the loop's last check: a wake-up arriving later starts a new worker.
+      this.workers.delete(runnerId);
     }
   }
 
@@ -264,7 +274,7 @@ export class Dispatcher {
           ) as Promise<{ queued: boolean; claimable: boolean }[]>,
       );
       // Runners come and go (heartbeats stop): reasons of waiting runs follow in every process.
-      if (waiting?.queued) this.scheduleReasons();
+      if (waiting?.queued && Date.now() - this.reasonsAt >= this.config.leaseMs / 2) this.scheduleReasons();
       if (waiting?.claimable) this.wakeAll();
     } catch (err) {
       if (!this.stopped) this.logger.error({ err }, "dispatch: sweep failed");
@@ -277,6 +287,7 @@ export class Dispatcher {
     if (this.reasonsTimer || this.stopped) return;
     this.reasonsTimer = setTimeout(() => {
       this.reasonsTimer = undefined;
+      this.reasonsAt = Date.now();
       this.refreshReasons().catch((err: unknown) => {
         if (!this.stopped) this.logger.error({ err }, "dispatch: placement reasons failed");
       });

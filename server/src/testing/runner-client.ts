@@ -170,7 +170,19 @@ export class ScriptedRunner {
     );
   }
 
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+
+  /** Heartbeats every `ms` for its ASSIGNED jobs (as the agent does every leaseMs/3) until close(). */
+  keepAlive(ms: number): void {
+    clearInterval(this.keepAliveTimer);
+    this.keepAliveTimer = setInterval(() => {
+      const ids = [...new Set(this.assigned().map((j) => j.id))];
+      this.heartbeat(ids).catch(() => {});
+    }, ms);
+  }
+
   async close(): Promise<void> {
+    clearInterval(this.keepAliveTimer);
     this.stopSubscription?.();
     await this.client.dispose();
   }
