@@ -1,3 +1,5 @@
-export default function Home() {
-  return <h1>Experiments</h1>;
+import { ExperimentsView } from "../ui/experiments/experiments-view";
+
+export default function ExperimentsPage() {
+  return <ExperimentsView />;
 }

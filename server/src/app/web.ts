@@ -71,6 +71,15 @@ export function webRoutes(options: WebOptions = {}): Router {
     res.json({ key: readFileSync(file, "utf8").trim() });
   });
 
+  // Shareable paths (printed by `npm start`) → the static pages, which take ids from the query string.
+  router.get("/experiments/:id", (req: Request, res: Response, next) => {
+    if (req.params.id === "new") return next();
+    res.redirect(302, `/compare?experiment=${encodeURIComponent(String(req.params.id))}`);
+  });
+  router.get("/runs/:id", (req: Request, res: Response) => {
+    res.redirect(302, `/run?id=${encodeURIComponent(String(req.params.id))}`);
+  });
+
   router.use(express.static(dir, { extensions: ["html"], index: "index.html", redirect: false }));
 
   // Client routes without their own file (and unknown pages) get the app shell; the app routes on the client.

@@ -4,6 +4,38 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** What an API key may do. */
+export type ApiKeyScope =
+  | 'READ'
+  | 'READ_WRITE';
+
+export type ArtifactKind =
+  | 'ADAPTER'
+  | 'CHECKPOINT'
+  | 'MODEL';
+
+export type BaseModelStatus =
+  | 'FAILED'
+  | 'PENDING'
+  | 'READY';
+
+export type CreateApiKeyInput = {
+  /** What the key is for (1 to 100 characters), e.g. 'dashboard' or 'ci'. */
+  name: string;
+  scope?: ApiKeyScope;
+};
+
+/** Exactly one of preset or config; hostPath (with config) names a folder on the runners. */
+export type CreateBaseModelInput = {
+  /** A Hugging Face config.json. */
+  config?: Record<string, unknown> | null | undefined;
+  /** A Hugging Face folder on the runner hosts. */
+  hostPath?: string | null | undefined;
+  name: string;
+  /** A core preset name, e.g. "tunelab-tiny". */
+  preset?: string | null | undefined;
+};
+
 export type CreateDatasetInput = {
   /** The file's text: JSONL lines of {text} or {prompt, completion}, or CSV with that header. */
   content: string;
@@ -13,6 +45,24 @@ export type CreateDatasetInput = {
   name: string;
   /** Seed of the train/eval split. */
   splitSeed?: number;
+};
+
+export type CreateExperimentInput = {
+  baseModelId: string | number;
+  datasetId: string | number;
+  description?: string;
+  hyperparameters: HyperparametersInput;
+  name: string;
+  variants: Array<VariantInput>;
+};
+
+export type CreateRegistrationTokenInput = {
+  /** Which host or pool it is for (at most 200 characters). */
+  description?: string;
+  /** Lifetime in seconds (1 to 31,536,000). */
+  expiresInSeconds?: number;
+  /** Consumed by the first runner that registers with it. */
+  singleUse?: boolean;
 };
 
 /** How createDataset's content is encoded. */
@@ -27,6 +77,122 @@ export type DatasetKind =
 export type DatasetSplit =
   | 'EVAL'
   | 'TRAIN';
+
+/** What every run of an experiment shares. */
+export type HyperparametersInput = {
+  /** Examples per step (before gradient accumulation). */
+  batchSize: number;
+  /** Upload a checkpoint every N steps; 0 = never. */
+  checkpointEvery?: number;
+  /** float32, bfloat16 or float16. */
+  dtype?: string;
+  /** Evaluate every N steps; 0 = at the end only. */
+  evalEvery?: number;
+  /** General text whose loss before/after measures forgetting. */
+  generalDatasetId?: string | number | null | undefined;
+  gradientAccumulation?: number;
+  gradientCheckpointing?: boolean;
+  learningRate: number;
+  /** One of "adamw", "sgd", "sgd-momentum". */
+  optimizer?: string;
+  /** Prompts the runner generates from at each eval. */
+  samplePrompts?: Array<string>;
+  seed?: number;
+  /** Tokens per example. */
+  seqLen: number;
+  /** Optimizer steps. */
+  steps: number;
+  warmupSteps?: number;
+};
+
+export type RunKind =
+  | 'PRETRAIN'
+  | 'TRAIN';
+
+export type RunStatus =
+  | 'ASSIGNED'
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+export type RunnerStatus =
+  | 'BUSY'
+  | 'OFFLINE'
+  | 'ONLINE';
+
+/** One method to train: becomes one run. */
+export type VariantInput = {
+  /** `{ method: "lora", r: 8, … }` with PEFT's key names; missing fields take PEFT's defaults. */
+  method: Record<string, unknown>;
+  /** Defaults to the method's name. */
+  name?: string | null | undefined;
+  /** Labels a runner must carry to take this run. */
+  requiredLabels?: Array<string> | null | undefined;
+};
+
+export type MetricsQueryVariables = Exact<{
+  runIds: Array<string | number> | string | number;
+  keys?: Array<string> | string | null | undefined;
+  maxPoints: number;
+}>;
+
+
+export type MetricsQuery = { metrics: Array<{ runId: string, key: string, totalPoints: number, points: Array<{ step: number, value: number, wallTimeMs: number | null }> }> };
+
+export type MetricsAppendedSubscriptionVariables = Exact<{
+  runId: string | number;
+}>;
+
+
+export type MetricsAppendedSubscription = { metricsAppended: Array<{ runId: string, key: string, step: number, value: number, wallTimeMs: number | null }> };
+
+export type ApiKeysQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ApiKeysQuery = { apiKeys: { edges: Array<{ node: { id: string, name: string, scope: ApiKeyScope, keyHint: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null } }> } };
+
+export type CreateApiKeyMutationVariables = Exact<{
+  input: CreateApiKeyInput;
+}>;
+
+
+export type CreateApiKeyMutation = { createApiKey: { key: string, apiKey: { id: string, name: string, scope: ApiKeyScope, keyHint: string } } };
+
+export type RevokeApiKeyMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RevokeApiKeyMutation = { revokeApiKey: { id: string, revokedAt: string | null } };
+
+export type CompareQueryVariables = Exact<{
+  experimentId?: string | number | null | undefined;
+  runIds?: Array<string | number> | string | number | null | undefined;
+}>;
+
+
+export type CompareQuery = { compare: Array<{ runId: string, experimentId: string | null, name: string, method: string, methodConfig: Record<string, unknown>, status: RunStatus, steps: number | null, trainableParams: number, totalParams: number, trainablePercent: number, predictedMemory: Record<string, unknown>, predictedTotalBytes: number, measuredPeakBytes: number | null, peakOverPredicted: number | null, finalTrainLoss: number | null, bestTrainLoss: number | null, finalEvalLoss: number | null, bestEvalLoss: number | null, tokensPerSecond: number | null, durationMs: number | null, forgettingDelta: number | null, samples: Array<{ prompt: string, output: string, step: number }> }> };
+
+export type ExperimentNameQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type ExperimentNameQuery = { experiment: { id: string, name: string, description: string, hyperparameters: Record<string, unknown>, dataset: { name: string }, baseModel: { name: string } } };
+
+export type RunUpdatedSubscriptionVariables = Exact<{
+  experimentId: string | number;
+}>;
+
+
+export type RunUpdatedSubscription = { runUpdated: { id: string, status: RunStatus } };
+
+export type ExperimentPickerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ExperimentPickerQuery = { experiments: { edges: Array<{ node: { id: string, name: string, statusCounts: { total: number, succeeded: number } } }> } };
 
 export type DatasetPreviewQueryVariables = Exact<{
   id: string | number;
@@ -47,6 +213,98 @@ export type CreateDatasetMutationVariables = Exact<{
 
 export type CreateDatasetMutation = { createDataset: { id: string, name: string, rowCount: number, trainRowCount: number, evalRowCount: number } };
 
+export type EstimateQueryVariables = Exact<{
+  model: unknown;
+  method: Record<string, unknown>;
+  batchSize: number;
+  seqLen: number;
+  dtype: string;
+  optimizer: string;
+  gradientCheckpointing: boolean;
+}>;
+
+
+export type EstimateQuery = { estimate: { targetModules: Array<string>, parameters: { trainable: number, total: number, trainablePercent: number, peftLine: string }, memory: { frozenWeights: number, quantConstants: number, trainableWeights: number, gradients: number, optimizerState: number, activations: number, total: number } } };
+
+export type ExperimentsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ExperimentsQuery = { experiments: { totalCount: number, edges: Array<{ node: { id: string, name: string, description: string, createdAt: string, dataset: { id: string, name: string }, baseModel: { id: string, name: string }, statusCounts: { queued: number, assigned: number, running: number, succeeded: number, failed: number, cancelled: number, total: number }, runs: Array<{ id: string, name: string, method: string, status: RunStatus }> } }> } };
+
+export type NewExperimentDataQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type NewExperimentDataQuery = { datasets: { edges: Array<{ node: { id: string, name: string, kind: DatasetKind, rowCount: number } }> }, baseModels: { edges: Array<{ node: { id: string, name: string, status: BaseModelStatus, preset: string | null, config: Record<string, unknown> } }> }, methods: Array<{ method: string, name: string, description: string, fields: Array<{ name: string, type: string, default: unknown, allowed: Array<string> | null, description: string, min: number | null, max: number | null }> }>, modelPresets: Array<{ name: string, local: boolean, parameters: number }> };
+
+export type CreateExperimentMutationVariables = Exact<{
+  input: CreateExperimentInput;
+}>;
+
+
+export type CreateExperimentMutation = { createExperiment: { id: string, name: string, runs: Array<{ id: string }> } };
+
+export type CreateBaseModelMutationVariables = Exact<{
+  input: CreateBaseModelInput;
+}>;
+
+
+export type CreateBaseModelMutation = { createBaseModel: { id: string, name: string } };
+
+export type RunQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RunQuery = { run: { id: string, name: string, kind: RunKind, method: string, methodConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, status: RunStatus, statusReason: string | null, error: string | null, cancelReason: string | null, cancelRequestedAt: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, attemptCount: number, maxAttempts: number, requiredLabels: Array<string>, runnerId: string | null, trainableParams: number, totalParams: number, trainablePercent: number, predicted: Record<string, unknown>, predictedTotalBytes: number, measuredPeakBytes: number | null, finalTrainLoss: number | null, bestEvalLoss: number | null, tokensPerSecond: number | null, metricKeys: Array<string>, experiment: { id: string, name: string } | null, dataset: { id: string, name: string }, baseModel: { id: string, name: string }, statusHistory: Array<{ at: string, attempt: number, from: RunStatus | null, to: RunStatus, reason: string | null }>, attempts: Array<{ attempt: number, jobId: string, runnerId: string, runnerName: string | null, status: string, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, resumeArtifactId: string | null }>, samples: Array<{ id: string, step: number, prompt: string, output: string }>, adapter: { id: string, kind: ArtifactKind, sizeBytes: number, files: Array<{ name: string, sizeBytes: number, sha256: string, downloadUrl: string }> } | null, artifacts: Array<{ id: string, kind: ArtifactKind, step: number | null, sizeBytes: number, createdAt: string }> } };
+
+export type RunUpdatedForRunSubscriptionVariables = Exact<{
+  experimentId: string | number;
+}>;
+
+
+export type RunUpdatedForRunSubscription = { runUpdated: { id: string, status: RunStatus } };
+
+export type CancelRunMutationVariables = Exact<{
+  id: string | number;
+  reason: string;
+}>;
+
+
+export type CancelRunMutation = { cancelRun: { id: string, status: RunStatus, cancelRequestedAt: string | null } };
+
+export type RetryRunMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RetryRunMutation = { retryRun: { id: string, status: RunStatus } };
+
+export type RunnersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RunnersQuery = { runners: { edges: Array<{ node: { id: string, name: string, status: RunnerStatus, backend: string, labels: Array<string>, maxJobs: number, currentJobs: number, freeMemoryBytes: number | null, maxDeviceMemoryBytes: number, lastHeartbeatAt: string | null, createdAt: string, devices: Array<{ name: string, memoryBytes: number }> } }> }, registrationTokens: { edges: Array<{ node: { id: string, description: string, tokenHint: string, singleUse: boolean, expiresAt: string, usedAt: string | null, createdAt: string } }> } };
+
+export type CreateRegistrationTokenMutationVariables = Exact<{
+  input: CreateRegistrationTokenInput;
+}>;
+
+
+export type CreateRegistrationTokenMutation = { createRegistrationToken: { token: string, command: string, registrationToken: { id: string, expiresAt: string, singleUse: boolean } } };
+
+export type RevokeRunnerMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RevokeRunnerMutation = { revokeRunner: { id: string, revokedAt: string | null } };
+
+export type RevokeRegistrationTokenMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type RevokeRegistrationTokenMutation = { revokeRegistrationToken: { id: string, revokedAt: string | null } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -66,6 +324,141 @@ export class TypedDocumentString<TResult, TVariables>
   }
 }
 
+export const MetricsDocument = new TypedDocumentString(`
+    query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {
+  metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {
+    runId
+    key
+    totalPoints
+    points {
+      step
+      value
+      wallTimeMs
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MetricsQuery, MetricsQueryVariables>;
+export const MetricsAppendedDocument = new TypedDocumentString(`
+    subscription MetricsAppended($runId: ID!) {
+  metricsAppended(runId: $runId) {
+    runId
+    key
+    step
+    value
+    wallTimeMs
+  }
+}
+    `) as unknown as TypedDocumentString<MetricsAppendedSubscription, MetricsAppendedSubscriptionVariables>;
+export const ApiKeysDocument = new TypedDocumentString(`
+    query ApiKeys {
+  apiKeys(first: 100) {
+    edges {
+      node {
+        id
+        name
+        scope
+        keyHint
+        createdAt
+        lastUsedAt
+        revokedAt
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ApiKeysQuery, ApiKeysQueryVariables>;
+export const CreateApiKeyDocument = new TypedDocumentString(`
+    mutation CreateApiKey($input: CreateApiKeyInput!) {
+  createApiKey(input: $input) {
+    key
+    apiKey {
+      id
+      name
+      scope
+      keyHint
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
+export const RevokeApiKeyDocument = new TypedDocumentString(`
+    mutation RevokeApiKey($id: ID!) {
+  revokeApiKey(id: $id) {
+    id
+    revokedAt
+  }
+}
+    `) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+export const CompareDocument = new TypedDocumentString(`
+    query Compare($experimentId: ID, $runIds: [ID!]) {
+  compare(experimentId: $experimentId, runIds: $runIds) {
+    runId
+    experimentId
+    name
+    method
+    methodConfig
+    status
+    steps
+    trainableParams
+    totalParams
+    trainablePercent
+    predictedMemory
+    predictedTotalBytes
+    measuredPeakBytes
+    peakOverPredicted
+    finalTrainLoss
+    bestTrainLoss
+    finalEvalLoss
+    bestEvalLoss
+    tokensPerSecond
+    durationMs
+    forgettingDelta
+    samples {
+      prompt
+      output
+      step
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CompareQuery, CompareQueryVariables>;
+export const ExperimentNameDocument = new TypedDocumentString(`
+    query ExperimentName($id: ID!) {
+  experiment(id: $id) {
+    id
+    name
+    description
+    hyperparameters
+    dataset {
+      name
+    }
+    baseModel {
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ExperimentNameQuery, ExperimentNameQueryVariables>;
+export const RunUpdatedDocument = new TypedDocumentString(`
+    subscription RunUpdated($experimentId: ID!) {
+  runUpdated(experimentId: $experimentId) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<RunUpdatedSubscription, RunUpdatedSubscriptionVariables>;
+export const ExperimentPickerDocument = new TypedDocumentString(`
+    query ExperimentPicker {
+  experiments(first: 50) {
+    edges {
+      node {
+        id
+        name
+        statusCounts {
+          total
+          succeeded
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ExperimentPickerQuery, ExperimentPickerQueryVariables>;
 export const DatasetPreviewDocument = new TypedDocumentString(`
     query DatasetPreview($id: ID!) {
   dataset(id: $id) {
@@ -116,3 +509,316 @@ export const CreateDatasetDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateDatasetMutation, CreateDatasetMutationVariables>;
+export const EstimateDocument = new TypedDocumentString(`
+    query Estimate($model: JSON!, $method: JSONObject!, $batchSize: Int!, $seqLen: Int!, $dtype: String!, $optimizer: String!, $gradientCheckpointing: Boolean!) {
+  estimate(
+    model: $model
+    method: $method
+    batchSize: $batchSize
+    seqLen: $seqLen
+    dtype: $dtype
+    optimizer: $optimizer
+    gradientCheckpointing: $gradientCheckpointing
+  ) {
+    targetModules
+    parameters {
+      trainable
+      total
+      trainablePercent
+      peftLine
+    }
+    memory {
+      frozenWeights
+      quantConstants
+      trainableWeights
+      gradients
+      optimizerState
+      activations
+      total
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<EstimateQuery, EstimateQueryVariables>;
+export const ExperimentsDocument = new TypedDocumentString(`
+    query Experiments {
+  experiments(first: 100) {
+    totalCount
+    edges {
+      node {
+        id
+        name
+        description
+        createdAt
+        dataset {
+          id
+          name
+        }
+        baseModel {
+          id
+          name
+        }
+        statusCounts {
+          queued
+          assigned
+          running
+          succeeded
+          failed
+          cancelled
+          total
+        }
+        runs {
+          id
+          name
+          method
+          status
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ExperimentsQuery, ExperimentsQueryVariables>;
+export const NewExperimentDataDocument = new TypedDocumentString(`
+    query NewExperimentData {
+  datasets(first: 100) {
+    edges {
+      node {
+        id
+        name
+        kind
+        rowCount
+      }
+    }
+  }
+  baseModels(first: 100) {
+    edges {
+      node {
+        id
+        name
+        status
+        preset
+        config
+      }
+    }
+  }
+  methods {
+    method
+    name
+    description
+    fields {
+      name
+      type
+      default
+      allowed
+      description
+      min
+      max
+    }
+  }
+  modelPresets {
+    name
+    local
+    parameters
+  }
+}
+    `) as unknown as TypedDocumentString<NewExperimentDataQuery, NewExperimentDataQueryVariables>;
+export const CreateExperimentDocument = new TypedDocumentString(`
+    mutation CreateExperiment($input: CreateExperimentInput!) {
+  createExperiment(input: $input) {
+    id
+    name
+    runs {
+      id
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateExperimentMutation, CreateExperimentMutationVariables>;
+export const CreateBaseModelDocument = new TypedDocumentString(`
+    mutation CreateBaseModel($input: CreateBaseModelInput!) {
+  createBaseModel(input: $input) {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<CreateBaseModelMutation, CreateBaseModelMutationVariables>;
+export const RunDocument = new TypedDocumentString(`
+    query Run($id: ID!) {
+  run(id: $id) {
+    id
+    name
+    kind
+    method
+    methodConfig
+    hyperparameters
+    status
+    statusReason
+    error
+    cancelReason
+    cancelRequestedAt
+    queuedAt
+    startedAt
+    finishedAt
+    durationMs
+    attemptCount
+    maxAttempts
+    requiredLabels
+    runnerId
+    trainableParams
+    totalParams
+    trainablePercent
+    predicted
+    predictedTotalBytes
+    measuredPeakBytes
+    finalTrainLoss
+    bestEvalLoss
+    tokensPerSecond
+    metricKeys
+    experiment {
+      id
+      name
+    }
+    dataset {
+      id
+      name
+    }
+    baseModel {
+      id
+      name
+    }
+    statusHistory {
+      at
+      attempt
+      from
+      to
+      reason
+    }
+    attempts {
+      attempt
+      jobId
+      runnerId
+      runnerName
+      status
+      createdAt
+      startedAt
+      finishedAt
+      error
+      resumeArtifactId
+    }
+    samples {
+      id
+      step
+      prompt
+      output
+    }
+    adapter {
+      id
+      kind
+      sizeBytes
+      files {
+        name
+        sizeBytes
+        sha256
+        downloadUrl
+      }
+    }
+    artifacts {
+      id
+      kind
+      step
+      sizeBytes
+      createdAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RunQuery, RunQueryVariables>;
+export const RunUpdatedForRunDocument = new TypedDocumentString(`
+    subscription RunUpdatedForRun($experimentId: ID!) {
+  runUpdated(experimentId: $experimentId) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<RunUpdatedForRunSubscription, RunUpdatedForRunSubscriptionVariables>;
+export const CancelRunDocument = new TypedDocumentString(`
+    mutation CancelRun($id: ID!, $reason: String!) {
+  cancelRun(id: $id, reason: $reason) {
+    id
+    status
+    cancelRequestedAt
+  }
+}
+    `) as unknown as TypedDocumentString<CancelRunMutation, CancelRunMutationVariables>;
+export const RetryRunDocument = new TypedDocumentString(`
+    mutation RetryRun($id: ID!) {
+  retryRun(id: $id) {
+    id
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<RetryRunMutation, RetryRunMutationVariables>;
+export const RunnersDocument = new TypedDocumentString(`
+    query Runners {
+  runners(first: 100) {
+    edges {
+      node {
+        id
+        name
+        status
+        backend
+        labels
+        maxJobs
+        currentJobs
+        freeMemoryBytes
+        maxDeviceMemoryBytes
+        lastHeartbeatAt
+        createdAt
+        devices {
+          name
+          memoryBytes
+        }
+      }
+    }
+  }
+  registrationTokens(first: 20) {
+    edges {
+      node {
+        id
+        description
+        tokenHint
+        singleUse
+        expiresAt
+        usedAt
+        createdAt
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RunnersQuery, RunnersQueryVariables>;
+export const CreateRegistrationTokenDocument = new TypedDocumentString(`
+    mutation CreateRegistrationToken($input: CreateRegistrationTokenInput!) {
+  createRegistrationToken(input: $input) {
+    token
+    command
+    registrationToken {
+      id
+      expiresAt
+      singleUse
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CreateRegistrationTokenMutation, CreateRegistrationTokenMutationVariables>;
+export const RevokeRunnerDocument = new TypedDocumentString(`
+    mutation RevokeRunner($id: ID!) {
+  revokeRunner(id: $id) {
+    id
+    revokedAt
+  }
+}
+    `) as unknown as TypedDocumentString<RevokeRunnerMutation, RevokeRunnerMutationVariables>;
+export const RevokeRegistrationTokenDocument = new TypedDocumentString(`
+    mutation RevokeRegistrationToken($id: ID!) {
+  revokeRegistrationToken(id: $id) {
+    id
+    revokedAt
+  }
+}
+    `) as unknown as TypedDocumentString<RevokeRegistrationTokenMutation, RevokeRegistrationTokenMutationVariables>;

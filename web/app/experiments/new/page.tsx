@@ -1,0 +1,5 @@
+import { NewExperimentForm } from "../../../ui/experiments/new-experiment-form";
+
+export default function NewExperimentPage() {
+  return <NewExperimentForm />;
+}

@@ -1,0 +1,5 @@
+import { RunnersView } from "../../ui/runners/runners-view";
+
+export default function RunnersPage() {
+  return <RunnersView />;
+}
