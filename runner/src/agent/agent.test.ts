@@ -50,6 +50,8 @@ describe("runner agent", () => {
       "registered",
       "--labels",
       "cpu,test",
+      "--max-jobs",
+      "2",
       "--backend",
       "cpu",
       "--config",
@@ -60,6 +62,7 @@ describe("runner agent", () => {
     assert.equal(statSync(config).mode & 0o777, 0o600);
     const saved = await readConfig(config);
     assert.deepEqual(saved.labels, ["cpu", "test"]);
+    assert.equal(saved.maxJobs, 2);
 
     const exp = await stack.experiment(
       "two methods",
@@ -87,6 +90,11 @@ describe("runner agent", () => {
         [3, 6],
       );
     }
+    // --max-jobs 2: both ran at once
+    const started = first.logs.filter((l) => l.msg === "job started").map((l) => first.logs.indexOf(l));
+    const ended = first.logs.filter((l) => l.msg === "job finished").map((l) => first.logs.indexOf(l));
+    assert.equal(started.length, 2);
+    assert.ok(started[1]! < ended[0]!, "the second job started before the first finished");
     const [lora, full] = runs;
     assert.equal(lora!.adapter?.kind, "ADAPTER");
     assert.deepEqual(lora!.adapter!.files.map((f) => f.name).sort(), [

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
@@ -337,7 +337,7 @@ export class RunnerApi {
         `GET ${url}: HTTP ${response.status}`,
       );
     await mkdir(dirname(dest), { recursive: true });
-    const tmp = `${dest}.${process.pid}.part`;
+    const tmp = `${dest}.${process.pid}.${randomBytes(4).toString("hex")}.part`;
     const hash = createHash("sha256");
     const body = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
     body.on("data", (chunk: Buffer) => hash.update(chunk));

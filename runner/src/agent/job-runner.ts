@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, link, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { TrainingJob } from "../engine/run-training.js";
@@ -250,10 +250,10 @@ export class JobRunner {
       onRetry: this.retryLog("dataset download"),
     });
     await mkdir(join(this.deps.cacheDir, "datasets"), { recursive: true });
-    await writeFile(`${file}.tmp`, JSON.stringify(rows));
-    await rm(file, { force: true });
-    await link(`${file}.tmp`, file).catch(() => copyFile(`${file}.tmp`, file));
-    await rm(`${file}.tmp`, { force: true });
+    // concurrent jobs may fetch the same dataset: each writes its own temp file, the rename is atomic
+    const tmp = `${file}.${this.id}.tmp`;
+    await writeFile(tmp, JSON.stringify(rows));
+    await rename(tmp, file);
     return rows;
   }
 
@@ -267,7 +267,10 @@ export class JobRunner {
       for (const f of b.weights.files) {
         const blob = await this.blob(b.weights.artifactId, f);
         const dest = join(folder, f.name);
-        if (!existsSync(dest)) await link(blob, dest).catch(() => copyFile(blob, dest));
+        if (!existsSync(dest))
+          await link(blob, dest).catch(async (e: NodeJS.ErrnoException) => {
+            if (e.code !== "EEXIST") await copyFile(blob, dest);
+          });
       }
       return folder;
     }
@@ -382,7 +385,7 @@ export class JobRunner {
     const deadline = this.finalizeDeadline();
     try {
       await this.drainMetrics(deadline - Date.now());
-      await this.uploads;
+      await Promise.race([this.uploads, sleep(deadline - Date.now(), this.done.signal)]);
       if (result.outputDir) {
         const files = await folderFiles(result.outputDir);
         await withRetry(() => api.uploadAdapter(this.id, files), {
