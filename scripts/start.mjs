@@ -91,13 +91,13 @@ async function ensureDataset(gql, name, rows, evalFraction) {
   return data.createDataset;
 }
 
-async function findByName(gql, listField, name) {
-  const data = await gql(`{ ${listField}(first: 100) { edges { node { id name status } } } }`);
+async function findByName(gql, listField, name, fields = "id name") {
+  const data = await gql(`{ ${listField}(first: 100) { edges { node { ${fields} } } } }`);
   return data[listField].edges.map((e) => e.node).find((n) => n.name === name);
 }
 
 async function ensureBaseModel(gql, corpus) {
-  const existing = await findByName(gql, "baseModels", DEMO_BASE);
+  const existing = await findByName(gql, "baseModels", DEMO_BASE, "id name status");
   if (existing && existing.status !== "FAILED") return existing;
   const data = await gql(
     `mutation($input: PretrainBaseModelInput!) { pretrainBaseModel(input: $input) { id name status } }`,
@@ -182,16 +182,18 @@ async function registerLocalRunner(gql, serverUrl) {
   return config;
 }
 
+let lastLine = "";
 async function progress(gql, experimentId, dashboard) {
-  const data = await gql(
-    `query($id: ID!) { experiment(id: $id) { runs(first: 50) { edges { node { name status } } } } }`,
-    { id: experimentId },
-  );
-  const runs = data.experiment.runs.edges.map((e) => e.node);
+  const data = await gql(`query($id: ID!) { experiment(id: $id) { runs { name status } } }`, {
+    id: experimentId,
+  });
+  const runs = data.experiment.runs;
   const done = runs.filter((r) => ["SUCCEEDED", "FAILED", "CANCELLED"].includes(r.status)).length;
   const running = runs.filter((r) => r.status === "RUNNING").map((r) => r.name);
   const line = `demo: ${done}/${runs.length} runs finished${running.length ? `, training ${running.join(", ")}` : ""} — ${dashboard}`;
   if (process.stdout.isTTY) process.stdout.write(`\r\x1b[K${line}`);
+  else if (line !== lastLine) console.log(line);
+  lastLine = line;
   return { done: done === runs.length, line };
 }
 
@@ -225,7 +227,7 @@ async function main() {
     base = await waitFor(
       "the pretrained base model",
       async () => {
-        const found = await findByName(gql, "baseModels", DEMO_BASE);
+        const found = await findByName(gql, "baseModels", DEMO_BASE, "id name status");
         if (found?.status === "FAILED") throw new Error("pretraining failed: see the run in the dashboard");
         return found?.status === "READY" ? found : undefined;
       },
@@ -233,7 +235,7 @@ async function main() {
     );
   }
   const experiment = await ensureExperiment(gql, dataset, general, base);
-  const dashboard = `${origin}/experiments/${experiment.id}`;
+  const dashboard = `${origin}/compare?experiment=${experiment.id}`;
   log(`demo: comparing 5 methods — open ${dashboard}`);
   for (;;) {
     const { done, line } = await progress(gql, experiment.id, dashboard);
