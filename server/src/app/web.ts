@@ -80,6 +80,12 @@ export function webRoutes(options: WebOptions = {}): Router {
     res.redirect(302, `/run?id=${encodeURIComponent(String(req.params.id))}`);
   });
 
+  // /datasets → datasets.html (the export also has a datasets/ folder of RSC payloads, which static would pick).
+  router.get(/^\/[A-Za-z0-9/_-]+$/, (req: Request, res: Response, next) => {
+    const page = join(dir, `${req.path.replace(/\/$/, "")}.html`);
+    if (!page.startsWith(dir) || !existsSync(page)) return next();
+    res.sendFile(page);
+  });
   router.use(express.static(dir, { extensions: ["html"], index: "index.html", redirect: false }));
 
   // Client routes without their own file (and unknown pages) get the app shell; the app routes on the client.

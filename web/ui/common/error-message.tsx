@@ -10,7 +10,9 @@ export function ErrorMessage({ error, context }: { error: ApiError | undefined; 
       {error.errors.map((e, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: errors have no identity
         <div key={i}>
-          {e.line != null ? <strong>Line {e.line}: </strong> : null}
+          {e.line != null && !e.message.toLowerCase().startsWith(`line ${e.line}`) ? (
+            <strong>Line {e.line}: </strong>
+          ) : null}
           {e.message}
           {e.field ? <span className="muted"> (field {e.field})</span> : null}
         </div>

@@ -27,7 +27,7 @@ export function UploadForm({ onCreated }: { onCreated: () => void }) {
     if (!file) return;
     setContent(await file.text());
     setFormat(formatOf(file.name));
-    if (!name) setName(file.name.replace(/\.(jsonl|csv|json)$/i, ""));
+    setName(file.name.replace(/\.(jsonl|csv|json)$/i, ""));
   }
 
   async function onSubmit(event: FormEvent) {

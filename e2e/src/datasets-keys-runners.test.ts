@@ -1,0 +1,167 @@
+// The dashboard's datasets, API keys and runners pages against a real server on PostgreSQL, in Chromium.
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { after, before, test } from "node:test";
+import type { Browser } from "playwright-core";
+import { launchBrowser, openPage, screenshot, useApiKey } from "./support/browser.js";
+import { api, runRegistrationCommand, startRunner, startStack, type TestServer } from "./support/stack.js";
+
+let server: TestServer;
+let browser: Browser;
+
+before(async () => {
+  [server, browser] = await Promise.all([startStack("pg"), launchBrowser()]);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+const GOOD = [
+  JSON.stringify({ prompt: "Translate to French: cat", completion: "chat" }),
+  JSON.stringify({ prompt: "Translate to French: dog", completion: "chien" }),
+  JSON.stringify({ prompt: "Translate to French: bird", completion: "oiseau" }),
+  JSON.stringify({ prompt: "Translate to French: fish", completion: "poisson" }),
+].join("\n");
+
+test("datasets: an upload is stored and previewed; a bad one shows the server's error at its line", async () => {
+  const { context, page } = await openPage(browser);
+  await useApiKey(page, server.origin, server.adminKey);
+  await page.goto(`${server.origin}/datasets`);
+  await page.getByText("No datasets yet").waitFor();
+  await screenshot(page, "datasets-empty");
+
+  await page.getByLabel("File (JSONL or CSV)").setInputFiles({
+    name: "french.jsonl",
+    mimeType: "application/jsonl",
+    buffer: Buffer.from(GOOD),
+  });
+  assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), "french");
+  await page.getByRole("button", { name: "Upload" }).click();
+  await page.getByRole("status").filter({ hasText: 'Stored "french": 4 rows' }).waitFor();
+  const stored = await api<{ datasets: { edges: { node: { id: string; rowCount: number } }[] } }>(
+    server,
+    "{ datasets { edges { node { id rowCount } } } }",
+  );
+  assert.equal(stored.datasets.edges.length, 1);
+  assert.equal(stored.datasets.edges[0]!.node.rowCount, 4);
+
+  await page.getByRole("link", { name: "Preview rows of french" }).click();
+  const rows = page.getByRole("table", { name: "Dataset rows" }).locator("tbody tr");
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 4);
+  assert.match(await rows.nth(1).innerText(), /Translate to French: dog\s+chien/);
+  await screenshot(page, "datasets-preview");
+
+  // Line 3 is not JSON: the server names the line; the page shows its message, the line number and the line.
+  const bad = [GOOD.split("\n")[0], GOOD.split("\n")[1], '{"prompt": "broken", ', GOOD.split("\n")[3]].join(
+    "\n",
+  );
+  const direct = await server.gql(
+    "mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }",
+    {
+      input: { name: "bad", format: "JSONL", content: bad },
+    },
+  );
+  const serverError = direct.errors?.[0];
+  assert.equal(serverError?.extensions?.line, 3);
+  await page.getByLabel("File (JSONL or CSV)").setInputFiles({
+    name: "bad.jsonl",
+    mimeType: "application/jsonl",
+    buffer: Buffer.from(bad),
+  });
+  await page.getByRole("button", { name: "Upload" }).click();
+  const alert = page.getByRole("alert").filter({ hasText: "Upload rejected" });
+  await alert.waitFor();
+  const text = await alert.innerText();
+  assert.match(text, /line 3:/i);
+  assert.ok(text.includes(serverError!.message), `${text} should include ${serverError!.message}`);
+  assert.equal(
+    (await page.getByTestId("bad-line").locator("pre").innerText()).trim(),
+    '{"prompt": "broken",',
+  );
+  await screenshot(page, "datasets-bad-upload");
+  await context.close();
+});
+
+test("API keys: paste a key, create one (shown once), use it, revoke another; the IDE is linked", async () => {
+  const { context, page } = await openPage(browser);
+  await page.goto(`${server.origin}/api-keys`);
+  // PostgreSQL: no local admin key is offered, the page says so.
+  await page.getByText("No key set").waitFor();
+  await page.getByLabel("Paste an API key (tlk_…)").fill(server.adminKey);
+  await page.getByRole("button", { name: "Use this key" }).click();
+  await page.getByTestId("current-key-hint").waitFor();
+  assert.equal(await page.getByTestId("current-key-hint").innerText(), `${server.adminKey.slice(0, 8)}…`);
+
+  await page.getByLabel("Name", { exact: true }).fill("e2e notebook");
+  await page.getByLabel("Scope").selectOption("READ_WRITE");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const key = (await page.getByTestId("new-key").innerText()).trim();
+  assert.match(key, /^tlk_/);
+  const check = await server.gql<{ apiKeys: { totalCount: number } }>("{ apiKeys { totalCount } }", {}, key);
+  assert.equal(check.errors, undefined, "the key shown works against the API");
+  await screenshot(page, "api-keys-created");
+  await page.getByRole("button", { name: "Use it in this browser" }).click();
+  await page
+    .getByTestId("current-key-hint")
+    .filter({ hasText: key.slice(0, 8) })
+    .waitFor();
+
+  await page.getByLabel("Name", { exact: true }).fill("to revoke");
+  await page.getByRole("button", { name: "Create key" }).click();
+  await page.getByTestId("new-key").filter({ hasNotText: key }).waitFor();
+  const doomed = (await page.getByTestId("new-key").innerText()).trim();
+  page.once("dialog", (dialog) => void dialog.accept());
+  await page.getByRole("button", { name: "Revoke to revoke" }).click();
+  await page.getByRole("row", { name: /to revoke/ }).waitFor({ state: "detached" });
+  const refused = await server.gql("{ apiKeys { totalCount } }", {}, doomed);
+  assert.equal(refused.errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
+
+  assert.equal(
+    await page.getByRole("link", { name: "GraphQL IDE" }).first().getAttribute("href"),
+    "/graphql",
+  );
+  assert.match(await page.getByTestId("example-query").innerText(), /experiments\(first: 5\)/);
+  await screenshot(page, "api-keys");
+  await context.close();
+});
+
+test("runners: a token created in the UI, the shown command registers a runner that appears online", async () => {
+  const { context, page } = await openPage(browser);
+  await useApiKey(page, server.origin, server.adminKey);
+  await page.goto(`${server.origin}/runners`);
+  await page.getByText("No runners yet").waitFor();
+  await page.getByLabel("Host or pool").fill("e2e host");
+  await page.getByRole("button", { name: "Create registration token" }).click();
+  const command = (await page.getByTestId("runner-command").innerText()).trim();
+  assert.match(
+    command,
+    new RegExp(`^npx tunelab-runner register --server ${server.origin}\\S* --token tlt_\\S+$`),
+  );
+  await screenshot(page, "runners-token");
+
+  const { config, dir } = await runRegistrationCommand(command, "e2e-runner");
+  const runner = startRunner(config, dir);
+  try {
+    // The page polls every 5 s: the runner shows up, then goes online with its first heartbeat.
+    const row = page.locator('tr[data-runner="e2e-runner"]');
+    await row.waitFor({ timeout: 60_000 });
+    await row.locator(".badge.ONLINE").waitFor({ timeout: 60_000 });
+    assert.match(await row.innerText(), /cpu/);
+    const listed = await api<{ runners: { edges: { node: { name: string; status: string } }[] } }>(
+      server,
+      "{ runners { edges { node { name status } } } }",
+    );
+    assert.deepEqual(
+      listed.runners.edges.map((e) => [e.node.name, e.node.status]),
+      [["e2e-runner", "ONLINE"]],
+    );
+    await screenshot(page, "runners-online");
+  } finally {
+    await runner.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await context.close();
+});

@@ -1,0 +1,95 @@
+// The system under test: a real server (PGlite or a throwaway PostgreSQL database) serving the built
+// dashboard, and real runner processes.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Driver, startTestServer, type TestServer } from "@tunelab/server/dist/testing/test-server.js";
+import { repoRoot } from "./browser.js";
+
+export type { TestServer };
+
+export const webOut = join(repoRoot, "web", "out");
+
+export function requireWebBuild(): void {
+  if (!existsSync(join(webOut, "index.html"))) {
+    throw new Error(`the dashboard is not built (${webOut}): run npm run build first`);
+  }
+}
+
+export async function startStack(driver: Driver): Promise<TestServer> {
+  requireWebBuild();
+  return startTestServer(driver);
+}
+
+/** GraphQL with the admin key; throws on errors. */
+export async function api<T>(
+  server: TestServer,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<T> {
+  const res = await server.gql<T>(query, variables);
+  if (res.errors?.length) throw new Error(`GraphQL: ${res.errors.map((e) => e.message).join("; ")}`);
+  return res.data as T;
+}
+
+export interface RunnerProcess {
+  child: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+const runnerMain = join(repoRoot, "runner", "dist", "cli", "main.js");
+
+/**
+ * Runs the registration command the dashboard shows (`npx tunelab-runner register …`) with this checkout's
+ * runner, writing its config to a temp folder; resolves with the config file.
+ */
+export async function runRegistrationCommand(
+  command: string,
+  name: string,
+): Promise<{ config: string; dir: string }> {
+  const argv = command.trim().split(/\s+/);
+  const at = argv.indexOf("register");
+  if (argv[0] !== "npx" || argv[1] !== "tunelab-runner" || at !== 2) {
+    throw new Error(`unexpected registration command: ${command}`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "tunelab-e2e-runner-"));
+  const config = join(dir, "runner.json");
+  const child = spawn(
+    process.execPath,
+    [runnerMain, ...argv.slice(2), "--name", name, "--config", config, "--backend", "cpu"],
+    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  if (code !== 0) throw new Error(`runner register exited with ${code}: ${output}`);
+  return { config, dir };
+}
+
+/** `tunelab-runner start --config …` as a child process. */
+export function startRunner(config: string, workDir: string): RunnerProcess {
+  const child = spawn(
+    process.execPath,
+    [runnerMain, "start", "--config", config, "--work-dir", join(workDir, "work"), "--log-level", "warn"],
+    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  return {
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.on("exit", resolve));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+      rmSync(workDir, { recursive: true, force: true });
+    },
+  };
+}
