@@ -30,7 +30,26 @@ for (const driver of drivers) {
     });
 
     test("register → job → start → metrics → adapter upload → complete", async () => {
-      const { runnerId, secret } = await registerRunnerForTest(server.db);
+      const token = await server.gql<{ createRegistrationToken: { token: string } }>(
+        `mutation { createRegistrationToken(input: { description: "lifecycle" }) { token } }`,
+        {},
+        apiKey,
+      );
+      assert.equal(token.errors, undefined, JSON.stringify(token.errors));
+      const registered = await server.gql<{ registerRunner: { runnerId: string; secret: string } }>(
+        `mutation($input: RegisterRunnerInput!) { registerRunner(input: $input) { runnerId secret } }`,
+        {
+          input: {
+            token: token.data!.createRegistrationToken.token,
+            name: "lifecycle-runner",
+            backend: "cpu",
+            devices: [{ name: "cpu", memoryBytes: 16e9 }],
+          },
+        },
+        null,
+      );
+      assert.equal(registered.errors, undefined, JSON.stringify(registered.errors));
+      const { runnerId, secret } = registered.data!.registerRunner;
       const [runId] = await queueRunsForTest(server);
       const runner = await connect(secret, runnerId);
       await runner.waitFor((e) => e.length > 0, 10_000, "the assignment");
