@@ -105,6 +105,9 @@ export function ApiKeysView() {
   const [name, setName] = useState("");
   const [scope, setScope] = useState<ApiKeyScope>("READ");
   const [created, setCreated] = useState<{ key: string; name: string }>();
+  // Known only in the browser: set after hydration so the static HTML and the first render agree.
+  const [origin, setOrigin] = useState("");
+  useEffect(() => setOrigin(window.location.origin), []);
 
   async function onCreate(event: FormEvent) {
     event.preventDefault();
@@ -226,7 +229,7 @@ export function ApiKeysView() {
       </pre>
       <p className="muted">
         From a shell:{" "}
-        <code>{`curl -H "Authorization: Bearer $TUNELAB_KEY" -H "content-type: application/json" -d '{"query":"{ datasets { totalCount } }"}' ${typeof window === "undefined" ? "" : window.location.origin}/graphql`}</code>
+        <code>{`curl -H "Authorization: Bearer $TUNELAB_KEY" -H "content-type: application/json" -d '{"query":"{ datasets { totalCount } }"}' ${origin}/graphql`}</code>
       </p>
     </>
   );

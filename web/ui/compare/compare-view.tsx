@@ -259,7 +259,7 @@ function Comparison({
           </h2>
           <MemoryLegend />
           <div className="table-wrap">
-            <table aria-label="Comparison" data-testid="compare-table">
+            <table className="compare" aria-label="Comparison" data-testid="compare-table">
               <thead>
                 <tr>
                   <th>
