@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createClient } from "graphql-ws";
+import WebSocket from "ws";
 import { type RunningServer, startServer } from "../app/server.js";
 import { loadConfig } from "../config.js";
 import type { Database } from "../db/database.js";
@@ -350,6 +352,64 @@ describe("dispatch across two server processes on one database", () => {
       id: runId,
     });
     assert.equal(run.data?.run.status, "CANCELLED");
+  });
+
+  test("metricsAppended on B sees points reported on A, big batches (over the NOTIFY limit) re-read by reference", async () => {
+    const key = await createApiKeyForTest(b.db, "read");
+    const runner = await registerRunnerForTest(a.db, { labels: ["metrics-x"] });
+    const client = await ScriptedRunner.connect(a.url, runner.secret, runner.runnerId);
+    clients.push(client);
+    const [runId] = await queueRunsForTest(a, { requiredLabels: ["metrics-x"] });
+    await client.waitFor((e) => e.length > 0, 10_000, "the job");
+    const job = client.assigned()[0]!;
+    await client.start(job.id);
+
+    const people = createClient({
+      url: b.url.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${key}` },
+      retryAttempts: 0,
+    });
+    const seen = new Set<string>();
+    const errors: unknown[] = [];
+    const stop = people.subscribe<{ metricsAppended: { key: string; step: number; value: number }[] }>(
+      {
+        query: `subscription($r: ID!) { metricsAppended(runId: $r) { key step value } }`,
+        variables: { r: runId },
+      },
+      {
+        next: (r) => {
+          if (r.errors) errors.push(r.errors);
+          for (const p of r.data?.metricsAppended ?? []) seen.add(`${p.key}:${p.step}:${p.value}`);
+        },
+        error: (e) => errors.push(e),
+        complete: () => {},
+      },
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const big = Array.from({ length: 600 }, (_, i) => ({
+        key: `k${i % 3}`,
+        step: Math.floor(i / 3),
+        value: i,
+      }));
+      const small = [{ key: "train_loss", step: 1, value: 0.5 }];
+      assert.deepEqual((await client.reportMetrics(job.id, big)).data?.reportMetrics, {
+        accepted: 600,
+        duplicates: 0,
+      });
+      assert.deepEqual((await client.reportMetrics(job.id, small)).data?.reportMetrics, {
+        accepted: 1,
+        duplicates: 0,
+      });
+      const expected = [...big, ...small].map((p) => `${p.key}:${p.step}:${p.value}`);
+      await eventually("every point seen on B", async () => expected.every((e) => seen.has(e)), 20_000);
+      assert.deepEqual(errors, []);
+      assert.equal(seen.size, expected.length);
+    } finally {
+      stop();
+      await people.dispose();
+    }
   });
 
   test("20 runners on two processes × 200 runs queued through both: every run assigned exactly once", async () => {
