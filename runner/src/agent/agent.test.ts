@@ -62,6 +62,13 @@ describe("runner agent", () => {
     assert.match(reg.stdout(), new RegExp(`config written to ${config} \\(mode 0600`));
     assert.equal(statSync(config).mode & 0o777, 0o600);
     const saved = await readConfig(config);
+    const status = runCli(["status", "--config", config, "--json"]);
+    assert.equal((await status.exit).code, 0);
+    const known = JSON.parse(status.stdout());
+    assert.equal(known.runnerId, saved.runnerId);
+    assert.equal(known.serverReachable, true);
+    assert.equal(known.secret.endsWith(saved.secret.slice(-4)), true);
+    assert.ok(!status.stdout().includes(saved.secret), "status never prints the secret");
     assert.deepEqual(saved.labels, ["cpu", "test"]);
     assert.equal(saved.maxJobs, 2);
 

@@ -5,8 +5,8 @@ import type { Device } from "./api.js";
 
 /**
  * What this host offers: GPUs through `nvidia-smi` where present, otherwise the host's memory as one
- * device; the tfjs backend is asked of the engine in a short child process (the agent itself never loads
- * TensorFlow, so a wedged native backend cannot take the agent down).
+ * device; the tfjs backend is asked of the engine in a short child process (the native backends
+ * initialise in the worker, never in the agent, so a wedged one cannot take the agent down).
  */
 
 interface Gpu {
