@@ -35,6 +35,19 @@ const program = new Command("tunelab-server")
       .default("30000"),
   )
   .addOption(
+    new Option(
+      "--retry-base-ms <ms>",
+      "first backoff before a failed run's next attempt (doubles per attempt)",
+    )
+      .env("TUNELAB_RETRY_BASE_MS")
+      .default("5000"),
+  )
+  .addOption(
+    new Option("--retry-max-ms <ms>", "longest backoff between attempts")
+      .env("TUNELAB_RETRY_MAX_MS")
+      .default("300000"),
+  )
+  .addOption(
     new Option("--log-level <level>", "pino log level")
       .env("LOG_LEVEL")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -51,6 +64,8 @@ async function main(): Promise<void> {
     TUNELAB_DATASET_MAX_BYTES: flags.datasetMaxBytes,
     LOG_LEVEL: flags.logLevel,
     TUNELAB_LEASE_MS: flags.leaseMs,
+    TUNELAB_RETRY_BASE_MS: flags.retryBaseMs,
+    TUNELAB_RETRY_MAX_MS: flags.retryMaxMs,
     TUNELAB_PUBLIC_URL: flags.publicUrl,
   });
   const server = await startServer(config);

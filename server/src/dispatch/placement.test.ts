@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { leaseExpired, placementRefusal, retryBackoffMs } from "./placement.js";
+import {
+  formatGigabytes,
+  leaseExpired,
+  placementRefusal,
+  retryBackoffMs,
+  unplacedReason,
+} from "./placement.js";
 
 const runner = {
   labels: ["gpu", "h200"],
@@ -32,4 +38,26 @@ test("lease expiry and capped doubling backoff", () => {
     [1, 2, 3, 4, 10].map((n) => retryBackoffMs(n, 100, 500)),
     [100, 200, 400, 500, 500],
   );
+});
+
+test("unplacedReason: why a queued run fits no online runner, null when one could take it", () => {
+  const online = [
+    { labels: ["gpu"], maxDeviceMemoryBytes: 16e9 },
+    { labels: ["cpu"], maxDeviceMemoryBytes: 64e9 },
+  ];
+  assert.equal(unplacedReason({ labels: [], predictedMemoryBytes: 1e9 }, []), "waiting: no runner is online");
+  assert.equal(
+    unplacedReason({ labels: [], predictedMemoryBytes: 80e9 }, online),
+    "needs 80.0 GB; largest online runner has 64.0 GB",
+  );
+  assert.equal(
+    unplacedReason({ labels: ["gpu"], predictedMemoryBytes: 20e9 }, online),
+    "needs 20.0 GB; largest online runner with labels gpu has 16.0 GB",
+  );
+  assert.equal(
+    unplacedReason({ labels: ["tpu"], predictedMemoryBytes: 1 }, online),
+    "needs labels tpu; no online runner has them",
+  );
+  assert.equal(unplacedReason({ labels: ["gpu"], predictedMemoryBytes: 16e9 }, online), null);
+  assert.equal(formatGigabytes(20e9), "20.0 GB");
 });
