@@ -357,18 +357,29 @@ function alive(pid: number): boolean {
   }
 }
 
-test("restart the server mid-run: the runner reconnects, spooled metrics arrive, the run completes", async () => {
-  const stack = await Stack.start();
-  try {
-    const datasetId = await stack.dataset();
-    const baseModelId = await stack.baseModel();
-    const { path } = await stack.runnerConfig("restart");
+describe("runner agent, 30 s leases", () => {
+  let stack: Stack;
+  let datasetId: string;
+  let baseModelId: string;
+
+  before(async () => {
+    stack = await Stack.start();
+    datasetId = await stack.dataset();
+    baseModelId = await stack.baseModel();
+  });
+  after(async () => {
+    await stack.close();
+  });
+
+  test("restart the server mid-run: the runner reconnects, spooled metrics arrive, the run completes", async () => {
+    const { path } = await stack.runnerConfig("restart", { labels: ["restart"] });
     const exp = await stack.experiment(
       "restart",
       datasetId,
       baseModelId,
       { steps: 60, checkpointEvery: 20 },
       [{ method: "lora", r: 4 }],
+      ["restart"],
     );
     const runId = exp.runIds[0]!;
     const r = stack.start(path);
@@ -392,7 +403,38 @@ test("restart the server mid-run: the runner reconnects, spooled metrics arrive,
     assert.deepEqual(await stack.steps(runId), range(1, 60));
     r.proc.kill("SIGTERM");
     assert.equal((await r.exit).code, EXIT.OK);
-  } finally {
-    await stack.close();
-  }
+  });
+
+  test("the same runner restarted after a crash hands its orphaned job back at once; it resumes from the checkpoint", async () => {
+    const { path } = await stack.runnerConfig("crashy", { labels: ["crashy"] });
+    const exp = await stack.experiment(
+      "orphaned",
+      datasetId,
+      baseModelId,
+      { steps: 40, checkpointEvery: 10 },
+      [{ method: "lora", r: 4 }],
+      ["crashy"],
+    );
+    const runId = exp.runIds[0]!;
+    const first = stack.start(path);
+    await until(async () => (await stack.steps(runId)).length >= 1, 60_000, 50);
+    await until(
+      async () => (await stack.run(runId)).artifacts.some((x) => x.kind === "CHECKPOINT"),
+      60_000,
+      50,
+    );
+    first.proc.kill("SIGKILL");
+    await first.exit;
+    // well within the 30 s lease: without the hand-back the run would wait for the lease to expire
+    const second = stack.start(path);
+    await second.waitFor(msg(/handing the job back/), 30_000);
+    const run = await finished(stack, runId);
+    assert.equal(run.status, "SUCCEEDED", run.error ?? "");
+    assert.equal(run.attempts.length, 2);
+    assert.match(run.attempts[0]!.error ?? "", /the runner restarted while the job ran/);
+    assert.notEqual(run.attempts[1]!.resumeArtifactId, null);
+    assert.deepEqual(await stack.steps(runId), range(1, 40));
+    second.proc.kill("SIGTERM");
+    assert.equal((await second.exit).code, EXIT.OK);
+  });
 });
