@@ -78,10 +78,6 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
 
 async function serve(config: ServerConfig, db: Database, logger: Logger): Promise<RunningServer> {
   const events = createEvents();
-  // On PostgreSQL, events cross processes through LISTEN/NOTIFY (app/events.ts); PGlite is one process.
-  const bridge = config.databaseUrl
-    ? await bridgeEventsToPostgres(events, config.databaseUrl, db, logger)
-    : undefined;
   const dispatchConfig = {
     leaseMs: config.leaseMs,
     retryBaseMs: config.retryBaseMs,
@@ -174,10 +170,20 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     );
   }
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once("error", reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
+  // On PostgreSQL, events cross processes through LISTEN/NOTIFY (app/events.ts); PGlite is one process.
+  // Nothing is published before this point; the bridge's connections are closed if listening fails.
+  const bridge = config.databaseUrl
+    ? await bridgeEventsToPostgres(events, config.databaseUrl, db, logger)
+    : undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once("error", reject);
+      httpServer.listen(config.port, config.host, () => resolve());
+    });
+  } catch (error) {
+    await bridge?.close();
+    throw error;
+  }
   const { port } = httpServer.address() as AddressInfo;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   const url = `http://${host}:${port}/graphql`;
