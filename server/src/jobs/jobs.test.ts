@@ -6,6 +6,9 @@ import { ScriptedRunner } from "../testing/runner-client.js";
 import { createRunFixtures, queueRunsForTest } from "../testing/runs.js";
 import { drivers, startTestServer, type TestServer } from "../testing/test-server.js";
 
+// biome-ignore lint/suspicious/noExplicitAny: GraphQL answers and rows are read loosely in these assertions.
+type Loose = any;
+
 const codeOf = (r: { errors?: readonly { extensions?: Record<string, unknown> }[] }) =>
   r.errors?.[0]?.extensions?.code;
 
@@ -59,7 +62,7 @@ for (const driver of drivers) {
       assert.equal(job.runId, runId);
       assert.equal(job.attempt, 1);
       assert.equal(job.status, "ASSIGNED");
-      const spec = job.spec as Record<string, any>;
+      const spec = job.spec as Record<string, Loose>;
       assert.equal(spec.runId, runId);
       assert.equal(spec.kind, "TRAIN");
       assert.equal(spec.method.method, "lora");
@@ -72,7 +75,7 @@ for (const driver of drivers) {
       assert.equal(spec.predicted.trainable, 1000);
       assert.equal(spec.hyperparameters.steps, 10);
 
-      assert.equal(((await runner.start(job.id)) as any).startJob.status, "RUNNING");
+      assert.equal(((await runner.start(job.id)) as Loose).startJob.status, "RUNNING");
       const hb = await runner.heartbeat([job.id], 8e9);
       assert.deepEqual(hb.heartbeat.cancelJobIds, []);
       assert.ok(new Date(hb.heartbeat.leaseExpiresAt).getTime() > Date.now());
@@ -91,26 +94,26 @@ for (const driver of drivers) {
       ]);
       assert.deepEqual(retried.data?.reportMetrics, { accepted: 1, duplicates: 3 });
 
-      const rows = await runner.mutate<any>(
+      const rows = await runner.mutate<Loose>(
         `query($j: ID!, $d: ID!) { jobDatasetRows(jobId: $j, datasetId: $d, first: 2) {
            totalCount edges { node { index split text } } pageInfo { hasNextPage endCursor } } }`,
         { j: job.id, d: spec.dataset.id },
       );
       assert.equal(rows.jobDatasetRows.totalCount, 3);
       assert.deepEqual(
-        rows.jobDatasetRows.edges.map((e: any) => e.node.text),
+        rows.jobDatasetRows.edges.map((e: Loose) => e.node.text),
         ["hello", "world"],
       );
       assert.equal(rows.jobDatasetRows.pageInfo.hasNextPage, true);
 
-      const samples = await runner.mutate<any>(
+      const samples = await runner.mutate<Loose>(
         `mutation($j: ID!) { reportSamples(jobId: $j, samples: [{prompt: "hi", output: "there", step: 2}]) }`,
         { j: job.id },
       );
       assert.equal(samples.reportSamples, 1);
 
       const bytes = Buffer.from("safetensors bytes");
-      const adapter = await runner.mutate<any>(
+      const adapter = await runner.mutate<Loose>(
         `mutation($j: ID!, $f: [FileUploadInput!]!) { uploadAdapter(jobId: $j, files: $f) { id kind sizeBytes } }`,
         {
           j: job.id,
@@ -145,7 +148,7 @@ for (const driver of drivers) {
              FROM run WHERE id = $1`,
           [runId],
         ),
-      )) as any[];
+      )) as Loose[];
       assert.equal(run.status, "SUCCEEDED");
       assert.equal(run.final_train_loss, 1.25);
       assert.equal(run.best_eval_loss, 1.5);
@@ -185,14 +188,14 @@ for (const driver of drivers) {
       );
       assert.equal(runner.events.find((x) => x.kind === "CANCEL")!.reason, "enough");
       assert.deepEqual((await runner.heartbeat([job.id])).heartbeat.cancelJobIds, [job.id]);
-      const failed = await runner.mutate<any>(
+      const failed = await runner.mutate<Loose>(
         `mutation($j: ID!) { failJob(jobId: $j, error: "aborted on cancel", retryable: true) { status } }`,
         { j: job.id },
       );
       assert.equal(failed.failJob.status, "CANCELLED");
       const [run] = (await server.db.read((m) =>
         m.query(`SELECT status FROM run WHERE id = $1`, [runId]),
-      )) as any[];
+      )) as Loose[];
       assert.equal(run.status, "CANCELLED");
     });
 
@@ -203,7 +206,7 @@ for (const driver of drivers) {
       const [runId] = await queueRunsForTest(server, { requiredLabels: ["owner-only"] });
       await ownerClient.waitFor((e) => e.some((x) => x.job.runId === runId), 10_000, "the assignment");
       const job = ownerClient.assigned().find((j) => j.runId === runId)!;
-      const datasetId = (job.spec as any).dataset.id;
+      const datasetId = (job.spec as Loose).dataset.id;
       const operations: [string, Record<string, unknown>][] = [
         [`mutation($j: ID!) { startJob(jobId: $j) { id } }`, { j: job.id }],
         [
@@ -251,7 +254,7 @@ for (const driver of drivers) {
       // Nothing happened to the job.
       const [row] = (await server.db.read((m) =>
         m.query(`SELECT status FROM job WHERE id = $1`, [job.id]),
-      )) as any[];
+      )) as Loose[];
       assert.equal(row.status, "ASSIGNED");
       const stored = await server.db.read((m) =>
         m.query(`SELECT 1 FROM metric_point WHERE run_id = $1`, [runId]),
