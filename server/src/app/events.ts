@@ -13,7 +13,8 @@ import type { Logger } from "./logger.js";
  */
 export type EventMap = {
   DATASET_CREATED: [Dataset];
-  /** New QUEUED runs exist (created, retried, requeued): dispatch claims them. */
+  /** New QUEUED runs exist (created, retried, requeued): dispatch claims them (across processes a big batch's
+   * ids are cut to the first 150: it is a wake-up). */
   RUNS_QUEUED: [{ runIds: string[] }];
   /** A run changed (status, result, cancel request); runUpdated(experimentId) re-reads it. */
   RUN_UPDATED: [{ runId: string; experimentId: string | null }];
@@ -67,6 +68,16 @@ const codecs: { [K in EventTopic]?: TopicCodec<K> } = {
     always: true,
     shrink: (dataset) => ({ id: dataset.id }),
     expand: (db, ref) => db.read((m) => m.findOneBy(Dataset, { id: (ref as { id: string }).id })),
+  },
+  RUNS_QUEUED: {
+    // A wake-up for dispatch, which does not need every id: a big batch crosses with its first 150.
+    shrink: (e) => ({ runIds: e.runIds.slice(0, 150) }),
+    expand: async (_db, ref) => ref as EventMap["RUNS_QUEUED"][0],
+  },
+  RUN_CANCEL_REQUESTED: {
+    // Only the reason can be long: the runner gets its first 2,000 characters when sent across processes.
+    shrink: (e) => ({ ...e, reason: e.reason.slice(0, 2000) }),
+    expand: async (_db, ref) => ref as EventMap["RUN_CANCEL_REQUESTED"][0],
   },
   METRICS_APPENDED: {
     shrink: ({ runId, points }): MetricsRef => ({
