@@ -60,6 +60,8 @@ const ExperimentPicker = graphql(`
   }
 `);
 
+/** Points per series asked of the server: min/max buckets, about two per pixel of a half-width chart. */
+const CHART_MAX_POINTS = 1000;
 const LIVE = new Set(["QUEUED", "ASSIGNED", "RUNNING"]);
 const CHARTS = [
   { key: "train_loss", title: "Train loss" },
@@ -170,6 +172,7 @@ function Comparison({
     runIds,
     CHARTS.map((c) => c.key),
     liveRunIds,
+    CHART_MAX_POINTS,
   );
 
   const colors = new Map(rows.map((r, i) => [r.runId, RUN_COLORS[i % RUN_COLORS.length]!]));
