@@ -26,6 +26,8 @@ export const EXIT = {
   AUTH: 77,
   /** The server could not be reached within --give-up-after. */
   UNAVAILABLE: 69,
+  /** Another `start` holds this config file (its pid is in `<config>.lock`). */
+  LOCKED: 75,
   /** Stopped now by a second signal, with jobs interrupted. */
   INTERRUPTED: 130,
 } as const;
@@ -42,6 +44,7 @@ export interface AgentOptions {
   metricsEveryMs: number;
   backend?: string;
   metricsPort?: number;
+  metricsHost?: string;
   retryMaxMs: number;
   /** Give up (exit UNAVAILABLE) when the server is unreachable at start for this long. */
   giveUpAfterMs: number;
@@ -90,9 +93,12 @@ export class Agent {
     const { config } = this.o;
     let metricsServer: { port: number; close(): Promise<void> } | null = null;
     if (this.o.metricsPort !== undefined) {
-      metricsServer = await serveMetrics(this.metrics, this.o.metricsPort);
+      metricsServer = await serveMetrics(this.metrics, this.o.metricsPort, this.o.metricsHost);
       this.metricsPort = metricsServer.port;
-      this.log.info({ port: metricsServer.port }, "Prometheus metrics on /metrics");
+      this.log.info(
+        { host: this.o.metricsHost ?? "127.0.0.1", port: metricsServer.port },
+        "Prometheus metrics on /metrics",
+      );
     }
     try {
       if (!(await this.preflight())) return this.exitCode;

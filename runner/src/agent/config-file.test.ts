@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { ConfigFileError, readConfig, secretHint, writeConfig } from "./config-file.js";
+import {
+  ConfigFileError,
+  ConfigLockedError,
+  lockConfig,
+  readConfig,
+  secretHint,
+  writeConfig,
+} from "./config-file.js";
 import { backendName, parseNvidiaSmi } from "./devices.js";
 import { ApiError, backoffMs, serverUrls } from "./api.js";
 
@@ -76,4 +83,20 @@ test("backendName: the engine's package → the server's backend names", () => {
   assert.equal(backendName("@tensorflow/tfjs-node"), "tfjs-node");
   assert.equal(backendName("@tensorflow/tfjs-backend-wasm"), "wasm");
   assert.equal(backendName("@tensorflow/tfjs (cpu)"), "cpu");
+});
+
+test("lockConfig: one start per config; a lock left by a dead process is taken over; release removes it", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tunelab-lock-"));
+  const path = join(dir, "runner.json");
+  writeFileSync(`${path}.lock`, `${process.ppid}\n`); // a live process holds it
+  assert.throws(
+    () => lockConfig(path),
+    (e: Error) => e instanceof ConfigLockedError && /pid \d+/.test(e.message),
+  );
+  writeFileSync(`${path}.lock`, "999999999\n"); // no such process
+  const release = lockConfig(path);
+  assert.equal(readFileSync(`${path}.lock`, "utf8").trim(), String(process.pid));
+  release();
+  assert.ok(!existsSync(`${path}.lock`));
+  rmSync(dir, { recursive: true });
 });

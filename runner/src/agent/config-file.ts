@@ -1,3 +1,4 @@
+import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -78,4 +79,50 @@ export async function readConfig(path: string): Promise<RunnerConfig> {
 /** The secret as a person may see it: prefix and the last four characters. */
 export function secretHint(secret: string): string {
   return `${secret.slice(0, 4)}…${secret.slice(-4)}`;
+}
+
+export class ConfigLockedError extends Error {
+  constructor(
+    readonly path: string,
+    readonly pid: number,
+  ) {
+    super(`another \`tunelab-runner start\` (pid ${pid}) is using ${path}; stop it first`);
+    this.name = "ConfigLockedError";
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * One agent per runner identity: `<config>.lock` holds the pid of the `start` using it. A lock left by a
+ * process that died (SIGKILL, a crash) is taken over. Returns the release function.
+ */
+export function lockConfig(path: string): () => void {
+  const lock = `${path}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
+      return () => {
+        try {
+          if (readFileSync(lock, "utf8").trim() === String(process.pid)) unlinkSync(lock);
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const pid = Number(readFileSync(lock, "utf8").trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid))
+        throw new ConfigLockedError(path, pid);
+      unlinkSync(lock); // stale
+    }
+  }
+  throw new ConfigLockedError(path, -1);
 }

@@ -36,6 +36,7 @@ export class Connection {
   private client: Client | null = null;
   private unsubscribe: (() => void) | null = null;
   private closing = false;
+  private up = false;
 
   constructor(
     private readonly urls: ServerUrls,
@@ -58,10 +59,15 @@ export class Connection {
       connectionParams: { authorization: `Bearer ${this.secret}` },
       onNonLazyError: (e) => this.rejectedOrLost(e),
       on: {
-        connected: (_socket, _payload, wasRetry) => this.handlers.onConnected(wasRetry),
+        connected: (_socket, _payload, wasRetry) => {
+          this.up = true;
+          this.handlers.onConnected(wasRetry);
+        },
         closed: (e) => {
           if (this.closing) return;
           if (isCloseEvent(e) && REJECTED.has(e.code)) return this.rejectedOrLost(e);
+          if (!this.up) return; // a failed reconnect attempt: reported once, when the connection was lost
+          this.up = false;
           this.handlers.onDisconnected(isCloseEvent(e) ? `closed ${e.code} ${e.reason}`.trim() : "closed");
         },
         error: (e) => this.logger.debug({ err: e }, "websocket error"),

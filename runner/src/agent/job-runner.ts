@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import type { Logger } from "pino";
 import type { TrainingJob } from "../engine/run-training.js";
 import type { StepMetrics } from "../engine/train.js";
@@ -148,6 +149,7 @@ export class JobRunner {
       this.log.warn({ err: (err as Error).message }, "the server did not let this job start");
       return "lost";
     }
+    if (this.stopRequest) return this.finishStopped(null);
     const total = spec.hyperparameters.steps;
     this.deps.progress.start(this.id, { runId: spec.runId, method: spec.method.method, total });
     // 2. inputs
@@ -294,9 +296,14 @@ export class JobRunner {
     return new Promise((resolve) => {
       const worker = fork(join(__dirname, "worker.js"), [], {
         env: { ...process.env, ...(this.deps.backend ? { TUNELAB_BACKEND: this.deps.backend } : {}) },
-        stdio: ["ignore", "ignore", "inherit", "ipc"],
+        stdio: ["ignore", "pipe", "pipe", "ipc"],
       });
       this.worker = worker;
+      // whatever the engine prints (tfjs notices, warnings) becomes log lines of this job
+      for (const stream of [worker.stdout!, worker.stderr!])
+        createInterface({ input: stream }).on("line", (line) => {
+          if (line.trim() && !/^=+$/.test(line.trim())) this.log.info({ worker: line }, "worker output");
+        });
       this.deps.metrics.jobsRunning.inc();
       let result: WorkerResult | null = null;
       let error: string | null = null;

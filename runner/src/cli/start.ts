@@ -3,8 +3,14 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import pino, { type Logger } from "pino";
 import { Agent, EXIT } from "../agent/agent.js";
-import { type RunnerConfig, readConfig } from "../agent/config-file.js";
-import { ConfigFileError, configPath } from "../agent/config-file.js";
+import {
+  ConfigFileError,
+  ConfigLockedError,
+  configPath,
+  lockConfig,
+  type RunnerConfig,
+  readConfig,
+} from "../agent/config-file.js";
 import { discoverDevices } from "../agent/devices.js";
 import { CliExit } from "./exit.js";
 
@@ -20,6 +26,7 @@ interface StartFlags {
   metricsEveryMs: string;
   backend?: string;
   metricsPort?: string;
+  metricsHost: string;
   retryMaxMs: string;
   giveUpAfter: string;
   logLevel: string;
@@ -69,6 +76,7 @@ export function registerStart(program: Command): void {
     .option("--metrics-every-ms <ms>", "…or this long after the first unsent point", "2000")
     .option("--backend <name>", "force the engine's backend: tensorflow-gpu | tensorflow | wasm | cpu")
     .option("--metrics-port <port>", "serve Prometheus /metrics on this port (0: any free port)")
+    .option("--metrics-host <addr>", "the address /metrics listens on", "127.0.0.1")
     .option("--retry-max-ms <ms>", "longest wait between reconnect attempts", "15000")
     .option(
       "--give-up-after <s>",
@@ -78,46 +86,64 @@ export function registerStart(program: Command): void {
     .option("--log-level <level>", "fatal | error | warn | info | debug", "info")
     .action(async (flags: StartFlags) => {
       const { path, config } = await loadConfigOrExit(flags.config);
-      const logger: Logger = pino(
-        { level: flags.logLevel, base: { runner: config.name } },
-        pino.destination({ fd: 2, sync: true }),
-      );
-      const { devices } = await discoverDevices();
-      const maxJobs = flags.maxJobs
-        ? positive("--max-jobs", flags.maxJobs)
-        : (config.maxJobs ?? Math.max(1, devices.length));
-      const workDir = flags.workDir ?? defaultWorkDir(config);
-      logger.info({ config: path, workDir }, "starting");
-      const agent = new Agent({
-        config,
-        logger,
-        workDir,
-        maxJobs,
-        graceMs: positive("--grace-ms", flags.graceMs, true),
-        heartbeatMs: flags.heartbeatMs ? positive("--heartbeat-ms", flags.heartbeatMs) : undefined,
-        metricsEverySteps: positive("--metrics-every-steps", flags.metricsEverySteps),
-        metricsEveryMs: positive("--metrics-every-ms", flags.metricsEveryMs),
-        backend: flags.backend,
-        metricsPort:
-          flags.metricsPort === undefined ? undefined : positive("--metrics-port", flags.metricsPort, true),
-        retryMaxMs: positive("--retry-max-ms", flags.retryMaxMs),
-        giveUpAfterMs: positive("--give-up-after", flags.giveUpAfter, true) * 1000,
-      });
-      let signals = 0;
-      const onSignal = (signal: string) => {
-        signals += 1;
-        if (signals === 1) {
-          logger.info({ signal }, "signal: stopping gracefully");
-          agent.stopGracefully();
-        } else agent.stopNow(`second signal (${signal})`);
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-      const code = await agent.run();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      logger.info({ exitCode: code }, "stopped");
-      logger.flush();
+      let release: () => void;
+      try {
+        release = lockConfig(path);
+      } catch (err) {
+        if (err instanceof ConfigLockedError) throw new CliExit(EXIT.LOCKED, err.message);
+        throw err;
+      }
+      let code: number;
+      try {
+        code = await work(flags, path, config);
+      } finally {
+        release();
+      }
       if (code !== EXIT.OK) throw new CliExit(code, "");
     });
+}
+
+async function work(flags: StartFlags, path: string, config: RunnerConfig): Promise<number> {
+  const logger: Logger = pino(
+    { level: flags.logLevel, base: { runner: config.name } },
+    pino.destination({ fd: 2, sync: true }),
+  );
+  const { devices } = await discoverDevices();
+  const maxJobs = flags.maxJobs
+    ? positive("--max-jobs", flags.maxJobs)
+    : (config.maxJobs ?? Math.max(1, devices.length));
+  const workDir = flags.workDir ?? defaultWorkDir(config);
+  logger.info({ config: path, workDir }, "starting");
+  const agent = new Agent({
+    config,
+    logger,
+    workDir,
+    maxJobs,
+    graceMs: positive("--grace-ms", flags.graceMs, true),
+    heartbeatMs: flags.heartbeatMs ? positive("--heartbeat-ms", flags.heartbeatMs) : undefined,
+    metricsEverySteps: positive("--metrics-every-steps", flags.metricsEverySteps),
+    metricsEveryMs: positive("--metrics-every-ms", flags.metricsEveryMs),
+    backend: flags.backend,
+    metricsPort:
+      flags.metricsPort === undefined ? undefined : positive("--metrics-port", flags.metricsPort, true),
+    metricsHost: flags.metricsHost,
+    retryMaxMs: positive("--retry-max-ms", flags.retryMaxMs),
+    giveUpAfterMs: positive("--give-up-after", flags.giveUpAfter, true) * 1000,
+  });
+  let signals = 0;
+  const onSignal = (signal: string) => {
+    signals += 1;
+    if (signals === 1) {
+      logger.info({ signal }, "signal: stopping gracefully");
+      agent.stopGracefully();
+    } else agent.stopNow(`second signal (${signal})`);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const code = await agent.run();
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  logger.info({ exitCode: code }, "stopped");
+  logger.flush();
+  return code;
 }
