@@ -76,7 +76,13 @@ describe("runner agent", () => {
       "two methods",
       datasetId,
       baseModelId,
-      { steps: 6, checkpointEvery: 3, evalEvery: 3, samplePrompts: ["Translate 'dog 1' to French ->"] },
+      {
+        steps: 6,
+        checkpointEvery: 3,
+        evalEvery: 3,
+        samplePrompts: ["Translate 'dog 1' to French ->"],
+        generalDatasetId: await stack.textDataset(),
+      },
       [{ method: "lora", r: 4, lora_alpha: 8, target_modules: ["q_proj", "v_proj"] }, { method: "full" }],
     );
     const first = stack.start(config);
@@ -96,7 +102,16 @@ describe("runner agent", () => {
       assert.equal(run.samples[0]!.prompt, "Translate 'dog 1' to French ->");
       assert.equal(run.samples[0]!.step, 6);
       assert.ok((run.measuredPeakBytes ?? 0) > 0);
-      assert.ok(run.result && typeof (run.result as { trainable: number }).trainable === "number");
+      const result = run.result as {
+        trainable: number;
+        predicted: { total: number };
+        forgetting: { generalLossBefore: number; generalLossAfter: number } | null;
+      };
+      assert.ok(result.trainable > 0 && result.predicted.total > 0);
+      assert.ok(
+        result.forgetting && result.forgetting.generalLossBefore > 0,
+        "forgetting on the general set",
+      );
       assert.deepEqual(
         run.artifacts.filter((a) => a.kind === "CHECKPOINT").map((a) => a.step),
         [3, 6],

@@ -107,6 +107,18 @@ export class Stack {
     return d.createDataset.id;
   }
 
+  /** A TEXT dataset: the "general" text a run's forgetting is measured on. */
+  async textDataset(rows = 4): Promise<string> {
+    const content = Array.from({ length: rows }, (_, i) =>
+      JSON.stringify({ text: `The cat number ${i} sat on the mat and looked at the garden.` }),
+    ).join("\n");
+    const d = await this.gql<{ createDataset: { id: string } }>(
+      `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`,
+      { input: { name: `general ${rows}`, content, format: "JSONL", evalFraction: 0 } },
+    );
+    return d.createDataset.id;
+  }
+
   async baseModel(name = "nano"): Promise<string> {
     const b = await this.gql<{ createBaseModel: { id: string } }>(
       `mutation($input: CreateBaseModelInput!) { createBaseModel(input: $input) { id } }`,
