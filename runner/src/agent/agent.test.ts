@@ -28,7 +28,7 @@ describe("runner agent", () => {
   let pretrainedBaseId: string | undefined;
 
   before(async () => {
-    stack = await Stack.start({ leaseMs: 3000 } as never);
+    stack = await Stack.start({ leaseMs: 5000 }); // short, so a killed runner's job is requeued soon
     datasetId = await stack.dataset();
     baseModelId = await stack.baseModel();
   });
