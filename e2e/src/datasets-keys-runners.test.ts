@@ -37,6 +37,10 @@ test("datasets: an upload is stored and previewed; a bad one shows the server's 
     mimeType: "application/jsonl",
     buffer: Buffer.from(GOOD),
   });
+  // The file is read asynchronously: wait until the form took its name and content.
+  await page.waitForFunction(() =>
+    (document.getElementById("dataset-content") as HTMLTextAreaElement).value.includes("poisson"),
+  );
   assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), "french");
   await page.getByRole("button", { name: "Upload" }).click();
   await page.getByRole("status").filter({ hasText: 'Stored "french": 4 rows' }).waitFor();
@@ -71,6 +75,9 @@ test("datasets: an upload is stored and previewed; a bad one shows the server's 
     mimeType: "application/jsonl",
     buffer: Buffer.from(bad),
   });
+  await page.waitForFunction(() =>
+    (document.getElementById("dataset-content") as HTMLTextAreaElement).value.includes("broken"),
+  );
   await page.getByRole("button", { name: "Upload" }).click();
   const alert = page.getByRole("alert").filter({ hasText: "Upload rejected" });
   await alert.waitFor();

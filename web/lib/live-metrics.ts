@@ -38,6 +38,15 @@ export function useLiveMetrics(
   const pending = useRef<RawPoint[]>([]);
   const runKey = runIds.join(",");
   const keysKey = keys ? keys.join(",") : "*";
+  const liveKey = liveRunIds.join(",");
+  // A run that stops being live may have sent its last points just before: read everything once more then.
+  const [reload, setReload] = useState(0);
+  const previousLive = useRef<string[]>([]);
+  useEffect(() => {
+    const now = liveKey === "" ? [] : liveKey.split(",");
+    if (previousLive.current.some((id) => !now.includes(id))) setReload((n) => n + 1);
+    previousLive.current = now;
+  }, [liveKey]);
 
   useEffect(() => {
     if (runKey === "") {
@@ -46,7 +55,7 @@ export function useLiveMetrics(
       return;
     }
     let stale = false;
-    setLoaded(false);
+    if (reload === 0) setLoaded(false);
     request(MetricsQuery, {
       runIds: runKey.split(","),
       keys: keysKey === "*" ? null : keysKey.split(","),
@@ -75,10 +84,9 @@ export function useLiveMetrics(
     return () => {
       stale = true;
     };
-  }, [runKey, keysKey, maxPoints]);
+  }, [runKey, keysKey, maxPoints, reload]);
 
   // Points arrive in bursts: fold them in at most twice a second.
-  const liveKey = liveRunIds.join(",");
   useEffect(() => {
     if (liveKey === "") return;
     const wanted = keysKey === "*" ? null : new Set(keysKey.split(","));

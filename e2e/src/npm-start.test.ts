@@ -1,0 +1,137 @@
+// The README's first command as a new user meets it: `npm start` (scripts/start.mjs after the build that
+// `npm test` has already done) on an empty data folder must end at a finished comparison of the five demo
+// methods that the dashboard renders; a second start reuses everything and queues nothing new.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { launchBrowser, openPage, repoRoot, screenshot } from "./support/browser.js";
+
+const dataDir = mkdtempSync(join(tmpdir(), "tunelab-npm-start-"));
+const children: ChildProcess[] = [];
+
+after(async () => {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves with the comparison URL the script prints at the end. */
+  ready: Promise<string>;
+}
+
+function npmStart(port: number): Started {
+  const child = spawn(
+    process.execPath,
+    ["scripts/start.mjs", "--port", String(port), "--data-dir", dataDir],
+    {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, LOG_LEVEL: "warn" },
+    },
+  );
+  children.push(child);
+  let output = "";
+  const ready = new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      output += d;
+      const match = /The comparison is ready: (\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`npm start exited with ${code} before the end:\n${output}`)));
+  });
+  return { child, output: () => output, ready };
+}
+
+async function stop(started: Started): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => started.child.on("exit", resolve));
+  started.child.kill("SIGINT");
+  return exited;
+}
+
+async function graphql<T>(origin: string, query: string): Promise<T> {
+  const key = readFileSync(join(dataDir, "admin-key"), "utf8").trim();
+  const response = await fetch(`${origin}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+    body: JSON.stringify({ query }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown[] };
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  return body.data!;
+}
+
+interface Compared {
+  compare: {
+    name: string;
+    method: string;
+    status: string;
+    trainableParams: number;
+    finalTrainLoss: number | null;
+  }[];
+}
+
+test("npm start on an empty folder ends at a finished comparison of five methods; a second start reuses it", {
+  timeout: 20 * 60_000,
+}, async () => {
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const first = npmStart(port);
+  const url = await first.ready;
+  assert.match(url, new RegExp(`^${origin}/compare\\?experiment=`));
+  const experimentId = new URL(url).searchParams.get("experiment")!;
+
+  const { compare } = await graphql<Compared>(
+    origin,
+    `{ compare(experimentId: "${experimentId}") { name method status trainableParams finalTrainLoss } }`,
+  );
+  assert.deepEqual(compare.map((r) => r.method).sort(), ["adapter", "full", "lora", "prefix", "qlora"]);
+  for (const run of compare) {
+    assert.equal(run.status, "SUCCEEDED", run.name);
+    assert.ok(Number.isFinite(run.finalTrainLoss), `${run.name} reported a final loss`);
+  }
+  const full = compare.find((r) => r.method === "full")!;
+  for (const run of compare.filter((r) => r.method !== "full")) {
+    assert.ok(run.trainableParams < full.trainableParams, `${run.name} trains fewer parameters than full`);
+  }
+
+  // The dashboard on the same URL, as the local user opens it (no key to paste on the embedded default).
+  const browser = await launchBrowser();
+  try {
+    const { page } = await openPage(browser);
+    await page.goto(url);
+    for (const run of compare) await page.getByText(run.name, { exact: true }).first().waitFor();
+    await page.locator("canvas").first().waitFor();
+    await screenshot(page, "npm-start-comparison");
+  } finally {
+    await browser.close();
+  }
+  assert.equal(await stop(first), 0, "Ctrl-C stops cleanly");
+
+  const second = npmStart(port);
+  assert.equal(await second.ready, url, "the same finished comparison, nothing retrained");
+  assert.doesNotMatch(second.output(), /pretraining the base model|registered runner/);
+  const { experiments } = await graphql<{ experiments: { totalCount: number } }>(
+    origin,
+    "{ experiments(first: 10) { totalCount } }",
+  );
+  assert.equal(experiments.totalCount, 1);
+  assert.equal(await stop(second), 0);
+});
