@@ -17,13 +17,17 @@ export interface JobProgress {
 }
 
 export interface Progress {
+  /** Where job start/progress/finish lines go (set after the logger that writes through `write`). */
+  logger: Logger | null;
   start(jobId: string, p: Omit<JobProgress, "step" | "loss" | "tokensPerSecond" | "msPerStep">): void;
   update(jobId: string, p: JobProgress): void;
   finish(jobId: string, outcome: string): void;
   close(): void;
+  /** Writes a log line without tearing the live lines (a pino destination on a TTY). */
+  write(line: string): void;
 }
 
-export function createProgress(logger: Logger, tty = Boolean(process.stderr.isTTY)): Progress {
+export function createProgress(logger: Logger | null, tty = Boolean(process.stderr.isTTY)): Progress {
   return tty ? new BarProgress(logger) : new LogProgress(logger);
 }
 
@@ -43,7 +47,12 @@ class BarProgress implements Progress {
   });
   private readonly bars = new Map<string, SingleBar>();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(public logger: Logger | null) {}
+
+  write(line: string): void {
+    if (this.bars.size > 0) this.multi.log(line.endsWith("\n") ? line : `${line}\n`);
+    else process.stderr.write(line);
+  }
 
   start(jobId: string, p: { runId: string; method: string; total: number }): void {
     this.bars.set(
@@ -70,12 +79,12 @@ class BarProgress implements Progress {
     const bar = this.bars.get(jobId);
     if (bar) this.multi.remove(bar);
     this.bars.delete(jobId);
-    this.multi.log(`job ${jobId}: ${outcome}\n`);
-    this.logger.debug({ jobId, outcome }, "job finished");
+    this.logger?.info({ jobId, outcome }, "job finished");
   }
 
   close(): void {
     this.multi.stop();
+    this.bars.clear();
   }
 }
 
@@ -83,20 +92,24 @@ class LogProgress implements Progress {
   private readonly last = new Map<string, number>();
 
   constructor(
-    private readonly logger: Logger,
+    public logger: Logger | null,
     private readonly logEveryMs = 10_000,
   ) {}
 
+  write(line: string): void {
+    process.stderr.write(line);
+  }
+
   start(jobId: string, p: { runId: string; method: string; total: number }): void {
     this.last.set(jobId, Date.now());
-    this.logger.info({ jobId, runId: p.runId, method: p.method, steps: p.total }, "job started");
+    this.logger?.info({ jobId, runId: p.runId, method: p.method, steps: p.total }, "job started");
   }
 
   update(jobId: string, p: JobProgress): void {
     const last = this.last.get(jobId) ?? 0;
     if (Date.now() - last < this.logEveryMs && p.step < p.total) return;
     this.last.set(jobId, Date.now());
-    this.logger.info(
+    this.logger?.info(
       {
         jobId,
         runId: p.runId,
@@ -113,7 +126,7 @@ class LogProgress implements Progress {
 
   finish(jobId: string, outcome: string): void {
     this.last.delete(jobId);
-    this.logger.info({ jobId, outcome }, "job finished");
+    this.logger?.info({ jobId, outcome }, "job finished");
   }
 
   close(): void {}

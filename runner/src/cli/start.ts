@@ -12,6 +12,7 @@ import {
   readConfig,
 } from "../agent/config-file.js";
 import { discoverDevices } from "../agent/devices.js";
+import { createProgress } from "../agent/progress.js";
 import { CliExit } from "./exit.js";
 
 /** `start`: connect with the stored identity and train what the server sends, until a signal. */
@@ -104,10 +105,15 @@ export function registerStart(program: Command): void {
 }
 
 async function work(flags: StartFlags, path: string, config: RunnerConfig): Promise<number> {
+  // on a TTY the log lines go through the live progress lines (printed above them, not across them)
+  const progress = createProgress(null);
   const logger: Logger = pino(
     { level: flags.logLevel, base: { runner: config.name } },
-    pino.destination({ fd: 2, sync: true }),
+    process.stderr.isTTY
+      ? { write: (line: string) => progress.write(line) }
+      : pino.destination({ fd: 2, sync: true }),
   );
+  progress.logger = logger;
   const { devices } = await discoverDevices();
   const maxJobs = flags.maxJobs
     ? positive("--max-jobs", flags.maxJobs)
@@ -117,6 +123,7 @@ async function work(flags: StartFlags, path: string, config: RunnerConfig): Prom
   const agent = new Agent({
     config,
     logger,
+    progress,
     workDir,
     maxJobs,
     graceMs: positive("--grace-ms", flags.graceMs, true),
