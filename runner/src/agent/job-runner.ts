@@ -435,9 +435,10 @@ export class JobRunner {
   private async finishStopped(result: WorkerResult | null): Promise<JobOutcome> {
     const stop = this.stopRequest!;
     const deadline = this.finalizeDeadline();
-    await this.drainMetrics(stop.kind === "interrupt" ? 10_000 : deadline - Date.now());
+    if (stop.kind === "cancel") await this.drainMetrics(deadline - Date.now());
     if (stop.kind === "interrupt") {
-      await this.fail(`interrupted at step ${this.lastStep}: ${stop.reason}`, true);
+      // stopping now: a server that does not answer soon learns it from the lease instead
+      await this.fail(`interrupted at step ${this.lastStep}: ${stop.reason}`, true, 10_000);
       return "interrupted";
     }
     try {
@@ -457,12 +458,12 @@ export class JobRunner {
     return "cancelled";
   }
 
-  private async fail(error: string, retryable: boolean): Promise<JobOutcome> {
+  private async fail(error: string, retryable: boolean, timeoutMs?: number): Promise<JobOutcome> {
     this.log.warn({ error, retryable }, "job failed");
-    await this.drainMetrics(10_000);
+    await this.drainMetrics(Math.min(10_000, timeoutMs ?? 10_000));
     try {
       await withRetry(() => this.deps.api.failJob(this.id, error, retryable), {
-        deadline: this.finalizeDeadline(),
+        deadline: timeoutMs === undefined ? this.finalizeDeadline() : Date.now() + timeoutMs,
         onRetry: this.retryLog("failJob"),
       });
     } catch (err) {
