@@ -47,7 +47,7 @@ export function MemoryBar({
   terms,
   measured,
   max,
-  width = 220,
+  width = 170,
 }: {
   terms: MemoryTerms;
   measured?: number | null;

@@ -1,5 +1,5 @@
 "use client";
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { ApiError, request } from "../../lib/client";
 import { formatBytes, formatCount, formatPercent } from "../../lib/format";
 import { graphql } from "../../lib/gql";
@@ -45,11 +45,24 @@ export interface EstimateInput {
 }
 
 /** The predicted trainable parameters and memory of one variant, re-asked 300 ms after the last edit. */
-export function EstimatePanel({ input, label }: { input: EstimateInput | null; label: string }) {
+export function EstimatePanel({
+  input,
+  label,
+  scaleMax,
+  onTotal,
+}: {
+  input: EstimateInput | null;
+  label: string;
+  /** The bar's full width in bytes: the largest variant's total, so the variants' bars compare. */
+  scaleMax?: number;
+  onTotal?: (bytes: number | undefined) => void;
+}) {
   const key = useDebounced(input === null ? null : JSON.stringify(input), 300);
   const [result, setResult] = useState<EstimateQuery["estimate"]>();
   const [error, setError] = useState<ApiError>();
   const [pending, setPending] = useState(false);
+  const reportTotal = useRef(onTotal);
+  reportTotal.current = onTotal;
   useEffect(() => {
     if (key === null) return;
     let stale = false;
@@ -59,10 +72,12 @@ export function EstimatePanel({ input, label }: { input: EstimateInput | null; l
         if (stale) return;
         setResult(data.estimate);
         setError(undefined);
+        reportTotal.current?.(data.estimate.memory.total);
       })
       .catch((e: unknown) => {
         if (stale) return;
         setError(e instanceof ApiError ? e : new ApiError([{ message: String(e) }]));
+        reportTotal.current?.(undefined);
       })
       .finally(() => !stale && setPending(false));
     return () => {
@@ -93,7 +108,11 @@ export function EstimatePanel({ input, label }: { input: EstimateInput | null; l
               </>
             ) : null}
           </dl>
-          <MemoryBar terms={memoryTerms(result.memory)} max={result.memory.total} width={260} />
+          <MemoryBar
+            terms={memoryTerms(result.memory)}
+            max={Math.max(scaleMax ?? 0, result.memory.total)}
+            width={260}
+          />
           <div className="muted">
             <code>{result.parameters.peftLine}</code>
           </div>

@@ -78,6 +78,9 @@ export function NewExperimentForm() {
   const [prompts, setPrompts] = useState("");
   const [variants, setVariants] = useState<Variant[]>([]);
   const [addMethod, setAddMethod] = useState("lora");
+  const [totals, setTotals] = useState<Record<number, number>>({});
+  const liveTotals = variants.map((v) => totals[v.uid] ?? 0);
+  const scaleMax = Math.max(0, ...liveTotals);
 
   const methods = data?.methods ?? [];
   const fieldsOf = useMemo(() => {
@@ -418,6 +421,10 @@ export function NewExperimentForm() {
                   );
                 })}
                 <EstimatePanel
+                  scaleMax={scaleMax}
+                  onTotal={(bytes) =>
+                    setTotals((t) => (t[v.uid] === bytes ? t : { ...t, [v.uid]: bytes ?? 0 }))
+                  }
                   label={v.name || v.method}
                   input={estimateBase ? { ...estimateBase, method } : null}
                 />
