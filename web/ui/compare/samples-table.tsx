@@ -33,7 +33,11 @@ export function SamplesTable({ rows }: { rows: readonly Row[] }) {
                       <td key={r.runId}>
                         {s ? (
                           <>
-                            <div style={{ whiteSpace: "pre-wrap" }}>{s.output}</div>
+                            {s.output.trim() === "" ? (
+                              <div className="muted">(empty output)</div>
+                            ) : (
+                              <div style={{ whiteSpace: "pre-wrap" }}>{s.output}</div>
+                            )}
                             <div className="muted">step {s.step}</div>
                           </>
                         ) : (
