@@ -2,6 +2,7 @@
 // checked against the API), a real runner trains them, the comparison updates live and shows the API's
 // numbers, and its charts are drawn. Real server on PostgreSQL, real runner process, Chromium.
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright-core";
 import { launchBrowser, openPage, screenshot, useApiKey } from "./support/browser.js";
@@ -234,6 +235,20 @@ test("create an experiment with live estimates, watch three methods train, compa
   );
   assert.deepEqual(await canvasesDrawn(page), [true, true]);
   await screenshot(page, "compare");
+
+  // CSV export: the file the button saves is the server's export of this experiment.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Export CSV" }).click(),
+  ]);
+  const saved = await readFile((await download.path())!, "utf8");
+  const direct = await fetch(`${server.origin}/export/compare.csv?experimentId=${experimentId}`, {
+    headers: { authorization: `Bearer ${server.adminKey}` },
+  });
+  assert.equal(direct.status, 200);
+  assert.equal(saved, await direct.text());
+  assert.equal(saved.trim().split("\n").length, 4, "a header and three runs");
+  assert.equal(download.suggestedFilename(), `compare-${experimentId}.csv`);
 
   // View state lives in the URL: sort, log y, wall-clock x survive a reload.
   await page.getByRole("button", { name: "Trainable params" }).click();
