@@ -165,7 +165,8 @@ try {
   const md = `# Dispatch benchmark (bench/dispatch/run.mjs)
 
 ${report.date} · ${report.machine.cpus} CPUs (${report.machine.model}) · Node ${report.machine.node} · PostgreSQL on the same machine · load average ${report.machine.loadAverage.map((l) => l.toFixed(1)).join(" ")} (machine shared with other work)
-(two server processes = two startServer on one database, each with its own pub/sub: only LISTEN/NOTIFY connects them)
+(two server processes = two startServer on one database, each with its own pub/sub: only LISTEN/NOTIFY connects them;
+the scripted runners share that Node process)
 
 Bare PostgreSQL round trip (SELECT 1): p50 ${rttP50.toFixed(2)} ms (RTT), p99 ${pct(rtt, 99).toFixed(2)} ms.
 
