@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
-const all = ["core", "server", "runner", "e2e"];
+const all = ["core", "server", "runner", "web", "e2e"];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const workspaces = wanted.length > 0 ? wanted : all;
 
