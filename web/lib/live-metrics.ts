@@ -36,7 +36,7 @@ export function useLiveMetrics(
   const [error, setError] = useState<ApiError>();
   const [loaded, setLoaded] = useState(false);
   const pending = useRef<RawPoint[]>([]);
-  const runKey = runIds.join(",");
+  const runKey = runIds.slice().sort().join(",");
   const keysKey = keys ? keys.join(",") : "*";
   const liveKey = liveRunIds.join(",");
   // A run that stops being live may have sent its last points just before: read everything once more then.

@@ -21,7 +21,7 @@ type Documents = {
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) { key apiKey { id name scope keyHint } }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) { id revokedAt }\n  }\n": typeof types.RevokeApiKeyDocument,
     "\n  query Compare($experimentId: ID, $runIds: [ID!]) {\n    compare(experimentId: $experimentId, runIds: $runIds) {\n      runId\n      experimentId\n      name\n      method\n      methodConfig\n      status\n      steps\n      trainableParams\n      totalParams\n      trainablePercent\n      predictedMemory\n      predictedTotalBytes\n      measuredPeakBytes\n      peakOverPredicted\n      finalTrainLoss\n      bestTrainLoss\n      finalEvalLoss\n      bestEvalLoss\n      tokensPerSecond\n      durationMs\n      forgettingDelta\n      samples { prompt output step }\n    }\n  }\n": typeof types.CompareDocument,
-    "\n  query ExperimentName($id: ID!) {\n    experiment(id: $id) { id name description hyperparameters dataset { name } baseModel { name } }\n  }\n": typeof types.ExperimentNameDocument,
+    "\n  query ExperimentName($id: ID!) {\n    experiment(id: $id) { id name description hyperparameters dataset { name } baseModel { name } runs { id } }\n  }\n": typeof types.ExperimentNameDocument,
     "\n  subscription RunUpdated($experimentId: ID!) {\n    runUpdated(experimentId: $experimentId) { id status }\n  }\n": typeof types.RunUpdatedDocument,
     "\n  query ExperimentPicker {\n    experiments(first: 50) { edges { node { id name statusCounts { total succeeded } } } }\n  }\n": typeof types.ExperimentPickerDocument,
     "\n  query DatasetPreview($id: ID!) {\n    dataset(id: $id) {\n      id\n      name\n      kind\n      rowCount\n      rows(first: 25) { index line split text prompt completion }\n    }\n  }\n": typeof types.DatasetPreviewDocument,
@@ -48,7 +48,7 @@ const documents: Documents = {
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) { key apiKey { id name scope keyHint } }\n  }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) { id revokedAt }\n  }\n": types.RevokeApiKeyDocument,
     "\n  query Compare($experimentId: ID, $runIds: [ID!]) {\n    compare(experimentId: $experimentId, runIds: $runIds) {\n      runId\n      experimentId\n      name\n      method\n      methodConfig\n      status\n      steps\n      trainableParams\n      totalParams\n      trainablePercent\n      predictedMemory\n      predictedTotalBytes\n      measuredPeakBytes\n      peakOverPredicted\n      finalTrainLoss\n      bestTrainLoss\n      finalEvalLoss\n      bestEvalLoss\n      tokensPerSecond\n      durationMs\n      forgettingDelta\n      samples { prompt output step }\n    }\n  }\n": types.CompareDocument,
-    "\n  query ExperimentName($id: ID!) {\n    experiment(id: $id) { id name description hyperparameters dataset { name } baseModel { name } }\n  }\n": types.ExperimentNameDocument,
+    "\n  query ExperimentName($id: ID!) {\n    experiment(id: $id) { id name description hyperparameters dataset { name } baseModel { name } runs { id } }\n  }\n": types.ExperimentNameDocument,
     "\n  subscription RunUpdated($experimentId: ID!) {\n    runUpdated(experimentId: $experimentId) { id status }\n  }\n": types.RunUpdatedDocument,
     "\n  query ExperimentPicker {\n    experiments(first: 50) { edges { node { id name statusCounts { total succeeded } } } }\n  }\n": types.ExperimentPickerDocument,
     "\n  query DatasetPreview($id: ID!) {\n    dataset(id: $id) {\n      id\n      name\n      kind\n      rowCount\n      rows(first: 25) { index line split text prompt completion }\n    }\n  }\n": types.DatasetPreviewDocument,
@@ -96,7 +96,7 @@ export function graphql(source: "\n  query Compare($experimentId: ID, $runIds: [
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query ExperimentName($id: ID!) {\n    experiment(id: $id) { id name description hyperparameters dataset { name } baseModel { name } }\n  }\n"): typeof import('./graphql').ExperimentNameDocument;
+export function graphql(source: "\n  query ExperimentName($id: ID!) {\n    experiment(id: $id) { id name description hyperparameters dataset { name } baseModel { name } runs { id } }\n  }\n"): typeof import('./graphql').ExperimentNameDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -180,7 +180,7 @@ export type ExperimentNameQueryVariables = Exact<{
 }>;
 
 
-export type ExperimentNameQuery = { experiment: { id: string, name: string, description: string, hyperparameters: Record<string, unknown>, dataset: { name: string }, baseModel: { name: string } } };
+export type ExperimentNameQuery = { experiment: { id: string, name: string, description: string, hyperparameters: Record<string, unknown>, dataset: { name: string }, baseModel: { name: string }, runs: Array<{ id: string }> } };
 
 export type RunUpdatedSubscriptionVariables = Exact<{
   experimentId: string | number;
@@ -431,6 +431,9 @@ export const ExperimentNameDocument = new TypedDocumentString(`
     }
     baseModel {
       name
+    }
+    runs {
+      id
     }
   }
 }

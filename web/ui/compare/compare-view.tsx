@@ -44,7 +44,7 @@ const CompareDoc = graphql(`
 
 const ExperimentName = graphql(`
   query ExperimentName($id: ID!) {
-    experiment(id: $id) { id name description hyperparameters dataset { name } baseModel { name } }
+    experiment(id: $id) { id name description hyperparameters dataset { name } baseModel { name } runs { id } }
   }
 `);
 
@@ -166,7 +166,10 @@ function Comparison({
     };
   }, [experimentIds, refetch]);
 
-  const runIds = rows.map((r) => r.runId);
+  // The experiment's run ids arrive before the (heavier) comparison: metrics are asked for in parallel.
+  const runIds = compare.data
+    ? rows.map((r) => r.runId)
+    : (experiment.data?.experiment.runs.map((r) => r.id) ?? []);
   const liveRunIds = rows.filter((r) => LIVE.has(r.status)).map((r) => r.runId);
   const metrics = useLiveMetrics(
     runIds,
