@@ -235,7 +235,7 @@ the server downsampling each series to the page's maxPoints). Median of ${REPEAT
 | 16 runs × ${fmt(POINTS)} steps | ${fmt(result.storedPoints.sixteenRuns)} | ${pointsDrawn[16].map(fmt).join(" / ")} | ${fmt(m16)} ms | ${fmt(result.medianLastGraphqlResponseMs.sixteenRuns)} ms | ${samples[16].map(fmt).join(", ")} |
 
 **16 runs / 1 run = ${ratio.toFixed(2)}** (16× the data; 1.0 would mean the page cost does not grow with runs). "Last GraphQL
-answer" is when the page had all its data (compare, then metrics); the rest is the page's own work.
+answer" is when the page had all its data (compare and metrics, asked in parallel once the run ids are known); the rest is the page's own work.
 
 The same reads from Node (median): compare ${fmt(result.apiFromNodeMedianMs.compare.oneRun)} ms / ${fmt(result.apiFromNodeMedianMs.compare.sixteenRuns)} ms,
 metrics (maxPoints 1000) ${fmt(result.apiFromNodeMedianMs.metrics.oneRun)} ms / ${fmt(result.apiFromNodeMedianMs.metrics.sixteenRuns)} ms (1 run / 16 runs).
