@@ -117,6 +117,9 @@ function TokenForm({ onCreated }: { onCreated: () => void }) {
           >
             Copy command
           </button>
+          <p className="muted">
+            Then start it with <code>npx tunelab-runner start</code>; it appears below within a few seconds.
+          </p>
         </div>
       ) : null}
     </form>
