@@ -174,7 +174,32 @@ test("create an experiment with live estimates, watch three methods train, compa
   await page.getByTestId("compare-table").waitFor();
   await screenshot(page, "compare-queued");
 
-  // Live: the page is not reloaded; statuses arrive through runUpdated, curves through metricsAppended.
+  // Live: the page is not reloaded; statuses arrive through runUpdated, curves through metricsAppended. The
+  // page read the metrics once when it loaded (none yet) and reads them again only when a run stops being
+  // live; so points on a curve before the page shows any run finished came through the subscription.
+  const live = await page.waitForFunction(
+    () => {
+      const rows = Array.from(document.querySelectorAll("[data-testid=compare-table] tbody tr[data-run-id]"));
+      if (rows.some((row) => row.querySelector(".badge.SUCCEEDED, .badge.FAILED, .badge.CANCELLED")))
+        return "missed";
+      const chart = document.querySelector("[data-testid=chart]");
+      const counts = new Map(
+        (chart?.getAttribute("data-line-points") ?? "")
+          .split(";")
+          .filter(Boolean)
+          .map((kv) => [kv.split("=")[0], Number(kv.split("=")[1])] as const),
+      );
+      const growing = Array.from(counts.values()).some((n) => n > 0);
+      return growing ? "seen" : false;
+    },
+    undefined,
+    { timeout: 600_000, polling: "raf" },
+  );
+  assert.equal(
+    await live.jsonValue(),
+    "seen",
+    "a training run's curve grew on the page before any run finished",
+  );
   await page.waitForFunction(
     () =>
       document.querySelectorAll("[data-testid=compare-table] tbody tr[data-run-id] .badge.SUCCEEDED")

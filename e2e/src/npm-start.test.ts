@@ -14,8 +14,13 @@ const dataDir = mkdtempSync(join(tmpdir(), "tunelab-npm-start-"));
 const children: ChildProcess[] = [];
 
 after(async () => {
+  // Each start runs in its own process group: the server and runner it spawned go with it.
   for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // already gone
+    }
   }
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -54,6 +59,7 @@ function npmStart(port: number): Started {
       if (match) resolve(match[1]!);
     };
     child.stdout!.on("data", onData);
+    if (process.env.TUNELAB_E2E_VERBOSE) child.stdout!.on("data", (d: Buffer) => process.stderr.write(d));
     child.stderr!.on("data", onData);
     child.on("exit", (code) => reject(new Error(`npm start exited with ${code} before the end:\n${output}`)));
   });
@@ -103,8 +109,13 @@ test("npm start on an empty folder ends at a finished comparison of five methods
     `{ compare(experimentId: "${experimentId}") { name method status trainableParams finalTrainLoss } }`,
   );
   assert.deepEqual(compare.map((r) => r.method).sort(), ["adapter", "full", "lora", "prefix", "qlora"]);
+  const { runs } = await graphql<{ runs: { edges: { node: { name: string; error: string | null } }[] } }>(
+    origin,
+    `{ runs(first: 10, filter: { experimentId: "${experimentId}" }) { edges { node { name error } } } }`,
+  );
+  const errors = Object.fromEntries(runs.edges.map((e) => [e.node.name, e.node.error]));
   for (const run of compare) {
-    assert.equal(run.status, "SUCCEEDED", run.name);
+    assert.equal(run.status, "SUCCEEDED", `${run.name}: ${errors[run.name]}`);
     assert.ok(Number.isFinite(run.finalTrainLoss), `${run.name} reported a final loss`);
   }
   const full = compare.find((r) => r.method === "full")!;

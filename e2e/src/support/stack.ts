@@ -73,7 +73,21 @@ export async function runRegistrationCommand(
 export function startRunner(config: string, workDir: string): RunnerProcess {
   const child = spawn(
     process.execPath,
-    [runnerMain, "start", "--config", config, "--work-dir", join(workDir, "work"), "--log-level", "warn"],
+    [
+      runnerMain,
+      "start",
+      "--config",
+      config,
+      "--work-dir",
+      join(workDir, "work"),
+      "--log-level",
+      "warn",
+      // Stream every step at once, so a page can see curves grow while a run trains.
+      "--metrics-every-steps",
+      "1",
+      "--metrics-every-ms",
+      "200",
+    ],
     { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";

@@ -124,6 +124,7 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 300 }
         data-testid="chart"
         data-series={data.lines.length}
         data-points={pointCount}
+        data-line-points={data.lines.map((l) => `${l.label}=${l.series.steps.length}`).join(";")}
         data-rendered={rendered && data.lines.length > 0 ? "true" : "false"}
         style={data.lines.length === 0 ? { minHeight: 0 } : undefined}
       />
