@@ -214,7 +214,17 @@ async function main() {
 
   if (!args["no-runner"]) {
     const config = await registerLocalRunner(gql, `${origin}/graphql`);
-    run(process.execPath, ["runner/dist/cli/main.js", "start", "--config", config]);
+    // Its own progress lines would fight with ours: warnings only; the dashboard shows the training.
+    run(process.execPath, [
+      "runner/dist/cli/main.js",
+      "start",
+      "--config",
+      config,
+      "--work-dir",
+      join(dataDir, "runner"),
+      "--log-level",
+      "warn",
+    ]);
   }
   if (args["no-demo"]) return;
 
@@ -249,7 +259,7 @@ async function main() {
 }
 
 let stopping = false;
-async function stop() {
+async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   log("stopping: runner first, then the server…");
@@ -259,12 +269,12 @@ async function stop() {
       await new Promise((r) => child.once("exit", r));
     }
   }
-  process.exit(0);
+  process.exit(code);
 }
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
 
 main().catch((error) => {
   log(`npm start failed: ${error.message}`);
-  stop();
+  stop(1);
 });

@@ -211,9 +211,7 @@ describe("runner agent", () => {
     assert.equal((await r.exit).code, EXIT.OK);
   });
 
-  test("a pretrained base on another runner than the one that pretrained it", {
-    todo: "server: GET /artifacts/:id/files/:name lets a runner download only artifacts of runs it ran (403), so the base weights a job's spec lists are refused",
-  }, async () => {
+  test("a pretrained base on another runner than the one that pretrained it", async () => {
     assert.ok(pretrainedBaseId, "needs the pretrained base of the test before");
     const o = await stack.runnerConfig("other", { labels: ["other"] });
     const r = stack.start(o.path);

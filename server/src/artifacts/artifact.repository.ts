@@ -2,7 +2,10 @@ import type { EntityManager } from "typeorm";
 
 export interface FileForDownload {
   runId: string;
-  /** Runners that held an attempt of the run (may download its files, e.g. to resume). */
+  /**
+   * Runners that may download its files: those that held an attempt of the artifact's run (to resume),
+   * and, when the artifact is a base model's weights, those that held an attempt of a run on that model.
+   */
   runnerIds: string[];
   sizeBytes: number;
   sha256: string;
@@ -23,7 +26,10 @@ export async function fileForDownload(
     content: Buffer;
   }[] = await m.query(
     `SELECT a.run_id, f.size_bytes, f.sha256, f.content,
-              (SELECT array_agg(DISTINCT j.runner_id) FROM job j WHERE j.run_id = a.run_id) AS runner_ids
+              (SELECT array_agg(DISTINCT j.runner_id) FROM job j
+                WHERE j.run_id = a.run_id
+                   OR j.run_id IN (SELECT r.id FROM run r JOIN base_model b ON b.id = r.base_model_id
+                                    WHERE b.weights_artifact_id = a.id)) AS runner_ids
          FROM artifact a JOIN artifact_file f ON f.artifact_id = a.id
         WHERE a.id = $1 AND f.name = $2`,
     [artifactId, name],

@@ -111,5 +111,34 @@ for (const driver of drivers) {
       assert.equal((await get(`/artifacts/${artifactId}/files/nope.bin`, server.adminKey)).status, 404);
       assert.equal((await get(`/artifacts/not-a-uuid/files/x`, server.adminKey)).status, 404);
     });
+
+    test("a base model's weights: also the runners given a run on that model", async () => {
+      const path = `/artifacts/${artifactId}/files/adapter_model.safetensors`;
+      const trainer = await registerRunnerForTest(server.db);
+      assert.equal((await get(path, trainer.secret)).status, 403, "no run on the model yet");
+      await server.db.write(async (m) => {
+        // The artifact becomes the weights of the base model of a second run, assigned to `trainer`.
+        const [run] = (await m.query(`SELECT base_model_id FROM run WHERE id = $1`, [runId])) as {
+          base_model_id: string;
+        }[];
+        await m.query(`UPDATE base_model SET weights_artifact_id = $1 WHERE id = $2`, [
+          artifactId,
+          run!.base_model_id,
+        ]);
+        const [other] = (await m.query(
+          `INSERT INTO run (name, base_model_id, dataset_id, method, method_config, hyperparameters, status,
+                            trainable_params, total_params, predicted_total_bytes, predicted)
+           SELECT 'second', base_model_id, dataset_id, method, method_config, hyperparameters, 'ASSIGNED',
+                  trainable_params, total_params, predicted_total_bytes, predicted FROM run WHERE id = $1
+           RETURNING id`,
+          [runId],
+        )) as { id: string }[];
+        await m.query(
+          `INSERT INTO job (run_id, attempt, runner_id, status, lease_expires_at) VALUES ($1, 1, $2, 'ASSIGNED', now())`,
+          [other!.id, trainer.runnerId],
+        );
+      });
+      assert.equal((await get(path, trainer.secret)).status, 200);
+    });
   });
 }
