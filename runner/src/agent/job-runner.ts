@@ -187,8 +187,9 @@ export class JobRunner {
     const train = rows.filter((r) => r.split !== "EVAL");
     const evalRows = rows.filter((r) => r.split === "EVAL");
     if (rows.length === 0) throw new PrepareError(`dataset ${spec.dataset.id} has no rows`, false);
-    // the engine splits its data itself (seeded): it gets every row and the server's eval fraction
-    await writeFile(this.dir("data.jsonl"), toJsonl([...train, ...evalRows]));
+    // the server's split is the one reported: the engine trains on its TRAIN rows and evaluates its EVAL rows
+    await writeFile(this.dir("data.jsonl"), toJsonl(train.length > 0 ? train : rows));
+    await writeFile(this.dir("eval.jsonl"), toJsonl(evalRows));
     let generalData: string | undefined;
     if (spec.generalDataset) {
       const general = await this.datasetRows(spec.generalDataset.id, spec.generalDataset.contentHash);
@@ -233,7 +234,7 @@ export class JobRunner {
       steps: h.steps,
       maxSeqLen: h.seqLen,
       packing: spec.kind === "PRETRAIN",
-      evalFraction: rows.length > 1 ? evalRows.length / rows.length : 0,
+      evalData: this.dir("eval.jsonl"),
       outputDir: this.dir("output"),
       checkpointDir: this.dir("checkpoints"),
       resumeFrom,

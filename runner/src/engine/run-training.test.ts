@@ -108,3 +108,23 @@ test("method and checkpoint errors are ValidationErrors naming the field (config
   assert.equal(tf.memory().numTensors, live - tensors.size);
   tf.dispose([...model.weights.values()]);
 });
+
+test("runTraining with evalData trains on all of data and evaluates exactly evalData (a server's stored split)", async () => {
+  const job = (evalData: { text: string }[]) => ({
+    base: join(dir, "base"),
+    data: TOY,
+    evalData,
+    method: { method: "lora", r: 2 },
+    steps: 2,
+    samplePrompts: [],
+    options: { evalEvery: 2, batchSize: 2, seed: 3 },
+  });
+  const a = await runTraining(job([{ text: "Le chat dort." }]));
+  const b = await runTraining(job([{ text: "zzzz qqqq xxxx" }]));
+  assert.equal(a.finalTrainLoss, b.finalTrainLoss, "the training set does not depend on the eval set");
+  assert.ok(a.bestEvalLoss !== null && b.bestEvalLoss !== null, "evaluated");
+  assert.notEqual(a.bestEvalLoss, b.bestEvalLoss, "each run evaluated its own evalData");
+  const none = await runTraining({ ...job([]), evalFraction: 0.5 });
+  assert.equal(none.bestEvalLoss, null, "an empty evalData means no evaluation, whatever evalFraction says");
+  assert.equal(none.finalTrainLoss, a.finalTrainLoss);
+});

@@ -34,6 +34,11 @@ export interface TrainingJob {
   maxSeqLen?: number;
   packing?: boolean;
   evalFraction?: number;
+  /**
+   * The held-out examples themselves (a JSONL path or the examples), e.g. a server's stored split: all of
+   * `data` then trains and `evalFraction` is ignored.
+   */
+  evalData?: string | Example[];
   /** Where the result goes: an HF model folder (full) or a PEFT adapter folder (others). */
   outputDir?: string;
   /** Checkpoints go to `${checkpointDir}/step-N`; resumeFrom names one such folder. */
@@ -115,7 +120,16 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
     // prompt tuning's virtual tokens take positions too: n + T must fit max_position_embeddings
     const virtual = method.config.method === "prompt" ? method.config.num_virtual_tokens : 0;
     const maxLen = Math.min(job.maxSeqLen ?? 256, model.config.max_position_embeddings - virtual);
-    const split = splitEval(examples, job.evalFraction ?? 0, o.seed);
+    const split =
+      job.evalData === undefined
+        ? splitEval(examples, job.evalFraction ?? 0, o.seed)
+        : {
+            train: examples,
+            eval:
+              typeof job.evalData === "string"
+                ? parseJsonl(await readFile(job.evalData, "utf8"))
+                : job.evalData,
+          };
     const seqs = (xs: Example[]): Sequence[] => {
       const s = xs.map((e) => tokenize(e, tokenizer, maxLen));
       return job.packing ? pack(s, maxLen) : s;
