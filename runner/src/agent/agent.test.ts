@@ -302,6 +302,12 @@ describe("runner agent", () => {
     const next = await finished(stack, short.runIds[0]!);
     assert.equal(next.status, "SUCCEEDED", next.error ?? "");
     assert.equal(next.runnerId, c.runnerId);
+    assert.deepEqual(
+      next.attempts.map((a) => a.status),
+      ["SUCCEEDED"],
+      "taken when the slot freed, never handed back as busy",
+    );
+    assert.ok(!r.logs.some(msg(/handing the job back/)));
     r.proc.kill("SIGTERM");
     assert.equal((await r.exit).code, EXIT.OK);
   });

@@ -55,6 +55,8 @@ export class Agent {
   readonly metrics = new AgentMetrics();
   private readonly api: RunnerApi;
   private readonly jobs = new Map<string, JobRunner>();
+  /** Assignments that arrived while every slot was busy, started in order as slots free. */
+  private readonly waiting: JobEvent[] = [];
   private readonly spool: MetricSpool;
   private readonly progress: Progress;
   private readonly log: Logger;
@@ -211,6 +213,11 @@ export class Agent {
 
   private onEvent(e: JobEvent): void {
     if (e.kind === "CANCEL") {
+      const held = this.waiting.findIndex((w) => w.job.id === e.job.id);
+      if (held >= 0) {
+        this.waiting.splice(held, 1);
+        this.giveBack(e.job.id, e.reason ?? "cancelled from the API");
+      }
       this.jobs.get(e.job.id)?.cancel(e.reason ?? "cancelled from the API");
       return;
     }
@@ -225,7 +232,9 @@ export class Agent {
       return;
     }
     if (this.jobs.size >= this.o.maxJobs) {
-      this.giveBack(e.job.id, `the runner has no free slot (--max-jobs ${this.o.maxJobs})`);
+      // The server counts a slot free once completeJob is stored, which can be before the finished job's
+      // clean-up here ends: hold the assignment until that slot frees rather than burn an attempt.
+      if (!this.waiting.some((w) => w.job.id === e.job.id)) this.waiting.push(e);
       return;
     }
     const runner = new JobRunner(e.job, {
@@ -245,6 +254,8 @@ export class Agent {
     if (this.stopping === "now") runner.interrupt("the runner is stopping now");
     void runner.run().then((outcome: JobOutcome) => {
       this.jobs.delete(e.job.id);
+      const next = this.waiting.shift();
+      if (next) this.onEvent(next);
       if (outcome === "interrupted" && this.exitCode === EXIT.OK) this.exitCode = EXIT.INTERRUPTED;
       void this.heartbeat?.beat();
       this.maybeFinish();
@@ -258,8 +269,13 @@ export class Agent {
     );
   }
 
+  /** Held jobs count too: their leases are renewed while they wait for a slot. */
   runningJobIds(): string[] {
-    return [...this.jobs.keys()];
+    return [...this.jobs.keys(), ...this.waiting.map((w) => w.job.id)];
+  }
+
+  private giveBackWaiting(reason: string): void {
+    for (const w of this.waiting.splice(0)) this.giveBack(w.job.id, reason);
   }
 
   /** First signal: finish what runs, take nothing new. */
@@ -268,6 +284,7 @@ export class Agent {
     this.stopping = "graceful";
     this.abandon.abort();
     this.connection?.stopJobs();
+    this.giveBackWaiting("the runner is stopping");
     this.log.info(
       { running: this.jobs.size },
       "stopping gracefully: finishing running jobs, taking no new one (signal again to stop now)",
@@ -281,6 +298,7 @@ export class Agent {
     this.stopping = "now";
     this.abandon.abort();
     this.connection?.stopJobs();
+    this.giveBackWaiting("the runner is stopping");
     this.log.warn({ running: this.jobs.size }, `stopping now: ${reason}`);
     for (const job of this.jobs.values()) job.interrupt(reason);
     this.maybeFinish();
