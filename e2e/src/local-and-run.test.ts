@@ -65,3 +65,19 @@ test("run page: cancel a queued run, then retry it", async () => {
   assert.ok((await history.count()) >= 3, "queued → cancelled → queued");
   await context.close();
 });
+
+test("the GraphQL IDE at /graphql starts with the local key and an example query that answers", async () => {
+  const { context, page } = await openPage(browser);
+  const origin = server.origin.replace("127.0.0.1", "localhost");
+  await page.goto(`${origin}/graphql`, { waitUntil: "domcontentloaded" });
+  await page.locator(".graphiql-container").waitFor();
+  await page.getByRole("button", { name: /Execute query/ }).click();
+  const response = page.locator(".graphiql-response");
+  // PEFT's line for LoRA r=16 on every linear of Llama-3-8B, answered with the prefilled Authorization header.
+  await response.getByText(/trainable params: 41,943,040 \|\| all params: 8,072,204,288/).waitFor();
+  const text = await response.innerText();
+  assert.match(text, /"totalCount": \d+/, "the datasets part answered: the key was sent");
+  assert.doesNotMatch(text, /UNAUTHENTICATED/);
+  await screenshot(page, "graphql-ide");
+  await context.close();
+});

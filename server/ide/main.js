@@ -9,7 +9,9 @@ import { createRoot } from "react-dom/client";
 
 const httpUrl = `${location.origin}/graphql`;
 const wsUrl = httpUrl.replace(/^http/, "ws");
-const ws = createClient({ url: wsUrl, lazy: true });
+// The credential subscriptions send: the Authorization header of the operation that opened the socket.
+let authorization;
+const ws = createClient({ url: wsUrl, lazy: true, connectionParams: () => ({ authorization }) });
 
 function isSubscription(params) {
   try {
@@ -21,7 +23,10 @@ function isSubscription(params) {
 
 // Queries and mutations over HTTP, subscriptions over graphql-ws on the same path.
 function fetcher(params, options) {
-  if (isSubscription(params)) return ws.iterate(params);
+  if (isSubscription(params)) {
+    authorization = options?.headers?.Authorization ?? options?.headers?.authorization;
+    return ws.iterate(params);
+  }
   return fetch(httpUrl, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/json", ...options?.headers },
@@ -29,6 +34,39 @@ function fetcher(params, options) {
   }).then((response) => response.json());
 }
 
-createRoot(document.getElementById("graphiql")).render(
-  createElement(GraphiQL, { fetcher, defaultEditorToolsVisibility: true }),
-);
+// The dashboard's key (same origin, same localStorage entry), else the embedded server's admin key that
+// it gives to local browsers: the headers pane starts filled so a first query just works.
+async function apiKey() {
+  const stored = localStorage.getItem("tunelab.apiKey");
+  if (stored) return stored;
+  try {
+    const response = await fetch("/api/local-key", { headers: { accept: "application/json" } });
+    if (!response.ok) return null;
+    const { key } = await response.json();
+    return typeof key === "string" ? key : null;
+  } catch {
+    return null;
+  }
+}
+
+const EXAMPLE = `# Your datasets (needs the API key in the headers pane below), and what LoRA would cost on
+# Llama-3-8B: nothing runs, core computes it.
+{
+  datasets(first: 5) { totalCount edges { node { name rowCount } } }
+  estimate(model: "Llama-3-8B", method: { method: "lora", r: 16, target_modules: "all-linear" }, seqLen: 1024) {
+    parameters { peftLine }
+    memory { frozenWeights trainableWeights gradients optimizerState activations total }
+  }
+}
+`;
+
+apiKey().then((key) => {
+  createRoot(document.getElementById("graphiql")).render(
+    createElement(GraphiQL, {
+      fetcher,
+      defaultEditorToolsVisibility: true,
+      defaultQuery: EXAMPLE,
+      defaultHeaders: key ? JSON.stringify({ Authorization: `Bearer ${key}` }, null, 2) : undefined,
+    }),
+  );
+});
