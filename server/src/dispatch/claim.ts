@@ -18,22 +18,33 @@ export interface ClaimedJob {
  * word: a run can never have two live jobs.
  */
 export async function claimRuns(m: EntityManager, runnerId: string, leaseMs: number): Promise<ClaimedJob[]> {
-  const runners: { labels: string[]; mem: string; max_jobs: number; live: number }[] = await m.query(
+  const runners: {
+    labels: string[];
+    mem: string;
+    max_jobs: number;
+    devices: number;
+    live: number;
+    live_bytes: string;
+  }[] = await m.query(
     `SELECT r.labels, r.max_device_memory_bytes AS mem, r.max_jobs,
+            greatest(jsonb_array_length(r.devices), 1) AS devices,
             (SELECT count(*)::int FROM job j
-              WHERE j.runner_id = r.id AND j.status IN ('ASSIGNED', 'RUNNING')) AS live
+              WHERE j.runner_id = r.id AND j.status IN ('ASSIGNED', 'RUNNING')) AS live,
+            (SELECT coalesce(sum(u.predicted_total_bytes), 0) FROM job j JOIN run u ON u.id = j.run_id
+              WHERE j.runner_id = r.id AND j.status IN ('ASSIGNED', 'RUNNING')) AS live_bytes
        FROM runner r WHERE r.id = $1 AND r.revoked_at IS NULL
-        FOR UPDATE`,
+        FOR UPDATE OF r`,
     [runnerId],
   );
   const runner = runners[0];
   if (!runner) return [];
   const free = runner.max_jobs - runner.live;
   if (free <= 0) return [];
+  const budget = memoryBudget(Number(runner.mem), runner.devices, Number(runner.live_bytes));
   const rows: { job_id: string; run_id: string; attempt: number; experiment_id: string | null }[] =
     await m.query(
-      `WITH picked AS (
-         SELECT id FROM run
+      `WITH candidates AS (
+         SELECT id, queued_at, seq, predicted_total_bytes FROM run
           WHERE status = 'QUEUED' AND cancel_requested_at IS NULL
             AND (not_before IS NULL OR not_before <= now())
             AND required_labels <@ $2::text[]
@@ -41,6 +52,11 @@ export async function claimRuns(m: EntityManager, runnerId: string, leaseMs: num
           ORDER BY queued_at, seq
           LIMIT $4
             FOR UPDATE SKIP LOCKED
+       ), picked AS (
+         -- jobs sharing one device share its memory: take runs in queue order while they fit together
+         SELECT id FROM (
+           SELECT id, sum(predicted_total_bytes) OVER (ORDER BY queued_at, seq) AS together FROM candidates
+         ) c WHERE $6::boolean OR together <= $3::bigint
        ), claimed AS (
          UPDATE run SET status = 'ASSIGNED', runner_id = $1, attempt_count = run.attempt_count + 1,
                 status_reason = NULL, not_before = NULL, updated_at = now()
@@ -59,7 +75,7 @@ export async function claimRuns(m: EntityManager, runnerId: string, leaseMs: num
        )
        SELECT j.id AS job_id, j.run_id, j.attempt, c.experiment_id
          FROM jobs j JOIN claimed c ON c.id = j.run_id`,
-      [runnerId, runner.labels, runner.mem, free, leaseMs],
+      [runnerId, runner.labels, budget.bytes, free, leaseMs, budget.perDevice],
     );
   return rows.map((r) => ({
     jobId: r.job_id,
@@ -67,6 +83,20 @@ export async function claimRuns(m: EntityManager, runnerId: string, leaseMs: num
     attempt: r.attempt,
     experimentId: r.experiment_id,
   }));
+}
+
+/**
+ * How much memory a claim may hand out. A runner with one device (the host's memory, or one GPU) runs its
+ * jobs side by side on it: what its live jobs are predicted to use is taken, and the new runs must fit the
+ * rest together. With several devices each job gets a device of its own (the largest bounds each run).
+ */
+export function memoryBudget(
+  largestDeviceBytes: number,
+  devices: number,
+  liveBytes: number,
+): { bytes: number; perDevice: boolean } {
+  if (devices > 1) return { bytes: largestDeviceBytes, perDevice: true };
+  return { bytes: Math.max(0, largestDeviceBytes - liveBytes), perDevice: false };
 }
 
 /** Live jobs whose lease ran out, marked EXPIRED (at most `limit`, skipping rows another sweeper holds). */

@@ -157,6 +157,35 @@ describe("dispatch on PostgreSQL", () => {
     assert.deepEqual(run, { status: "ASSIGNED", runner_id: bigRunner.runnerId, status_reason: null });
     assert.equal(small.events.length, 0);
   });
+
+  test("jobs side by side on one device share its memory: two 14 GB runs on a 24 GB runner with two slots run one after the other", async () => {
+    const shared = await registerRunnerForTest(server.db, {
+      labels: ["share"],
+      maxDeviceMemoryBytes: 24e9,
+      maxJobs: 2,
+    });
+    const [first, second] = await queueRunsForTest(server, {
+      count: 2,
+      requiredLabels: ["share"],
+      predictedTotalBytes: 14e9,
+    });
+    const client = await connect(server.url, shared);
+    await client.waitFor((e) => e.some((x) => x.job.runId === first), 10_000, "the first 14 GB run");
+    // A free slot, but not 28 GB: the second waits while the first runs.
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.deepEqual(
+      client.assigned().map((j) => j.runId),
+      [first],
+    );
+    const job = client.assigned()[0]!;
+    await client.start(job.id);
+    await client.complete(job.id);
+    await client.waitFor(
+      (e) => e.some((x) => x.job.runId === second),
+      10_000,
+      "the second run once memory freed",
+    );
+  });
 });
 
 describe("dispatch on PostgreSQL: lease expiry", () => {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { memoryBudget } from "./claim.js";
 import {
   formatGigabytes,
   leaseExpired,
@@ -60,4 +61,11 @@ test("unplacedReason: why a queued run fits no online runner, null when one coul
   );
   assert.equal(unplacedReason({ labels: ["gpu"], predictedMemoryBytes: 16e9 }, online), null);
   assert.equal(formatGigabytes(20e9), "20.0 GB");
+});
+
+test("memoryBudget: one device is shared by its jobs, several devices take a job each", () => {
+  assert.deepEqual(memoryBudget(24e9, 1, 14e9), { bytes: 10e9, perDevice: false });
+  assert.deepEqual(memoryBudget(24e9, 1, 30e9), { bytes: 0, perDevice: false }, "never negative");
+  assert.deepEqual(memoryBudget(24e9, 1, 0), { bytes: 24e9, perDevice: false });
+  assert.deepEqual(memoryBudget(80e9, 4, 70e9), { bytes: 80e9, perDevice: true });
 });
