@@ -38,18 +38,26 @@ export function codedError(code: ErrorCode, message: string, extensions: Record<
 }
 
 /**
- * Runs core's validation and turns its ValidationError into BAD_USER_INPUT: `field` is the first issue's
- * path under `prefix` (e.g. `variants[1].method.r`), `issues` lists every problem found.
+ * core's ValidationError as BAD_USER_INPUT: every issue's field renamed to where it is in the client's input
+ * (e.g. `r` → `variants[1].method.r`); `field` is the first one, `issues` lists every problem found.
  */
+export function validationInputError(
+  e: ValidationError,
+  rename: (field: string) => string = (field) => field,
+): GraphQLError {
+  const issues = e.issues.map((i) => ({ field: rename(i.field), message: i.message }));
+  return new GraphQLError(`${issues[0]!.field}: ${e.message}`, {
+    extensions: { code: ErrorCode.BAD_USER_INPUT, field: issues[0]!.field, issues },
+  });
+}
+
+/** Runs core's validation with its errors moved under `prefix` (see validationInputError). */
 export function withInputPrefix<T>(prefix: string, validate: () => T): T {
   try {
     return validate();
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
-    const issues = e.issues.map((i) => ({ field: joinField(prefix, i.field), message: i.message }));
-    throw new GraphQLError(e.message, {
-      extensions: { code: ErrorCode.BAD_USER_INPUT, field: issues[0]!.field, issues },
-    });
+    throw validationInputError(e, (field) => joinField(prefix, field));
   }
 }
 

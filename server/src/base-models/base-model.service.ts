@@ -1,7 +1,7 @@
 import { resolveModel, ValidationError } from "@tunelab/core";
 import { GraphQLError } from "graphql";
 import { type Connection, type ConnectionArgs, pageRequest, toConnection } from "../api/connection.js";
-import { ErrorCode, notFoundError, userInputError } from "../api/errors.js";
+import { notFoundError, userInputError, validationInputError } from "../api/errors.js";
 import type { Events } from "../app/events.js";
 import { findDataset } from "../datasets/dataset.repository.js";
 import type { Database } from "../db/database.js";
@@ -27,13 +27,9 @@ function resolveModelAt(field: "preset" | "config", input: unknown): Record<stri
     return resolveModel(input) as unknown as Record<string, unknown>;
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    const issues = error.issues.map((i) => ({
-      field: field === "preset" ? "preset" : `config.${i.field.replace(/^model\.?/, "")}`.replace(/\.$/, ""),
-      message: i.message,
-    }));
-    throw new GraphQLError(`${issues[0]!.field}: ${error.message}`, {
-      extensions: { code: ErrorCode.BAD_USER_INPUT, field: issues[0]!.field, issues },
-    });
+    throw validationInputError(error, (f) =>
+      field === "preset" ? "preset" : `config.${f.replace(/^model\.?/, "")}`.replace(/\.$/, ""),
+    );
   }
 }
 

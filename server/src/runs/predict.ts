@@ -1,6 +1,5 @@
 import { estimate, type MemoryEstimate, ValidationError } from "@tunelab/core";
-import { ErrorCode } from "../api/errors.js";
-import { GraphQLError } from "graphql";
+import { validationInputError } from "../api/errors.js";
 import type { Hyperparameters } from "../experiments/hyperparameters.js";
 
 /** What core predicts for one run before it starts; stored on the run (columns + `predicted` jsonb). */
@@ -63,9 +62,6 @@ export function predictRun(
         head === "method" ? fields.method : head === "model" ? fields.model : h ? `${h}.${head}` : head!;
       return [base, ...rest].join(".");
     };
-    const issues = error.issues.map((i) => ({ field: rename(i.field), message: i.message }));
-    throw new GraphQLError(`${issues[0]!.field}: ${error.message}`, {
-      extensions: { code: ErrorCode.BAD_USER_INPUT, field: issues[0]!.field, issues },
-    });
+    throw validationInputError(error, rename);
   }
 }

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { AdapterConfig } from "@tunelab/core";
-import { bottleneckSize } from "@tunelab/core/dist/methods/adapter.js";
+import { bottleneckSize } from "@tunelab/core";
 import type { BaseModel, MethodOptions, PeftMethod } from "../peft-hooks.js";
 import { type BottleneckParams, bottleneck } from "./adapter-math.js";
 import { assignAll, variablesOfLayer } from "./peft-common.js";

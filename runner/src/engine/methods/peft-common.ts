@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, type TargetModules, ValidationError } from "@tunelab/core";
 // matchTargets is core's PEFT-exact target matcher; core's index exports only the kind-level resolver.
-import { matchTargets } from "@tunelab/core/dist/methods/targets.js";
+import { matchTargets } from "@tunelab/core";
 
 /** Full module names (`model.layers.0.self_attn.q_proj`) a target_modules value selects, with sizes. */
 export function targetLinears(model: ModelConfig, targets: TargetModules, field = "target_modules") {
