@@ -1,17 +1,20 @@
 import { dirname } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { NATIVE_BACKEND, registerNativeBackend } from "./native/backend.js";
 
 /**
- * Chooses the tfjs backend once per process: tfjs-node-gpu → tfjs-node → wasm → cpu, the first that
- * loads, or the one TUNELAB_BACKEND names. The native packages are optional dependencies (they download
- * libtensorflow at install) and are required lazily so a missing one is simply skipped.
+ * Chooses the tfjs backend once per process: tfjs-node-gpu → tfjs-node → native → wasm → cpu, the first
+ * that loads, or the one TUNELAB_BACKEND names. The tfjs-node packages are optional dependencies (they
+ * download libtensorflow at install) and are required lazily so a missing one is simply skipped. "native"
+ * is our own addon over the system BLAS (native/, built at install; native/backend.ts): it needs no
+ * download and has no 4 GB ceiling, and when it did not build, `skipped` says why.
  * On wasm two gaps of tfjs 4.22 are fixed before the backend starts (see shared/reference/tfjs.md):
  * transposed BatchMatMul is 10–40× slower than plain, and UnsortedSegmentSum (the gradient of gather,
  * i.e. of trainable embeddings) is not registered.
  */
 
-export const BACKENDS = ["tensorflow-gpu", "tensorflow", "wasm", "cpu"] as const;
-export type BackendName = "tensorflow" | "wasm" | "cpu";
+export const BACKENDS = ["tensorflow-gpu", "tensorflow", "native", "wasm", "cpu"] as const;
+export type BackendName = "tensorflow" | "native" | "wasm" | "cpu";
 
 export interface BackendChoice {
   /** tfjs's own backend name ("tensorflow" for both native packages). */
@@ -58,6 +61,14 @@ async function tryBackend(candidate: string): Promise<Omit<BackendChoice, "skipp
       await setBackend("tensorflow");
       return { name: "tensorflow", source };
     }
+    case "native": {
+      const info = registerNativeBackend().info();
+      await setBackend(NATIVE_BACKEND);
+      return {
+        name: "native",
+        source: `@tunelab/native (${info.blas.split(" ")[0]}, ${info.threads} threads)`,
+      };
+    }
     case "wasm":
       await useWasm();
       return { name: "wasm", source: "@tensorflow/tfjs-backend-wasm" };
@@ -89,6 +100,12 @@ export async function useWasm(): Promise<void> {
   }
   await setBackend("wasm");
   chosen = { name: "wasm", source: "@tensorflow/tfjs-backend-wasm", skipped: [] };
+}
+
+/** Switches to the native backend (tests); throws when the addon is unavailable. */
+export async function useNative(): Promise<void> {
+  const choice = await tryBackend("native");
+  chosen = { ...choice, skipped: [] };
 }
 
 /** Switches to the reference 'cpu' backend (tests). */

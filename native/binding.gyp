@@ -1,0 +1,32 @@
+{
+  "targets": [
+    {
+      "target_name": "tunelab_native",
+      "sources": [
+        "src/addon.cc",
+        "src/matmul.cc",
+        "src/elementwise.cc",
+        "src/reduce.cc",
+        "src/layout.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fopenmp"],
+      "conditions": [
+        ["OS=='mac'", {
+          "cflags_cc!": ["-fopenmp"],
+          "libraries": ["-framework Accelerate"],
+          "xcode_settings": {
+            "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "OTHER_CPLUSPLUSFLAGS": ["-O3"]
+          }
+        }, {
+          "libraries": ["-lopenblas", "-fopenmp"]
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,58 @@
+// The kernels' contract. Every kernel works on flat, row-major float32 arrays that the caller owns and
+// sizes (the JS side allocates outputs; no kernel allocates a tensor), llm.c-style. Shapes are given as
+// extents; broadcasting follows NumPy/tfjs rules. Kernels parallelise with OpenMP over their outer loop
+// and leave matrix products to the system BLAS (its own threads).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace tl {
+
+enum class Binary { Add, Sub, Mul, Div, Max, Min, SquaredDiff, Pow };
+enum class Unary { Neg, Exp, Log, Sqrt, Rsqrt, Square, Sigmoid, Abs, Reciprocal, Tanh, Relu };
+enum class Reduce { Sum, Max, Min, Mean };
+
+// out[batch, m, n] = op(a)[batch % batchA, m, k] · op(b)[batch % batchB, k, n], op = transpose when
+// the flag is set (a is then stored [k, m], b [n, k]); batch = max(batchA, batchB) (tfjs's rule).
+void batch_matmul(const float* a, const float* b, float* out, int64_t batchA, int64_t batchB, int64_t m,
+                  int64_t n, int64_t k, bool transA, bool transB);
+
+// out = op(a, b) with a, b broadcast to outShape; aShape/bShape are right-aligned to outShape.
+void binary(Binary op, const float* a, const std::vector<int64_t>& aShape, const float* b,
+            const std::vector<int64_t>& bShape, float* out, const std::vector<int64_t>& outShape);
+
+void unary(Unary op, const float* x, float* out, int64_t n);
+
+// x viewed as [outer, r, inner]: out[outer, inner] = reduce over r.
+void reduce(Reduce op, const float* x, float* out, int64_t outer, int64_t r, int64_t inner);
+
+// Softmax / log-softmax over the last axis of x viewed as [rows, cols].
+void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log);
+
+// out = x transposed by perm (out.shape[i] = shape[perm[i]]).
+void transpose(const float* x, float* out, const std::vector<int64_t>& shape, const std::vector<int64_t>& perm);
+
+// out = x[begin : begin + size] per axis (elemBytes: 4 for float32/int32).
+void slice(const void* x, void* out, const std::vector<int64_t>& shape, const std::vector<int64_t>& begin,
+           const std::vector<int64_t>& size, int elemBytes);
+
+// out[o, :] = concatenation over inputs of in_i[o, :] (each input viewed as [outer, inner_i]).
+void concat(const std::vector<const void*>& inputs, const std::vector<int64_t>& inners, void* out, int64_t outer,
+            int elemBytes);
+
+// out[i, :] = x[ids[i], :] for x viewed as [rows, inner]; returns the first bad index's position or -1.
+int64_t gather_rows(const float* x, int64_t rows, int64_t inner, const int32_t* ids, int64_t n, float* out);
+
+// out[s, :] = Σ_{i: ids[i] = s} x[i, :]; ids outside [0, segments) are skipped (as tfjs).
+void segment_sum(const float* x, const int32_t* ids, int64_t n, int64_t inner, float* out, int64_t segments);
+
+// One AdamW update in place (torch.optim.AdamW): m ← β1 m + (1−β1) g, v ← β2 v + (1−β2) g²,
+// p ← p (1 − lr·wd) − lr · (m / c1) / (√(v / c2) + eps), c1 = 1 − β1^t, c2 = 1 − β2^t. `scale` multiplies g
+// first (gradient clipping folded in).
+void adamw(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1, float beta2, float eps,
+           float wd, float c1, float c2, float scale);
+
+// Σ x² in double (global gradient norm).
+double sum_squares(const float* x, int64_t n);
+
+}  // namespace tl

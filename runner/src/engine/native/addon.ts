@@ -1,0 +1,75 @@
+/**
+ * The native addon's surface as the engine uses it (native/src/kernels.h is the contract of each kernel:
+ * flat row-major float32 arrays, outputs allocated by the caller). `loadAddon()` never throws: it returns
+ * the addon or the reason it is not there, which the backend line reports.
+ */
+
+export const BINARY = { Add: 0, Sub: 1, Mul: 2, Div: 3, Max: 4, Min: 5, SquaredDiff: 6, Pow: 7 } as const;
+export const UNARY = {
+  Neg: 0,
+  Exp: 1,
+  Log: 2,
+  Sqrt: 3,
+  Rsqrt: 4,
+  Square: 5,
+  Sigmoid: 6,
+  Abs: 7,
+  Reciprocal: 8,
+  Tanh: 9,
+  Relu: 10,
+} as const;
+export const REDUCE = { Sum: 0, Max: 1, Min: 2, Mean: 3 } as const;
+
+type F32 = Float32Array;
+type Words = Float32Array | Int32Array;
+
+export interface NativeAddon {
+  matmul(
+    a: F32,
+    b: F32,
+    out: F32,
+    batchA: number,
+    batchB: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+  ): void;
+  binary(op: number, a: F32, aShape: number[], b: F32, bShape: number[], out: F32, outShape: number[]): void;
+  unary(op: number, x: F32, out: F32): void;
+  reduce(op: number, x: F32, out: F32, outer: number, r: number, inner: number): void;
+  softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
+  transpose(x: F32, out: F32, shape: number[], perm: number[]): void;
+  slice(x: Words, out: Words, shape: number[], begin: number[], size: number[]): void;
+  concat(inputs: Words[], inners: number[], out: Words, outer: number): void;
+  /** −1, or the position of the first index outside [0, rows). */
+  gatherRows(x: F32, rows: number, inner: number, ids: Int32Array, out: F32): number;
+  segmentSum(x: F32, ids: Int32Array, inner: number, out: F32, segments: number): void;
+  adamw(
+    p: F32,
+    g: F32,
+    m: F32,
+    v: F32,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    c1: number,
+    c2: number,
+    scale: number,
+  ): void;
+  sumSquares(x: F32): number;
+  setThreads(n: number): void;
+  info(): { blas: string; blasThreads: number; threads: number };
+}
+
+let loaded: { addon?: NativeAddon; error?: string } | undefined;
+
+export function loadAddon(): { addon?: NativeAddon; error?: string } {
+  loaded ??= (
+    require("@tunelab/native") as { loadNative(): { addon?: NativeAddon; error?: string } }
+  ).loadNative();
+  return loaded;
+}

@@ -1,0 +1,68 @@
+import { cpus } from "node:os";
+import * as tf from "@tensorflow/tfjs";
+import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
+import { loadAddon, type NativeAddon } from "./addon.js";
+import { NATIVE_KERNELS } from "./kernels.js";
+
+/**
+ * The "native" tfjs backend: tfjs's 'cpu' backend (tensors are plain typed arrays: no wasm32 heap and
+ * its 4 GB ceiling) with every kernel of a training step replaced by the native addon's (OpenBLAS sgemm,
+ * OpenMP element-wise loops). Every other 'cpu' kernel is registered for it unchanged, so an op without a
+ * native kernel still runs, in JS. Threads: TUNELAB_THREADS, else one per core.
+ */
+
+export const NATIVE_BACKEND = "native";
+
+class NativeBackend extends MathBackendCPU {
+  constructor() {
+    super();
+    // the 'cpu' backend's first write prints "install the node backend": this backend is the fast one
+    (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+}
+
+let registered: NativeAddon | undefined;
+
+/** Registers the backend (once); throws with the reason when the addon is unavailable. */
+export function registerNativeBackend(): NativeAddon {
+  if (registered) return registered;
+  const { addon, error } = loadAddon();
+  if (!addon) throw new Error(error ?? "@tunelab/native did not load");
+  addon.setThreads(nativeThreads());
+  tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(), 0);
+  for (const kernel of tf.getKernelsForBackend("cpu")) {
+    const native = NATIVE_KERNELS[kernel.kernelName];
+    const fallback = kernel.kernelFunc;
+    tf.registerKernel({
+      ...kernel,
+      backendName: NATIVE_BACKEND,
+      kernelFunc: native ? (args) => native(args, addon, fallback) : fallback,
+    });
+  }
+  registered = addon;
+  return addon;
+}
+
+/** The addon when the active backend is "native" (for fused steps such as AdamW), else null. */
+export function activeNativeAddon(): NativeAddon | null {
+  return registered && tf.getBackend() === NATIVE_BACKEND ? registered : null;
+}
+
+export function nativeThreads(): number {
+  const n = Number(process.env.TUNELAB_THREADS);
+  return Number.isInteger(n) && n > 0 ? n : cpus().length;
+}
+
+/** The addon's float32 array of a tensor on the native backend (written in place by fused steps). */
+export function nativeValues(t: tf.Tensor): Float32Array {
+  const backend = tf.backend() as unknown as {
+    data: { get(id: object): { values: unknown; refCount: number } };
+  };
+  return backend.data.get(t.dataId).values as Float32Array;
+}
+
+/** True when no other tensor shares `t`'s storage, so writing it in place changes only `t`. */
+export function ownsStorage(t: tf.Tensor): boolean {
+  const backend = tf.backend() as unknown as { data: { get(id: object): { refCount: number } | undefined } };
+  return t.dtype === "float32" && backend.data.get(t.dataId)?.refCount === 1;
+}
