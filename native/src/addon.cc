@@ -154,9 +154,12 @@ Napi::Value SegmentSum(const Napi::CallbackInfo& info) {
 Napi::Value AdamW(const Napi::CallbackInfo& info) {
   const int64_t n = length(info[0]);
   need(info.Env(), length(info[1]) == n && length(info[2]) == n && length(info[3]) == n, "adamw: sizes differ");
-  auto f = [&](int i) { return info[i].As<Napi::Number>().FloatValue(); };
+  auto c = info[4].As<Napi::Object>();
+  auto f = [&](const char* key) { return c.Get(key).As<Napi::Number>().FloatValue(); };
+  const tl::AdamWConstants k{f("lr"), f("beta1"), f("oneMinusBeta1"), f("beta2"), f("oneMinusBeta2"),
+                             f("eps"), f("decay"), f("c1"), f("c2"), f("scale")};
   tl::adamw(data<float>(info[0], "p"), data<float>(info[1], "g"), data<float>(info[2], "m"), data<float>(info[3], "v"),
-            n, f(4), f(5), f(6), f(7), f(8), f(9), f(10), f(11));
+            n, k);
   return info.Env().Undefined();
 }
 

@@ -47,10 +47,13 @@ int64_t gather_rows(const float* x, int64_t rows, int64_t inner, const int32_t* 
 void segment_sum(const float* x, const int32_t* ids, int64_t n, int64_t inner, float* out, int64_t segments);
 
 // One AdamW update in place (torch.optim.AdamW): m ← β1 m + (1−β1) g, v ← β2 v + (1−β2) g²,
-// p ← p (1 − lr·wd) − lr · (m / c1) / (√(v / c2) + eps), c1 = 1 − β1^t, c2 = 1 − β2^t. `scale` multiplies g
-// first (gradient clipping folded in).
-void adamw(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1, float beta2, float eps,
-           float wd, float c1, float c2, float scale);
+// p ← p·decay − lr · (m / c1) / (√(v / c2) + eps), decay = 1 − lr·wd, c1 = 1 − β1^t, c2 = 1 − β2^t; `scale`
+// multiplies g first (gradient clipping folded in). The constants come computed in double by the caller
+// and rounded once, as the tfjs-ops update rounds its scalars, so both give the same float32 results.
+struct AdamWConstants {
+  float lr, beta1, oneMinusBeta1, beta2, oneMinusBeta2, eps, decay, c1, c2, scale;
+};
+void adamw(float* p, const float* g, float* m, float* v, int64_t n, const AdamWConstants& k);
 
 // Σ x² in double (global gradient norm).
 double sum_squares(const float* x, int64_t n);

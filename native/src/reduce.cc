@@ -100,10 +100,9 @@ double sum_squares(const float* x, int64_t n) {
   return acc;
 }
 
-void adamw(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1, float beta2, float eps,
-           float wd, float c1, float c2, float scale) {
-  const float decay = 1.0f - lr * wd;
-  const float b1c = 1.0f - beta1, b2c = 1.0f - beta2;
+void adamw(float* p, const float* g, float* m, float* v, int64_t n, const AdamWConstants& k) {
+  const float lr = k.lr, beta1 = k.beta1, beta2 = k.beta2, b1c = k.oneMinusBeta1, b2c = k.oneMinusBeta2;
+  const float eps = k.eps, decay = k.decay, c1 = k.c1, c2 = k.c2, scale = k.scale;
 #pragma omp parallel for schedule(static) if (n > 32768)
   for (int64_t i = 0; i < n; i++) {
     const float gi = g[i] * scale;

@@ -47,6 +47,8 @@ export interface Hyperparameters {
   checkpointEvery?: number;
   samplePrompts?: string[];
   gradientCheckpointing?: boolean;
+  /** Storage of the frozen weights (float32, bfloat16, float16); the engine refuses one it cannot do. */
+  dtype?: string;
 }
 
 export interface Job {

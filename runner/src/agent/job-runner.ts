@@ -225,6 +225,7 @@ export class JobRunner {
         evalEvery: h.evalEvery,
         checkpointEvery: h.checkpointEvery,
         gradientCheckpointing: h.gradientCheckpointing,
+        dtype: h.dtype,
       }).filter(([, v]) => v !== undefined && v !== null),
     ) as TrainingJob["options"];
     return {

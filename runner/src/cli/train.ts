@@ -1,3 +1,4 @@
+import type { Dtype } from "@tunelab/core";
 import { SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { initBackend } from "../engine/backend.js";
@@ -35,6 +36,7 @@ interface TrainFlags extends CommonFlags {
   bias?: string;
   useRslora?: boolean;
   methodJson?: string;
+  dtype: string;
 }
 
 function common(cmd: Command, lr: string): Command {
@@ -71,7 +73,12 @@ export function registerTrain(program: Command): void {
       .option("--target-modules <list>", 'comma-separated module names, or "all-linear"')
       .option("--bias <kind>", "none | all | lora_only")
       .option("--use-rslora", "scale by alpha/√r")
-      .option("--method-json <json>", "any further PEFT config keys as JSON"),
+      .option("--method-json <json>", "any further PEFT config keys as JSON")
+      .option(
+        "--dtype <name>",
+        "storage of frozen weights: float32 | bfloat16 | float16 (16 bits: what trains stays float32)",
+        "float32",
+      ),
     "2e-4",
   ).action(async (flags: TrainFlags) => {
     const method: TrainingJob["method"] = { method: flags.method, ...JSON.parse(flags.methodJson ?? "{}") };
@@ -83,7 +90,9 @@ export function registerTrain(program: Command): void {
         flags.targetModules === "all-linear" ? "all-linear" : flags.targetModules.split(",");
     if (flags.bias) method.bias = flags.bias;
     if (flags.useRslora) method.use_rslora = true;
-    await execute(flags, { ...job(flags), base: flags.base, method });
+    const common = job(flags);
+    const options = { ...common.options, dtype: flags.dtype as Dtype }; // the engine refuses an unknown one
+    await execute(flags, { ...common, base: flags.base, method, options });
   });
 }
 

@@ -78,6 +78,7 @@ test("A is Kaiming-uniform (bound 1/√in), B zeros; scaling alpha/r", () => {
     const frozen = {
       weight: () => tf.zeros([16, 32]) as tf.Tensor2D,
       forward: () => tf.zeros([3, 16]) as tf.Tensor2D,
+      matmul: () => tf.zeros([3, 16]) as tf.Tensor2D,
     };
     const y = method.hooks.linear!("model.layers.0.mlp.down_proj", x, frozen);
     const expected = tf.mul(tf.matMul(tf.matMul(x, a, false, true), b, false, true), 8 / 4);

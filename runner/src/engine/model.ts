@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, ValidationError } from "@tunelab/core";
 import { checkpoint } from "./checkpointing.js";
-import type { BaseModel, ForwardHooks, FrozenLinear, LayerPrefix } from "./peft-hooks.js";
+import { frozenLinearOf } from "./ops/frozen-linear.js";
+import type { BaseModel, ForwardHooks, LayerPrefix } from "./peft-hooks.js";
 
 /**
  * A Llama-architecture decoder (Llama/Mistral/Qwen2 configs) in tfjs core ops, nanoGPT-style: RMSNorm,
@@ -163,15 +164,10 @@ function weight(model: BaseModel, name: string): tf.Tensor {
 function linear(model: BaseModel, hooks: ForwardHooks, name: string, x: tf.Tensor2D): tf.Tensor2D {
   const stored =
     name === "lm_head" && model.config.tie_word_embeddings ? "model.embed_tokens.weight" : `${name}.weight`;
-  const w = () => hooks.frozenWeight?.(name) ?? (weight(model, stored) as tf.Tensor2D);
-  const b = model.weights.get(`${name}.bias`);
-  const frozen: FrozenLinear = {
-    weight: w,
-    forward: (z) => {
-      const y = tf.matMul(z, w(), false, true); // [N, out]
-      return (b ? tf.add(y, b) : y) as tf.Tensor2D;
-    },
-  };
+  const b = model.weights.get(`${name}.bias`) as tf.Tensor1D | undefined;
+  // a compactly stored weight (NF4, 16-bit) goes through the frozen-linear op: no float32 copy on the tape
+  const w = hooks.compactWeight?.(stored) ?? (weight(model, stored) as tf.Tensor2D);
+  const frozen = frozenLinearOf(w, b);
   return hooks.linear ? hooks.linear(name, x, frozen) : frozen.forward(x);
 }
 

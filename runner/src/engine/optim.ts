@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { activeNativeAddon, nativeValues, ownsStorage } from "./native/backend.js";
 
 /** Warm-up then cosine decay, as HF get_cosine_schedule_with_warmup: a pure function of the step. */
 export function learningRate(
@@ -40,7 +41,10 @@ export function decays(name: string, p: tf.Tensor): boolean {
 }
 
 /**
- * One AdamW update (Loshchilov & Hutter; torch.optim.AdamW): p ← p·(1 − lr·wd) − lr·m̂/(√v̂ + eps).
+ * One AdamW update (Loshchilov & Hutter; torch.optim.AdamW): p ← p·(1 − lr·wd) − lr·m̂/(√v̂ + eps), with
+ * the gradients multiplied by `scale` first (global-norm clipping folded in, so no clipped copy of every
+ * gradient is made). On the native backend each parameter is updated in place by one fused kernel;
+ * elsewhere with tfjs ops, one parameter at a time so that only one parameter's temporaries are alive.
  * Leaves no tensors behind.
  */
 export function adamWStep(
@@ -49,36 +53,59 @@ export function adamWStep(
   state: AdamWState,
   lr: number,
   o: AdamWOptions,
+  scale = 1,
 ): void {
   state.t += 1;
   const c1 = 1 - o.beta1 ** state.t;
   const c2 = 1 - o.beta2 ** state.t;
-  tf.tidy(() => {
-    for (const [name, p] of params) {
-      const g = grads.get(name);
-      if (!g) continue;
-      const m = state.m.get(name)!;
-      const v = state.v.get(name)!;
-      m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(g, 1 - o.beta1)));
-      v.assign(tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(g), 1 - o.beta2)));
-      const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), o.eps));
-      const decayed = decays(name, p) ? tf.mul(p, 1 - lr * o.weightDecay) : p;
-      p.assign(tf.sub(decayed, tf.mul(update, lr)));
+  const addon = activeNativeAddon();
+  for (const [name, p] of params) {
+    const g = grads.get(name);
+    if (!g) continue;
+    const m = state.m.get(name)!;
+    const v = state.v.get(name)!;
+    const wd = decays(name, p) ? o.weightDecay : 0;
+    if (addon && ownsStorage(p) && ownsStorage(m) && ownsStorage(v) && g.dtype === "float32") {
+      const constants = {
+        lr,
+        beta1: o.beta1,
+        oneMinusBeta1: 1 - o.beta1,
+        beta2: o.beta2,
+        oneMinusBeta2: 1 - o.beta2,
+        eps: o.eps,
+        decay: 1 - lr * wd,
+        c1,
+        c2,
+        scale,
+      };
+      addon.adamw(nativeValues(p), nativeValues(g), nativeValues(m), nativeValues(v), constants);
+      continue;
     }
-  });
+    tf.tidy(() => {
+      const gs = scale === 1 ? g : tf.mul(g, scale);
+      m.assign(tf.add(tf.mul(m, o.beta1), tf.mul(gs, 1 - o.beta1)));
+      v.assign(tf.add(tf.mul(v, o.beta2), tf.mul(tf.square(gs), 1 - o.beta2)));
+      const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), o.eps));
+      const decayed = wd > 0 ? tf.mul(p, 1 - lr * wd) : p;
+      p.assign(tf.sub(decayed, tf.mul(update, lr)));
+    });
+  }
 }
 
-/** Global L2 norm of all gradients, and the gradients scaled to at most `maxNorm` (torch clip_grad_norm_). */
-export function clipByGlobalNorm(
-  grads: Map<string, tf.Tensor>,
-  maxNorm: number,
-): { norm: number; clipped: Map<string, tf.Tensor> } {
-  const norm = tf.tidy(() =>
-    Math.sqrt(tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))).dataSync()[0]!),
-  );
-  if (!(maxNorm > 0) || norm <= maxNorm) return { norm, clipped: grads };
-  const scale = maxNorm / (norm + 1e-6);
-  const clipped = new Map([...grads].map(([n, g]) => [n, tf.mul(g, scale)] as const));
-  tf.dispose([...grads.values()]);
-  return { norm, clipped };
+/** Global L2 norm of all gradients (torch clip_grad_norm_'s total norm), accumulated in float64. */
+export function globalNorm(grads: Iterable<tf.Tensor>): number {
+  const addon = activeNativeAddon();
+  let sum = 0;
+  for (const g of grads) {
+    sum +=
+      addon && g.dtype === "float32"
+        ? addon.sumSquares(nativeValues(g))
+        : tf.tidy(() => tf.sum(tf.square(g)).dataSync()[0]!);
+  }
+  return Math.sqrt(sum);
+}
+
+/** The factor torch's clip_grad_norm_ multiplies gradients by: max / (norm + 1e-6) when norm > max. */
+export function clipScale(norm: number, maxNorm: number): number {
+  return maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
 }

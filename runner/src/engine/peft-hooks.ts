@@ -1,5 +1,5 @@
 import type * as tf from "@tensorflow/tfjs";
-import type { MethodConfig, ModelConfig } from "@tunelab/core";
+import type { Dtype, MethodConfig, ModelConfig } from "@tunelab/core";
 
 /**
  * The contract between a Llama-family forward pass and the PEFT methods of methods/ (QLoRA, DoRA, IA3,
@@ -14,11 +14,30 @@ export interface BaseModel {
   weights: Map<string, tf.Tensor>;
 }
 
+/**
+ * A frozen base weight kept compactly (QLoRA's NF4, the 16-bit storage of bfloat16/float16 runs): the
+ * forward pass reads it through the frozen-linear op (ops/frozen-linear.ts), which holds a float32 copy
+ * only while one matmul runs.
+ */
+export interface CompactWeight {
+  /** [out, in] */
+  shape: [number, number];
+  /** A fresh float32 copy; the caller frees it. */
+  dequantize(): tf.Tensor2D;
+  /** The tensors the storage holds (disposal, byte accounting). */
+  tensors: tf.Tensor[];
+}
+
 /** A frozen linear as the forward pass sees it. */
 export interface FrozenLinear {
-  /** x [N, in] → x·Wᵀ (+ bias), with the frozen weight (dequantised for QLoRA). */
+  /** x [N, in] → x·Wᵀ + bias. */
   forward(x: tf.Tensor2D): tf.Tensor2D;
-  /** The frozen weight [out, in] in float32 (DoRA's norm needs it). */
+  /** x [N, in] → x·Wᵀ, without the bias (DoRA's base term). */
+  matmul(x: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * The frozen weight [out, in] in float32 (DoRA's norm needs it). A compact weight is dequantised on
+   * each call: read it inside a detached op or a tidy, so the copy is freed at once.
+   */
   weight(): tf.Tensor2D;
 }
 
@@ -29,8 +48,11 @@ export interface LayerPrefix {
 }
 
 export interface ForwardHooks {
-  /** Float32 weight of a base linear the method stores itself (QLoRA's NF4 matrices), else undefined. */
-  frozenWeight?(fullName: string): tf.Tensor2D | undefined;
+  /**
+   * The compact storage of a frozen base weight by HF weight name (`….q_proj.weight`), else undefined:
+   * the forward pass then reads it instead of the model's float copy.
+   */
+  compactWeight?(weightName: string): CompactWeight | undefined;
   /** Output of the linear `fullName` (e.g. `model.layers.0.self_attn.q_proj`) for x [N, in]. */
   linear?(fullName: string, x: tf.Tensor2D, base: FrozenLinear): tf.Tensor2D;
   /** Input embeddings [B, T, d] → [B, n + T, d] (prompt tuning); the loss then ignores the first n. */
@@ -57,7 +79,7 @@ export interface PeftMethod {
   trainable: Map<string, tf.Variable>;
   /** Variables a decoder layer reads (what gradient checkpointing must differentiate that layer by). */
   layerVariables(layer: number): tf.Variable[];
-  /** Base weights the method stores itself; the model may free its float copies (QLoRA). */
+  /** Base weights kept as compactWeight (QLoRA, 16-bit dtypes); the model may free their float copies. */
   replacedWeights: string[];
   /** PEFT's folder layout: config keys and tensor names as PEFT saves them. */
   exportAdapter(): AdapterFolder;
@@ -77,6 +99,11 @@ export interface MethodOptions {
   seed: number;
   /** Token ids for prompt_tuning_init "TEXT" (prompt tuning only). */
   initTextIds?: number[];
+  /**
+   * Storage of the frozen weights (default float32). bfloat16/float16 keep every frozen matrix but the
+   * embeddings in 16 bits; what trains, and the optimizer state, stays float32 (mixed precision).
+   */
+  dtype?: Dtype;
 }
 
 /** `base_model.model.` + module name: the prefix PEFT puts on every saved LoRA/IA3 tensor name. */

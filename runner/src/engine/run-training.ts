@@ -1,7 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { countParameters, estimateMemory, type MemoryEstimate, type ParameterCounts } from "@tunelab/core";
+import {
+  countParameters,
+  type Dtype,
+  estimateMemory,
+  type MemoryEstimate,
+  type ParameterCounts,
+} from "@tunelab/core";
 import { gpuMemoryBytes, initBackend } from "./backend.js";
 import { type Example, evalBatches, pack, parseJsonl, type Sequence, splitEval, tokenize } from "./data.js";
 import { type ForgettingReport, forgettingReport } from "./forgetting.js";
@@ -51,7 +57,12 @@ export interface TrainingJob {
   generalData?: string | Example[];
   /** Prompts to complete greedily after training (default: up to 3 prompts of the data). */
   samplePrompts?: string[];
-  options?: Partial<Omit<TrainOptions, "steps" | "pad">>;
+  /**
+   * The loop's options, and `dtype`: the storage of frozen weights (default float32; bfloat16/float16 keep
+   * them in 16 bits while what trains stays float32). An unknown dtype, or 16 bits for `full`, is a
+   * ValidationError naming `dtype`.
+   */
+  options?: Partial<Omit<TrainOptions, "steps" | "pad"> & { dtype: Dtype }>;
 }
 
 export interface TrainingCallbacks {
@@ -108,8 +119,9 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
   const backend = await initBackend();
   const o = { ...TRAIN_DEFAULTS, ...job.options };
   const { model, tokenizer, source } = await loadBase(job.base, o.seed);
-  const method = createMethod(model, job.method, methodOptions(job.method, tokenizer, o.seed));
-  // QLoRA keeps the decoder linears as NF4: free the float copies it replaced.
+  const dtype = job.options?.dtype ?? "float32";
+  const method = createMethod(model, job.method, { ...methodOptions(job.method, tokenizer, o.seed), dtype });
+  // Frozen weights in compact storage (QLoRA's NF4, 16-bit dtypes): free the float copies they replaced.
   for (const name of method.replacedWeights) {
     model.weights.get(name)?.dispose();
     model.weights.delete(name);
@@ -202,7 +214,7 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
         batchSize: o.batchSize,
         seqLen,
         optimizer: "adamw",
-        dtype: "float32",
+        dtype,
         gradientCheckpointing: o.gradientCheckpointing,
       }),
       steps: loop.steps,

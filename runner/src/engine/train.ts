@@ -6,8 +6,9 @@ import {
   type AdamWOptions,
   type AdamWState,
   adamWStep,
-  clipByGlobalNorm,
+  clipScale,
   createAdamWState,
+  globalNorm,
   learningRate,
 } from "./optim.js";
 import type { PeftMethod } from "./peft-hooks.js";
@@ -81,6 +82,8 @@ export interface LoopInput {
   onCheckpoint?: (state: TrainState) => Promise<void> | void;
   /** Steps whose peak tensor bytes are measured with tf.profile (default: the first). */
   profileSteps?: (step: number) => boolean;
+  /** What a step's error (and its 1-based step number) is rethrown as, e.g. out of memory explained. */
+  stepFailed?: (err: unknown, step: number) => unknown;
 }
 
 export interface LoopResult {
@@ -160,29 +163,27 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
         value.dispose();
         for (const [i, name] of names.entries()) {
           const g = grads[vars[i]!.name];
-          if (!g) continue;
-          const scaled = tf.tidy(() => tf.mul(g, 1 / o.accumulation));
-          const prev = sums.get(name);
-          sums.set(name, prev ? tf.tidy(() => tf.add(prev, scaled)) : scaled);
-          if (prev) {
-            prev.dispose();
-            scaled.dispose();
-          }
+          if (g) accumulate(sums, name, g, o.accumulation);
         }
-        tf.dispose(Object.values(grads));
       }
-      const { norm, clipped } = clipByGlobalNorm(sums, o.maxGradNorm);
-      gradNorm = norm;
-      adamWStep(params, clipped, optimizer, lr, o.adamw);
-      tf.dispose([...clipped.values()]);
+      gradNorm = globalNorm(sums.values());
+      adamWStep(params, sums, optimizer, lr, o.adamw, clipScale(gradNorm, o.maxGradNorm));
+      tf.dispose([...sums.values()]);
+    };
+    const guardedStep = () => {
+      try {
+        runStep();
+      } catch (err) {
+        throw input.stepFailed ? input.stepFailed(err, step + 1) : err;
+      }
     };
     if (profile(step)) {
-      const info = await tf.profile(runStep);
+      const info = await tf.profile(guardedStep);
       measuredPeakBytes = Math.max(measuredPeakBytes, info.peakBytes);
       history.push(metrics());
       history[history.length - 1]!.peakTensorBytes = info.peakBytes;
     } else {
-      runStep();
+      guardedStep();
       history.push(metrics());
     }
     function metrics(): StepMetrics {
@@ -209,4 +210,22 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
     await new Promise((r) => setImmediate(r)); // let an abort (or a worker message) arrive between steps
   }
   return { steps: step, cancelled, history, state: { step, seed: o.seed, optimizer }, measuredPeakBytes };
+}
+
+/**
+ * Adds one micro-batch's gradient (divided by the number of micro-batches) into `sums`, taking ownership
+ * of `g`. Without accumulation the gradient itself is the sum: no copy of it is made.
+ */
+function accumulate(sums: Map<string, tf.Tensor>, name: string, g: tf.Tensor, micro: number): void {
+  if (micro === 1) {
+    sums.set(name, g);
+    return;
+  }
+  const prev = sums.get(name);
+  sums.set(
+    name,
+    tf.tidy(() => (prev ? tf.add(prev, tf.mul(g, 1 / micro)) : tf.mul(g, 1 / micro))),
+  );
+  prev?.dispose();
+  g.dispose();
 }

@@ -11,7 +11,7 @@ const s = 0.5;
 function doraOut(x: tf.Tensor, w: tf.Tensor, a: tf.Tensor, b: tf.Tensor, m: tf.Tensor): tf.Tensor {
   const base = tf.matMul(x, w, false, true);
   const lora = tf.matMul(tf.matMul(x, a, false, true), b, false, true);
-  const norm = doraWeightNorm(w as tf.Tensor2D, a as tf.Tensor2D, b as tf.Tensor2D, s);
+  const norm = doraWeightNorm(() => w as tf.Tensor2D, a as tf.Tensor2D, b as tf.Tensor2D, s);
   return tf.add(base, doraDelta(base, lora, m as tf.Tensor1D, norm, s));
 }
 
@@ -50,7 +50,7 @@ describe("DoRA math", () => {
     const loss = (a: tf.Tensor, b: tf.Tensor, m: tf.Tensor) =>
       tf.sum(tf.square(doraOut(x, w, a, b, m))) as tf.Scalar;
     const detachedNorm = doraWeightNorm(
-      w as tf.Tensor2D,
+      () => w as tf.Tensor2D,
       inputs[0] as tf.Tensor2D,
       inputs[1] as tf.Tensor2D,
       s,

@@ -7,16 +7,19 @@ import { detached } from "../detach.js";
  * weight) and detached, as the DoRA paper (section 4.3) and PEFT do, so no gradient flows through it.
  */
 
-/** ‖W + s·B·A‖ per output row, [out], detached. W [out, in], A [r, in], B [out, r]. */
+/**
+ * ‖W + s·B·A‖ per output row, [out], detached. W [out, in], A [r, in], B [out, r]. `weight` is read
+ * inside the detached op, so a compactly stored W is dequantised there and freed when the norm is done.
+ */
 export function doraWeightNorm(
-  weight: tf.Tensor2D,
+  weight: () => tf.Tensor2D,
   a: tf.Tensor2D,
   b: tf.Tensor2D,
   scaling: number,
 ): tf.Tensor1D {
   return detached(
-    (w, aa, bb) => tf.norm(tf.add(w!, tf.mul(tf.matMul(bb!, aa!), scaling)), "euclidean", 1),
-    [weight, a, b],
+    (aa, bb) => tf.norm(tf.add(weight(), tf.mul(tf.matMul(bb!, aa!), scaling)), "euclidean", 1),
+    [a, b],
   ) as tf.Tensor1D;
 }
 

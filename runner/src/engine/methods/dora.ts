@@ -3,7 +3,7 @@ import type { DoraConfig } from "@tunelab/core";
 import { type BaseModel, type MethodOptions, PEFT_PREFIX, type PeftMethod } from "../peft-hooks.js";
 import { doraDelta, doraInitialMagnitude, doraWeightNorm } from "./dora-math.js";
 import { assignAll, targetLinears, variablesOfLayer } from "./peft-common.js";
-import { createLoraBranch, loraAdapterConfig, loraPath } from "./qlora.js";
+import { createLoraBranch, loraAdapterConfig, loraPath } from "./lora-branch.js";
 
 /**
  * DoRA (PEFT LoraConfig(use_dora=True)): LoRA plus a magnitude vector per target, initialised to the row
@@ -28,13 +28,17 @@ export function createDora(base: BaseModel, config: DoraConfig, opts: MethodOpti
         const y = frozen.forward(x);
         const pair = lora.pairs.get(name);
         if (!pair) return y;
-        const w = frozen.weight();
-        const norm = doraWeightNorm(w, pair.a as tf.Tensor2D, pair.b as tf.Tensor2D, lora.scaling);
+        const norm = doraWeightNorm(
+          frozen.weight,
+          pair.a as tf.Tensor2D,
+          pair.b as tf.Tensor2D,
+          lora.scaling,
+        );
         const m = magnitude.get(name)! as tf.Tensor1D;
         // PEFT scales the base output without its bias, on dropout(x) when dropout is active; the
         // FrozenLinear's forward adds the bias (Qwen2's q/k/v), so the term takes its own matmul.
         const xd = lora.branchInput(x, pair);
-        const baseNoBias = tf.matMul(xd, w, false, true);
+        const baseNoBias = frozen.matmul(xd);
         return tf.add(y, doraDelta(baseNoBias, loraPath(xd, pair), m, norm, lora.scaling)) as tf.Tensor2D;
       },
     },

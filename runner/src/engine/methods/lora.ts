@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
-import type { LoraConfig } from "@tunelab/core";
+import type { LoraConfig, QloraConfig } from "@tunelab/core";
 import type { Model } from "../model.js";
 import type { AdapterFolder, ForwardHooks, MethodOptions, PeftMethod } from "../peft-hooks.js";
 import { PEFT_PREFIX } from "../peft-hooks.js";
 import { assignAll, variablesOfLayer } from "./peft-common.js";
-import { createLoraBranch, loraAdapterConfig, loraPath } from "./qlora.js";
+import { createLoraBranch, loraAdapterConfig, loraPath } from "./lora-branch.js";
 
 /**
  * LoRA as PEFT does it (Hu et al.): y = W x + b + scaling · B(A(dropout(x))), A Kaiming-uniform (a = √5),
@@ -19,7 +19,7 @@ export interface LoraMethod extends PeftMethod {
   unmerge(): void;
 }
 
-export function createLora(model: Model, config: LoraConfig, opts: MethodOptions): LoraMethod {
+export function createLora(model: Model, config: LoraConfig | QloraConfig, opts: MethodOptions): LoraMethod {
   const branch = createLoraBranch(model.config, config, opts.seed);
   const trainable = new Map(branch.trainable);
   for (const [name, v] of model.weights) {

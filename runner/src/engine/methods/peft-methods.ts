@@ -1,5 +1,6 @@
 import type { MethodConfig } from "@tunelab/core";
-import type { BaseModel, MethodOptions, PeftMethod } from "../peft-hooks.js";
+import type { Model } from "../model.js";
+import type { MethodOptions, PeftMethod } from "../peft-hooks.js";
 import { createAdapter } from "./adapter.js";
 import { createDora } from "./dora.js";
 import { createIa3 } from "./ia3.js";
@@ -17,9 +18,12 @@ export function isPeftMethod(
   return (PEFT_METHODS as readonly string[]).includes(config.method);
 }
 
-/** Builds a method over a frozen base; `config` must be parsed by core's parseMethodConfig. */
+/**
+ * Builds a method over a frozen base; `config` must be parsed by core's parseMethodConfig. QLoRA, being
+ * LoRA, may train the model's own biases (`bias`), so the base is the model with its variables.
+ */
 export function createPeftMethod(
-  base: BaseModel,
+  base: Model,
   config: Extract<MethodConfig, { method: PeftMethodName }>,
   opts: MethodOptions,
 ): PeftMethod {

@@ -1,6 +1,7 @@
 import { type MethodConfig, parseMethodConfig, ValidationError } from "@tunelab/core";
 import type { Model } from "../model.js";
 import type { MethodOptions, PeftMethod } from "../peft-hooks.js";
+import { storageDtype, withStorageDtype } from "./frozen-storage.js";
 import { createFull } from "./full.js";
 import { createLora } from "./lora.js";
 import { createPeftMethod, isPeftMethod } from "./peft-methods.js";
@@ -8,10 +9,16 @@ import { createPeftMethod, isPeftMethod } from "./peft-methods.js";
 /**
  * Every training method by name, one shape (PeftMethod): validate (core's parseMethodConfig against the
  * model, which throws ValidationError naming the field) → inject (hooks the forward pass calls) →
- * trainable variables → export/import. The training loop sees only this.
+ * trainable variables → export/import; then the run's dtype stores the frozen weights
+ * (frozen-storage.ts). The training loop sees only this.
  */
 export function createMethod(model: Model, json: unknown, opts: MethodOptions): PeftMethod {
   const config: MethodConfig = parseMethodConfig(json, model.config);
+  const dtype = storageDtype(opts.dtype ?? "float32", config);
+  return withStorageDtype(model, createByName(model, config, opts), dtype);
+}
+
+function createByName(model: Model, config: MethodConfig, opts: MethodOptions): PeftMethod {
   if (config.method === "full") return createFull(model, config);
   if (config.method === "lora") return createLora(model, config, opts);
   if (isPeftMethod(config)) return createPeftMethod(model, config, opts);

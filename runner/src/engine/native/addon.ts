@@ -21,6 +21,21 @@ export const UNARY = {
 export const REDUCE = { Sum: 0, Max: 1, Min: 2, Mean: 3 } as const;
 
 type F32 = Float32Array;
+
+export interface AdamWConstants {
+  lr: number;
+  beta1: number;
+  oneMinusBeta1: number;
+  beta2: number;
+  oneMinusBeta2: number;
+  eps: number;
+  /** 1 − lr·weightDecay (1: no decay). */
+  decay: number;
+  c1: number;
+  c2: number;
+  /** Gradient multiplier (global-norm clipping). */
+  scale: number;
+}
 type Words = Float32Array | Int32Array;
 
 export interface NativeAddon {
@@ -46,20 +61,8 @@ export interface NativeAddon {
   /** −1, or the position of the first index outside [0, rows). */
   gatherRows(x: F32, rows: number, inner: number, ids: Int32Array, out: F32): number;
   segmentSum(x: F32, ids: Int32Array, inner: number, out: F32, segments: number): void;
-  adamw(
-    p: F32,
-    g: F32,
-    m: F32,
-    v: F32,
-    lr: number,
-    beta1: number,
-    beta2: number,
-    eps: number,
-    weightDecay: number,
-    c1: number,
-    c2: number,
-    scale: number,
-  ): void;
+  /** One AdamW update of p, m, v in place (kernels.h); constants computed in double by the caller. */
+  adamw(p: F32, g: F32, m: F32, v: F32, constants: AdamWConstants): void;
   sumSquares(x: F32): number;
   setThreads(n: number): void;
   info(): { blas: string; blasThreads: number; threads: number };

@@ -1,5 +1,4 @@
 import * as tf from "@tensorflow/tfjs";
-import { detached } from "../detach.js";
 import { float32Mean, quantizeBlockwise } from "./blockwise.js";
 import {
   DYNAMIC_CODES,
@@ -94,8 +93,8 @@ export function dequantizeAbsmax(m: Nf4Matrix): tf.Tensor1D {
 
 /**
  * Where dequantisation runs. "ops": tfjs ops only (unpackFields, gather, multiply), for backends whose
- * tensors live on a device. "host": a plain loop over the tensors' data, for 'cpu' and 'wasm', whose
- * tensors are already in host memory — there tfjs' Gather and Pack kernels cost 0.1 µs per element
+ * tensors live on a device. "host": a plain loop over the tensors' data, for 'cpu', 'wasm' and 'native',
+ * whose tensors are already in host memory — there tfjs' Gather and Pack kernels cost 0.1 µs per element
  * (measured 86 ms vs 19 ms for a 1024² matrix on wasm, where the matching matmul of 512 tokens takes
  * 48 ms). Both produce bit-identical float32 values: code · absmax rounded once.
  */
@@ -103,7 +102,7 @@ export type DequantPath = "ops" | "host";
 
 export function defaultDequantPath(): DequantPath {
   const backend = tf.getBackend();
-  return backend === "cpu" || backend === "wasm" ? "host" : "ops";
+  return backend === "cpu" || backend === "wasm" || backend === "native" ? "host" : "ops";
 }
 
 /** Dequantises to float32 in `shape`: NF4 code × block absmax, as bitsandbytes' dequantize_4bit. */
@@ -150,14 +149,4 @@ export function nf4Tensors(m: Nf4Matrix): tf.Tensor[] {
 
 export function disposeNf4(m: Nf4Matrix): void {
   for (const t of nf4Tensors(m)) t.dispose();
-}
-
-/**
- * The float32 weight for a forward pass, as a constant of the backward pass: the frozen NF4 matrix gets
- * no gradient, and none of the dequantisation's intermediates is kept on the tape (the matmul that reads
- * the result keeps the result itself, as it would a float weight).
- */
-export function frozenWeight(m: Nf4Matrix): tf.Tensor {
-  const path = defaultDequantPath();
-  return path === "host" ? dequantizeNf4(m, "host") : detached(() => dequantizeNf4(m, "ops"));
 }

@@ -1,0 +1,83 @@
+import * as tf from "@tensorflow/tfjs";
+import { DTYPES, type Dtype, type MethodConfig, ValidationError } from "@tunelab/core";
+import type { BaseModel, CompactWeight, PeftMethod } from "../peft-hooks.js";
+import { type HalfFormat, type HalfMatrix, packHalf, unpackHalf } from "../quant/half.js";
+import { dequantizeNf4, type Nf4Matrix, nf4Tensors } from "../quant/nf4.js";
+
+/**
+ * How frozen base weights are stored. A method may keep some compactly (QLoRA: NF4), and a run's dtype
+ * (bfloat16, float16) packs every other frozen matrix in 16 bits; both reach the forward pass through
+ * the `compactWeight` hook, and `replacedWeights` tells the caller which float copies to free.
+ *
+ * The embedding matrix stays float32: the forward pass gathers its rows from the model's own tensor (and
+ * a tied lm_head reads that same tensor). Norm weights stay float32 too; they are vectors.
+ */
+
+export function nf4Weight(m: Nf4Matrix): CompactWeight {
+  return {
+    shape: m.shape as [number, number],
+    dequantize: () => dequantizeNf4(m) as tf.Tensor2D,
+    tensors: nf4Tensors(m),
+  };
+}
+
+export function halfWeight(m: HalfMatrix): CompactWeight {
+  return {
+    shape: m.shape as [number, number],
+    dequantize: () => unpackHalf(m) as tf.Tensor2D,
+    tensors: [m.words],
+  };
+}
+
+/** `method` reading the weights of `stored` from compact storage, which it then owns (frees on dispose). */
+export function withCompactWeights(method: PeftMethod, stored: Map<string, CompactWeight>): PeftMethod {
+  if (stored.size === 0) return method;
+  const own = method.hooks.compactWeight;
+  return {
+    ...method,
+    hooks: { ...method.hooks, compactWeight: (name) => stored.get(name) ?? own?.(name) },
+    replacedWeights: [...method.replacedWeights, ...stored.keys()],
+    dispose: () => {
+      method.dispose();
+      for (const w of stored.values()) tf.dispose(w.tensors);
+    },
+  };
+}
+
+/**
+ * A run's dtype, checked before the method is built (it may come from JSON): a ValidationError naming
+ * `dtype` for an unknown one, and for 16 bits with full fine-tuning, which has no frozen weights (training
+ * weights in 16 bits would need float32 master copies).
+ */
+export function storageDtype(value: unknown, config: MethodConfig): Dtype {
+  if (!(DTYPES as readonly unknown[]).includes(value)) {
+    const message = `dtype must be one of ${DTYPES.join(", ")}, got ${JSON.stringify(value)}`;
+    throw new ValidationError({ field: "dtype", message });
+  }
+  if (value !== "float32" && config.method === "full") {
+    const message = `dtype ${value} stores frozen weights in 16 bits, and full fine-tuning trains every weight: use float32`;
+    throw new ValidationError({ field: "dtype", message });
+  }
+  return value as Dtype;
+}
+
+/**
+ * Stores the frozen weights of `model` under `method` in `dtype`: float32 changes nothing; bfloat16 and
+ * float16 pack every frozen matrix the method does not store itself (decoder linears, an untied lm_head;
+ * under QLoRA only lm_head is left) in 16 bits.
+ */
+export function withStorageDtype(model: BaseModel, method: PeftMethod, dtype: Dtype): PeftMethod {
+  return dtype === "float32" ? method : withCompactWeights(method, packFrozen(model, method, dtype));
+}
+
+function packFrozen(model: BaseModel, method: PeftMethod, format: HalfFormat): Map<string, CompactWeight> {
+  const training = new Set<tf.Tensor>(method.trainable.values());
+  const replaced = new Set(method.replacedWeights);
+  const packed = new Map<string, CompactWeight>();
+  for (const [name, w] of model.weights) {
+    if (w.rank !== 2 || name === "model.embed_tokens.weight" || training.has(w) || replaced.has(name))
+      continue;
+    packed.set(name, halfWeight(packHalf(w.dataSync() as Float32Array, w.shape, format)));
+  }
+  return packed;
+}

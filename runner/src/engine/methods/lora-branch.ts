@@ -1,0 +1,78 @@
+import * as tf from "@tensorflow/tfjs";
+import { type LoraLikeConfig, loraScaling, type ModelConfig } from "@tunelab/core";
+import { PEFT_PREFIX } from "../peft-hooks.js";
+import { kaimingUniform, peftConfigBase, targetLinears } from "./peft-common.js";
+
+/**
+ * The LoRA branch every LoRA-family method (LoRA, QLoRA, DoRA) adds to its targets: A Kaiming-uniform
+ * (a = √5), B zeros, scaling alpha/r (alpha/√r with use_rslora), dropout on the branch's input only.
+ */
+
+/** One LoRA pair per target, named as PEFT saves them (`base_model.model.<module>.lora_A.weight`). */
+export interface LoraBranch {
+  scaling: number;
+  /** By full module name; `index` numbers the targets (dropout seeds). */
+  pairs: Map<string, LoraPair>;
+  trainable: Map<string, tf.Variable>;
+  /** x, or dropout(x) in training mode when lora_dropout > 0: the LoRA branch's input. */
+  branchInput(x: tf.Tensor2D, pair: LoraPair): tf.Tensor2D;
+  setTraining(on: boolean, seed?: number): void;
+}
+
+export interface LoraPair {
+  a: tf.Variable;
+  b: tf.Variable;
+  index: number;
+}
+
+export function createLoraBranch(model: ModelConfig, config: LoraLikeConfig, seed: number): LoraBranch {
+  const pairs = new Map<string, LoraPair>();
+  const trainable = new Map<string, tf.Variable>();
+  targetLinears(model, config.target_modules).forEach((t, i) => {
+    const aInit = kaimingUniform([config.r, t.inFeatures], seed + i);
+    const a = tf.variable(aInit);
+    aInit.dispose();
+    const bInit = tf.zeros([t.outFeatures, config.r]);
+    const b = tf.variable(bInit);
+    bInit.dispose();
+    pairs.set(t.fullName, { a, b, index: i });
+    trainable.set(`${PEFT_PREFIX}${t.fullName}.lora_A.weight`, a);
+    trainable.set(`${PEFT_PREFIX}${t.fullName}.lora_B.weight`, b);
+  });
+  const mode = { training: false, seed: 0 };
+  return {
+    scaling: loraScaling(config),
+    pairs,
+    trainable,
+    branchInput: (x, pair) =>
+      mode.training && config.lora_dropout > 0
+        ? (tf.dropout(x, config.lora_dropout, undefined, mode.seed * 100003 + pair.index) as tf.Tensor2D)
+        : x,
+    setTraining: (on, seed = 0) => {
+      mode.training = on;
+      mode.seed = seed;
+    },
+  };
+}
+
+/** B(A(x)) for x [N, in] → [N, out] (unscaled). */
+export function loraPath(x: tf.Tensor2D, pair: LoraPair): tf.Tensor2D {
+  return tf.matMul(tf.matMul(x, pair.a, false, true), pair.b, false, true);
+}
+
+/** PEFT's LoRA adapter_config.json fields (QLoRA and DoRA save as peft_type "LORA"). */
+export function loraAdapterConfig(config: LoraLikeConfig, baseModel: string | null): Record<string, unknown> {
+  return {
+    ...peftConfigBase("LORA", baseModel),
+    r: config.r,
+    lora_alpha: config.lora_alpha,
+    lora_dropout: config.lora_dropout,
+    target_modules: config.target_modules,
+    bias: config.bias,
+    use_rslora: config.use_rslora,
+    use_dora: config.method === "dora",
+    fan_in_fan_out: false,
+    init_lora_weights: true,
+    modules_to_save: null,
+  };
+}
