@@ -13,6 +13,13 @@ import { type Example, evalBatches, pack, parseJsonl, type Sequence, splitEval, 
 import { type ForgettingReport, forgettingReport } from "./forgetting.js";
 import { generate } from "./generate.js";
 import { loadBase, saveModelFolder } from "./hf-folder.js";
+import {
+  type CrashContext,
+  checkMemory,
+  coreEstimator,
+  readHostMemory,
+  translateCrash,
+} from "./memory-guard.js";
 import { createMethod } from "./methods/registry.js";
 import type { AdamWState } from "./optim.js";
 import type { MethodOptions } from "./peft-hooks.js";
@@ -117,6 +124,10 @@ export function methodOptions(
 
 export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}): Promise<TrainingResult> {
   const backend = await initBackend();
+  // what the backend can hold, read before this run allocates anything: compared with core's prediction
+  // before the first step, and the figures an out-of-memory crash is explained with (memory-guard.ts)
+  const host = await readHostMemory(backend);
+  const crash: CrashContext = { backend: host.backend, host };
   const o = { ...TRAIN_DEFAULTS, ...job.options };
   const { model, tokenizer, source } = await loadBase(job.base, o.seed);
   const dtype = job.options?.dtype ?? "float32";
@@ -153,12 +164,30 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
         ? parseJsonl(await readFile(job.generalData, "utf8"))
         : job.generalData;
     const general = generalExamples ? evalBatches(seqs(generalExamples), o.batchSize, tokenizer.pad) : [];
-    const generalBefore = general.length > 0 ? evaluate(model, method, general) : null;
     const counts = countParameters(model.config, method.config);
     const trainable = [...method.trainable.values()].reduce((n, v) => n + v.size, 0);
     const train = seqs(split.train);
     // batches pad to their longest row: the predicted memory is for that length
     const seqLen = Math.max(...train.map((s) => s.ids.length));
+    const memoryOptions = {
+      batchSize: o.batchSize,
+      seqLen,
+      optimizer: "adamw",
+      dtype,
+      gradientCheckpointing: o.gradientCheckpointing,
+    } as const;
+    const predicted = estimateMemory(model.config, method.config, memoryOptions);
+    crash.predicted = predicted;
+    crash.run = {
+      method: method.config.method,
+      batchSize: o.batchSize,
+      seqLen,
+      gradientCheckpointing: o.gradientCheckpointing,
+    };
+    crash.estimate = coreEstimator(model.config, method.config, memoryOptions);
+    const refused = checkMemory({ run: crash.run, predicted, host, estimate: crash.estimate });
+    if (refused) throw refused; // before the first step: nothing trained
+    const generalBefore = general.length > 0 ? evaluate(model, method, general) : null;
     const loop = await trainLoop({
       model,
       method,
@@ -168,6 +197,7 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
       resume,
       signal: cb.signal,
       onMetrics: cb.onMetrics,
+      stepFailed: (err, step) => translateCrash(err, { ...crash, step }),
       onCheckpoint: job.checkpointDir
         ? async (state: TrainState) => {
             const dir = join(job.checkpointDir!, `step-${state.step}`);
@@ -210,13 +240,7 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
       liveBytesAfter: tf.memory().numBytes,
       rssBytes: process.memoryUsage().rss,
       gpuMemoryBytes: await gpuMemoryBytes(backend),
-      predicted: estimateMemory(model.config, method.config, {
-        batchSize: o.batchSize,
-        seqLen,
-        optimizer: "adamw",
-        dtype,
-        gradientCheckpointing: o.gradientCheckpointing,
-      }),
+      predicted,
       steps: loop.steps,
       cancelled: loop.cancelled,
       finalTrainLoss: loop.history.at(-1)?.trainLoss ?? Number.NaN,
@@ -228,6 +252,8 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
       history: loop.history,
       outputDir: job.outputDir && !loop.cancelled ? job.outputDir : null,
     };
+  } catch (err) {
+    throw translateCrash(err, crash); // memory that ran out outside a step (evaluation, generation)
   } finally {
     method.dispose();
     if (optimizerState) tf.dispose([...optimizerState.m.values(), ...optimizerState.v.values()]);
