@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { gpuMemoryBytes, parseComputeApps, useCpu, useWasm } from "./backend.js";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { gpuMemoryBytes, parseComputeApps, useCpu, useNative, useWasm } from "./backend.js";
 import { tokenize } from "./data.js";
 import { createMethod } from "./methods/registry.js";
 import { TOY, tinyModel } from "./test-kit.js";
@@ -39,7 +42,44 @@ for (const method of [{ method: "full" }, { method: "lora", r: 4, target_modules
     }
     assert.ok(cpu.at(-1)! < cpu[0]!);
   });
+
+  test(`'cpu' and 'native' agree on the loss of the same ${method.method} steps (1e-4)`, async (t) => {
+    try {
+      await useNative();
+    } catch (err) {
+      if (process.env.TUNELAB_REQUIRE_NATIVE) throw err;
+      t.skip(`native backend unavailable: ${(err as Error).message}`);
+      return;
+    }
+    const native = await losses(method);
+    await useCpu();
+    const cpu = await losses(method);
+    for (const [i, l] of cpu.entries()) {
+      assert.ok(Math.abs(l - native[i]!) < 1e-4, `step ${i + 1}: cpu ${l} vs native ${native[i]}`);
+    }
+  });
 }
+
+test("with the native addon forced off, the engine falls back to wasm, says why, and trains", async () => {
+  const script = `
+    const { initBackend } = require(${JSON.stringify(join(__dirname, "backend.js"))});
+    const { runTraining } = require(${JSON.stringify(join(__dirname, "run-training.js"))});
+    (async () => {
+      const choice = await initBackend();
+      const data = [{ prompt: "Translate 'dog' to French ->", completion: " chien" }];
+      const r = await runTraining({ base: "tunelab-nano", data, method: { method: "lora", r: 2 }, steps: 2 });
+      console.log(JSON.stringify({ choice, backend: r.backend, steps: r.steps, loss: r.finalTrainLoss }));
+    })();`;
+  const env: NodeJS.ProcessEnv = { ...process.env, TUNELAB_NATIVE: "off" };
+  delete env.TUNELAB_BACKEND;
+  const { stdout } = await promisify(execFile)(process.execPath, ["-e", script], { env });
+  const got = JSON.parse(stdout.trim().split("\n").at(-1)!);
+  assert.equal(got.choice.name, "wasm");
+  assert.match(got.choice.skipped.join("; "), /native: .*TUNELAB_NATIVE=off/);
+  assert.equal(got.backend, "@tensorflow/tfjs-backend-wasm");
+  assert.equal(got.steps, 2);
+  assert.ok(Number.isFinite(got.loss));
+});
 
 test("the GPU's own memory figure: nvidia-smi's compute apps for our pid; none off the GPU build", async () => {
   const csv = "4242, 1536\n77, 80\n4242, 512\n";
