@@ -227,6 +227,8 @@ export class RunnerApi {
     name: string;
     labels: string[];
     backend: string;
+    /** Why faster backends did not load here (devices.ts skippedForServer). */
+    backendSkipped?: string[];
     devices: Device[];
     maxJobs?: number;
   }): Promise<{ runnerId: string; secret: string }> {

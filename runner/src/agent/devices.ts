@@ -63,16 +63,47 @@ export async function freeMemoryBytes(): Promise<number> {
   return gpus.length > 0 ? gpus.reduce((a, g) => a + g.freeBytes, 0) : freemem();
 }
 
-/** The engine's backend source as the server names backends: tfjs-node-gpu, tfjs-node, wasm, cpu. */
+/** The engine's backend source as the server names backends: tfjs-node-gpu, tfjs-node, native, wasm, cpu. */
 export function backendName(source: string): string {
   if (source.includes("tfjs-node-gpu")) return "tfjs-node-gpu";
   if (source.includes("tfjs-node")) return "tfjs-node";
+  if (source.startsWith("@tunelab/native")) return "native";
   if (source.includes("wasm")) return "wasm";
   return "cpu";
 }
 
+/** The backend the engine chose and why the faster ones before it were skipped (initBackend's answer). */
+export interface ProbedBackend {
+  /** As the server names it (backendName). */
+  name: string;
+  /** The package, e.g. "@tensorflow/tfjs-backend-wasm". */
+  source: string;
+  /** "native: @tunelab/native did not build: …", one per candidate that did not load. */
+  skipped: string[];
+}
+
+/** The backend line people read: "wasm (@tensorflow/tfjs-backend-wasm); skipped native: …; tensorflow: …". */
+export function describeBackend(b: ProbedBackend): string {
+  return `${b.name} (${b.source})${b.skipped.length ? `; skipped ${b.skipped.join("; ")}` : ""}`;
+}
+
+/** What registerRunner accepts of the skipped reasons: at most 8, each one line of at most 300 characters. */
+export const SKIPPED_LIMITS = { entries: 8, chars: 300 } as const;
+
+/** The skipped reasons as the server stores them: control characters as spaces, long ones cut with "…". */
+export function skippedForServer(skipped: string[]): string[] {
+  return skipped
+    .flatMap((s) => {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters is the point
+      const line = s.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+      if (line === "") return [];
+      return [line.length > SKIPPED_LIMITS.chars ? `${line.slice(0, SKIPPED_LIMITS.chars - 1)}…` : line];
+    })
+    .slice(0, SKIPPED_LIMITS.entries);
+}
+
 /** The backend the engine chooses here (TUNELAB_BACKEND or `force` narrows it), asked of a worker. */
-export function detectBackend(force?: string, timeoutMs = 60_000): Promise<string> {
+export function probeBackend(force?: string, timeoutMs = 60_000): Promise<ProbedBackend> {
   return new Promise((resolve, reject) => {
     const child = fork(join(__dirname, "worker.js"), [], {
       env: { ...process.env, ...(force ? { TUNELAB_BACKEND: force } : {}) },
@@ -80,10 +111,11 @@ export function detectBackend(force?: string, timeoutMs = 60_000): Promise<strin
     });
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error("the engine did not report a backend within 60 s"));
+      reject(new Error(`the engine did not report a backend within ${Math.round(timeoutMs / 1000)} s`));
     }, timeoutMs);
-    child.on("message", (m: { type: string; source?: string; message?: string }) => {
-      if (m.type === "backend") resolve(backendName(m.source!));
+    child.on("message", (m: { type: string; source?: string; skipped?: string[]; message?: string }) => {
+      if (m.type === "backend")
+        resolve({ name: backendName(m.source!), source: m.source!, skipped: m.skipped ?? [] });
       if (m.type === "error") reject(new Error(m.message));
     });
     child.on("exit", () => clearTimeout(timer));

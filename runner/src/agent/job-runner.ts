@@ -168,7 +168,10 @@ export class JobRunner {
     if (result?.cancelled) return this.fail("the training stopped before its last step", true);
     if (result) return this.succeed(result);
     if (error) return this.fail(error, false);
-    return this.fail(`the training worker exited unexpectedly (${exit})`, true);
+    // nothing here kills the worker unasked: a SIGKILL is most often the kernel's out-of-memory killer
+    const oomKiller =
+      exit === "signal SIGKILL" ? "; the host's out-of-memory killer sends it when memory runs out" : "";
+    return this.fail(`the training worker exited unexpectedly (${exit}${oomKiller})`, true);
   }
 
   private retryLog(what: string) {
@@ -312,7 +315,7 @@ export class JobRunner {
       worker.on("message", (m: FromWorker) => {
         switch (m.type) {
           case "backend":
-            this.log.info({ backend: m.source, workerPid: worker.pid }, "training");
+            this.log.info({ backend: m.source, skipped: m.skipped, workerPid: worker.pid }, "training");
             break;
           case "metrics":
             this.onMetrics(m.m);

@@ -6,7 +6,7 @@ import type { StepMetrics } from "../engine/train.js";
  * The child process one job trains in (forked by job-runner.ts). A long synchronous tfjs step blocks only
  * this process: the agent keeps heartbeating, and can kill it. IPC messages:
  *   parent → worker: {type:"run", job} | {type:"abort"} | {type:"probe"}
- *   worker → parent: {type:"backend", source} | {type:"metrics", m} | {type:"checkpoint", dir, step}
+ *   worker → parent: {type:"backend", source, skipped} | {type:"metrics", m} | {type:"checkpoint", dir, step}
  *                    | {type:"result", result} | {type:"error", message}
  * The worker exits when the agent goes away (IPC disconnect), so a killed agent leaves no trainer behind.
  */
@@ -14,7 +14,7 @@ import type { StepMetrics } from "../engine/train.js";
 export type ToWorker = { type: "run"; job: TrainingJob } | { type: "abort" } | { type: "probe" };
 export type WorkerResult = Omit<TrainingResult, "history">;
 export type FromWorker =
-  | { type: "backend"; source: string }
+  | { type: "backend"; source: string; skipped: string[] }
   | { type: "metrics"; m: StepMetrics }
   | { type: "checkpoint"; dir: string; step: number }
   | { type: "result"; result: WorkerResult }
@@ -29,7 +29,7 @@ function send(m: FromWorker): Promise<void> {
 
 async function run(job: TrainingJob, controller: AbortController): Promise<void> {
   const backend = await initBackend();
-  await send({ type: "backend", source: backend.source });
+  await send({ type: "backend", source: backend.source, skipped: backend.skipped });
   const { history: _history, ...result } = await runTraining(job, {
     signal: controller.signal,
     onMetrics: (m) => void send({ type: "metrics", m }),
@@ -49,7 +49,7 @@ if (require.main === module) {
     if (m.type === "abort") controller.abort();
     else if (m.type === "probe")
       initBackend()
-        .then((b) => send({ type: "backend", source: b.source }))
+        .then((b) => send({ type: "backend", source: b.source, skipped: b.skipped }))
         .catch((e: Error) => send({ type: "error", message: e.message }))
         .finally(() => process.exit(0));
     else if (m.type === "run")

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { EXIT } from "../agent/agent.js";
 import { ApiError, RunnerApi, serverUrls } from "../agent/api.js";
 import { configPath, secretHint, writeConfig } from "../agent/config-file.js";
-import { detectBackend, discoverDevices } from "../agent/devices.js";
+import { describeBackend, discoverDevices, probeBackend, skippedForServer } from "../agent/devices.js";
 import { CliExit } from "./exit.js";
 
 /** `register`: trade a registration token for a runner id and secret, stored in the config file. */
@@ -35,7 +35,7 @@ export function registerRegister(program: Command): void {
       const urls = serverUrls(flags.server);
       const path = configPath(flags.config);
       const { devices } = await discoverDevices();
-      const backend = await detectBackend(flags.backend);
+      const backend = await probeBackend(flags.backend);
       const name = flags.name ?? hostname();
       const labels = (flags.labels ?? "")
         .split(",")
@@ -50,7 +50,8 @@ export function registerRegister(program: Command): void {
           token,
           name,
           labels,
-          backend,
+          backend: backend.name,
+          ...(backend.skipped.length ? { backendSkipped: skippedForServer(backend.skipped) } : {}),
           devices,
           ...(maxJobs ? { maxJobs } : {}),
         });
@@ -71,8 +72,9 @@ export function registerRegister(program: Command): void {
         registeredAt: new Date().toISOString(),
       });
       process.stdout.write(
-        `registered runner ${registered.runnerId} "${name}" (backend ${backend}; ` +
+        `registered runner ${registered.runnerId} "${name}" (backend ${backend.name}; ` +
           `${devices.map((d) => `${d.name} ${(d.memoryBytes / 1024 ** 3).toFixed(1)} GiB`).join(", ")})\n` +
+          (backend.skipped.length ? `backend: ${describeBackend(backend)}\n` : "") +
           `config written to ${path} (mode 0600; secret ${secretHint(registered.secret)})\n` +
           `start it with: tunelab-runner start${flags.config ? ` --config ${path}` : ""}\n`,
       );

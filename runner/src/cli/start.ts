@@ -11,7 +11,7 @@ import {
   type RunnerConfig,
   readConfig,
 } from "../agent/config-file.js";
-import { discoverDevices } from "../agent/devices.js";
+import { describeBackend, discoverDevices, probeBackend } from "../agent/devices.js";
 import { createProgress } from "../agent/progress.js";
 import { CliExit } from "./exit.js";
 
@@ -120,6 +120,16 @@ async function work(flags: StartFlags, path: string, config: RunnerConfig): Prom
     : (config.maxJobs ?? Math.max(1, devices.length));
   const workDir = flags.workDir ?? defaultWorkDir(config);
   logger.info({ config: path, workDir }, "starting");
+  // which backend jobs will train on here, and why faster ones did not load: asked of a worker, as a
+  // job's own worker will (the agent itself never loads tfjs); start does not wait for it
+  void probeBackend(flags.backend).then(
+    (b) =>
+      logger.info(
+        { backend: b.name, source: b.source, skipped: b.skipped },
+        `backend: ${describeBackend(b)}`,
+      ),
+    (err: Error) => logger.warn({ err: err.message }, "the engine did not report its backend"),
+  );
   const agent = new Agent({
     config,
     logger,

@@ -3,15 +3,20 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { RunnerApi, serverUrls } from "../agent/api.js";
 import { secretHint } from "../agent/config-file.js";
-import { discoverDevices } from "../agent/devices.js";
+import { discoverDevices, type ProbedBackend, probeBackend } from "../agent/devices.js";
 import { defaultWorkDir, loadConfigOrExit } from "./start.js";
 
-/** `status`: what this runner knows — identity, server reachability, devices, unsent metrics. */
+/**
+ * `status`: what this runner knows — identity, server reachability, devices, the backend the engine
+ * chooses here (and why faster ones were skipped), unsent metrics.
+ */
 
 export function registerStatus(program: Command): void {
   program
     .command("status")
-    .description("print the runner's identity, whether the server answers, devices and unsent metrics")
+    .description(
+      "print the runner's identity, whether the server answers, devices, the training backend and unsent metrics",
+    )
     .option("--config <file>", "runner config file (default: ~/.config/tunelab/runner.json)")
     .option("--work-dir <dir>", "the work folder `start` uses (default: ~/.cache/tunelab/runner-<id>)")
     .option("--json", "print JSON")
@@ -29,8 +34,11 @@ export function registerStatus(program: Command): void {
             spooled[f.slice(0, -5)] = -1;
           }
         }
-      const reachable = await new RunnerApi(serverUrls(config.server), config.secret).reachable();
-      const { devices } = await discoverDevices();
+      const [reachable, { devices }, backend] = await Promise.all([
+        new RunnerApi(serverUrls(config.server), config.secret).reachable(),
+        discoverDevices(),
+        probeBackend(undefined, 30_000).catch((err: Error): { error: string } => ({ error: err.message })),
+      ]);
       const status = {
         config: path,
         server: config.server,
@@ -42,6 +50,7 @@ export function registerStatus(program: Command): void {
         secret: secretHint(config.secret),
         registeredAt: config.registeredAt ?? null,
         devices,
+        backend,
         workDir,
         spooledMetricPoints: spooled,
       };
@@ -55,6 +64,7 @@ export function registerStatus(program: Command): void {
         `runner:      ${config.runnerId} "${config.name}"${config.labels.length ? ` labels ${config.labels.join(",")}` : ""}`,
         `secret:      ${status.secret}`,
         `devices:     ${devices.map((d) => `${d.name} ${(d.memoryBytes / 1024 ** 3).toFixed(1)} GiB`).join(", ")}`,
+        ...backendLines(backend),
         `work dir:    ${workDir}`,
         `unsent:      ${
           Object.keys(spooled).length
@@ -66,4 +76,13 @@ export function registerStatus(program: Command): void {
       ];
       process.stdout.write(`${lines.join("\n")}\n`);
     });
+}
+
+/** "backend: wasm (…)" and one "skipped" line per faster backend that did not load. */
+export function backendLines(backend: ProbedBackend | { error: string }): string[] {
+  if ("error" in backend) return [`backend:     unknown (${backend.error})`];
+  return [
+    `backend:     ${backend.name} (${backend.source})`,
+    ...backend.skipped.map((s, i) => `${i === 0 ? "  skipped:" : "          "}   ${s}`),
+  ];
 }
