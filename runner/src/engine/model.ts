@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, ValidationError } from "@tunelab/core";
 import { checkpoint } from "./checkpointing.js";
 import { frozenLinearOf } from "./ops/frozen-linear.js";
+import { layerOps } from "./ops/layer-ops.js";
 import type { BaseModel, ForwardHooks, LayerPrefix } from "./peft-hooks.js";
 
 /**
@@ -111,47 +112,38 @@ function decoderLayer(
   cache: KvCache | undefined,
 ): tf.Tensor3D {
   const c = model.config;
+  const ops = layerOps();
   const [b, t, d] = h.shape;
-  const hd = c.head_dim;
   const p = `model.layers.${l}`;
-  const lin = (path: string, x: tf.Tensor) =>
-    linear(model, hooks, `${p}.${path}`, tf.reshape(x, [b * t, -1]) as tf.Tensor2D); // [B·T, out]
-  const heads = (x: tf.Tensor, count: number) => tf.transpose(tf.reshape(x, [b, t, count, hd]), [0, 2, 1, 3]);
+  const lin = (path: string, x: tf.Tensor) => linear(model, hooks, `${p}.${path}`, x as tf.Tensor2D); // [B·T, out]
+  const [co, si] = [cos as tf.Tensor2D, sin as tf.Tensor2D];
+  // The layer works on rows [B·T, d]; adapters see [B, T, d].
+  const sublayer = (out: tf.Tensor2D, hook: "attentionOutput" | "mlpOutput") =>
+    hooks[hook] ? tf.reshape(hooks[hook]!(l, tf.reshape(out, [b, t, d]) as tf.Tensor3D), [b * t, d]) : out;
+  const rows = tf.reshape(h, [b * t, d]);
 
-  const x = rmsNorm(h, weight(model, `${p}.input_layernorm.weight`), c.rms_norm_eps);
-  const q = rope(heads(lin("self_attn.q_proj", x), c.num_attention_heads), cos, sin); // [B, H, T, hd]
-  let k = rope(heads(lin("self_attn.k_proj", x), c.num_key_value_heads), cos, sin); // [B, G, T, hd]
-  let v = heads(lin("self_attn.v_proj", x), c.num_key_value_heads); // [B, G, T, hd]
+  const x = ops.rmsNorm(rows, weight(model, `${p}.input_layernorm.weight`), c.rms_norm_eps); // [B·T, d]
+  const q = ops.rope(lin("self_attn.q_proj", x), co, si); // [B, H, T, hd]
+  let k = ops.rope(lin("self_attn.k_proj", x), co, si); // [B, G, T, hd]
+  let v = tf.transpose(
+    tf.reshape(lin("self_attn.v_proj", x), [b, t, c.num_key_value_heads, c.head_dim]),
+    [0, 2, 1, 3],
+  ) as tf.Tensor4D; // [B, G, T, hd]
   if (earlier) {
     k = tf.concat([earlier.key, k], 2); // [B, G, n + P + T, hd]
     v = tf.concat([earlier.value, v], 2);
   }
   if (cache) {
-    cache.keys.push(tf.keep(k) as tf.Tensor4D);
-    cache.values.push(tf.keep(v) as tf.Tensor4D);
+    cache.keys.push(tf.keep(k));
+    cache.values.push(tf.keep(v));
   }
-  // GQA without copying keys: query head h uses kv head ⌊h/group⌋ (HF repeat_kv), so the queries of one
-  // kv head are contiguous and [B, H, T, hd] regroups to [B, G, group·T, hd] for one batched matmul.
-  const g = c.num_key_value_heads;
-  const group = c.num_attention_heads / g;
-  const s = k.shape[2]!;
-  const qg = tf.reshape(q, [b, g, group * t, hd]);
-  const scores = tf.add(
-    tf.reshape(tf.mul(tf.matMul(qg, k, false, true), 1 / Math.sqrt(hd)), [b, c.num_attention_heads, t, s]),
-    bias,
-  ); // [B, H, T, S]
-  const probs = tf.reshape(tf.softmax(scores), [b, g, group * t, s]);
-  const attn = tf.reshape(tf.matMul(probs, v), [b, c.num_attention_heads, t, hd]); // [B, H, T, hd]
-  let o = tf.reshape(lin("self_attn.o_proj", tf.transpose(attn, [0, 2, 1, 3])), [b, t, d]) as tf.Tensor3D;
-  if (hooks.attentionOutput) o = hooks.attentionOutput(l, o);
-  const mid = tf.add(h, o) as tf.Tensor3D;
+  const attn = ops.attention(q, k, v, bias as tf.Tensor4D); // [B·T, H·hd]
+  const mid = tf.add(rows, sublayer(lin("self_attn.o_proj", attn), "attentionOutput")); // [B·T, d]
 
-  const y = rmsNorm(mid, weight(model, `${p}.post_attention_layernorm.weight`), c.rms_norm_eps);
-  const gate = lin("mlp.gate_proj", y); // [B·T, I]
-  const act = tf.mul(tf.mul(gate, tf.sigmoid(gate)), lin("mlp.up_proj", y)); // SiLU(gate) · up
-  let m = tf.reshape(lin("mlp.down_proj", act), [b, t, d]) as tf.Tensor3D;
-  if (hooks.mlpOutput) m = hooks.mlpOutput(l, m);
-  return tf.add(mid, m) as tf.Tensor3D;
+  const y = ops.rmsNorm(mid, weight(model, `${p}.post_attention_layernorm.weight`), c.rms_norm_eps);
+  const act = ops.swiglu(lin("mlp.gate_proj", y), lin("mlp.up_proj", y)); // [B·T, I]
+  const out = tf.add(mid, sublayer(lin("mlp.down_proj", act), "mlpOutput"));
+  return tf.reshape(out, [b, t, d]) as tf.Tensor3D;
 }
 
 function weight(model: BaseModel, name: string): tf.Tensor {
@@ -172,16 +164,8 @@ function linear(model: BaseModel, hooks: ForwardHooks, name: string, x: tf.Tenso
 }
 
 /** x / rms(x) · weight over the last axis (computed in float32). */
-export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor3D {
-  const r = tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps));
-  return tf.mul(tf.mul(x, r), weight) as tf.Tensor3D;
-}
-
-/** HF's rotate-half RoPE: x·cos + rotate_half(x)·sin, cos/sin [T, hd] broadcast over [B, H, T, hd]. */
-export function rope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
-  const half = x.shape[3]! / 2;
-  const [a, b] = tf.split(x, [half, half], 3);
-  return tf.add(tf.mul(x, cos), tf.mul(tf.concat([tf.neg(b!), a!], 3), sin));
+export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor {
+  return layerOps().rmsNorm(x, weight, eps);
 }
 
 /** cos/sin of position·θ^(−2i/hd) for positions start…start+T−1, each frequency twice (HF layout). */
@@ -203,7 +187,7 @@ export function ropeTables(start: number, t: number, hd: number, theta: number):
  * (earlier+i)-th key) sees key j when j ≤ earlier + i and keyMask[j] = 1; prefix keys lie in `earlier`.
  * A query on a padded row still sees itself, so softmax never gets an all-masked row.
  */
-function attentionBias(keyMask: number[][], t: number, earlier: number): tf.Tensor4D {
+export function attentionBias(keyMask: number[][], t: number, earlier: number): tf.Tensor4D {
   const s = earlier + t;
   const out = new Float32Array(keyMask.length * t * s);
   keyMask.forEach((row, bi) => {
@@ -222,21 +206,7 @@ function attentionBias(keyMask: number[][], t: number, earlier: number): tf.Tens
  * (padding, prompt tokens of SFT) are ignored, as in HF's causal-LM loss.
  */
 export function causalLmLoss(logits: tf.Tensor3D, labels: number[][]): tf.Scalar {
-  const [b, t, v] = logits.shape;
-  const target = new Int32Array(b * (t - 1));
-  const keep = new Float32Array(b * (t - 1));
-  labels.forEach((row, r) => {
-    for (let i = 0; i + 1 < t; i++) {
-      const y = row[i + 1] ?? -100;
-      target[r * (t - 1) + i] = Math.max(0, y);
-      keep[r * (t - 1) + i] = y === -100 ? 0 : 1;
-    }
-  });
-  const shifted = tf.reshape(tf.slice(logits, [0, 0, 0], [b, t - 1, v]), [b * (t - 1), v]);
-  const logp = tf.logSoftmax(shifted); // [B·(T−1), V]
-  const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.tensor1d(target, "int32"), v)), -1);
-  const kept = tf.tensor1d(keep);
-  return tf.div(tf.neg(tf.sum(tf.mul(picked, kept))), tf.maximum(tf.sum(kept), 1)) as tf.Scalar;
+  return layerOps().causalLmLoss(logits, labels);
 }
 
 /** The HF weight names and shapes of a config (what a checkpoint of it holds). */
