@@ -41,9 +41,15 @@ export class Runner {
   @Column("text", { array: true })
   labels!: string[];
 
-  @Field({ description: "tfjs backend: tfjs-node-gpu, tfjs-node, wasm or cpu." })
+  @Field({ description: "tfjs backend: tfjs-node-gpu, tfjs-node, native, wasm or cpu." })
   @Column("text")
   backend!: string;
+
+  @Field(() => [String], {
+    description: "Why faster backends did not load on the host when it registered, one per backend skipped.",
+  })
+  @Column("text", { name: "backend_skipped", array: true })
+  backendSkipped!: string[];
 
   @Field(() => [RunnerDevice])
   @Column("jsonb")

@@ -50,8 +50,15 @@ export class RegisterRunnerInput {
   })
   labels!: string[];
 
-  @Field({ description: "tfjs backend: tfjs-node-gpu, tfjs-node, wasm or cpu." })
+  @Field({ description: "tfjs backend: tfjs-node-gpu, tfjs-node, native, wasm or cpu." })
   backend!: string;
+
+  @Field(() => [String], {
+    defaultValue: [],
+    description:
+      "Why faster backends did not load on this host, one per backend skipped (e.g. 'native: @tunelab/native did not build: libopenblas not found'): at most 8, each 1 to 300 characters without control characters.",
+  })
+  backendSkipped!: string[];
 
   @Field(() => [RunnerDeviceInput])
   devices!: RunnerDeviceInput[];

@@ -7,6 +7,8 @@ export interface NewRunner {
   name: string;
   labels: string[];
   backend: string;
+  /** Why faster backends did not load (default none). */
+  backendSkipped?: string[];
   devices: RunnerDevice[];
   maxJobs: number;
   registrationTokenId: string | null;
@@ -21,6 +23,7 @@ export async function insertRunner(
   const saved = await m.save(
     m.create(Runner, {
       ...r,
+      backendSkipped: r.backendSkipped ?? [],
       maxDeviceMemoryBytes: Math.max(0, ...r.devices.map((d) => d.memoryBytes)),
       secretHash: hashSecret(secret),
     }),

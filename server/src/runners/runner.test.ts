@@ -22,7 +22,7 @@ const createToken = `mutation($input: CreateRegistrationTokenInput) {
 }`;
 const register = `mutation($input: RegisterRunnerInput!) { registerRunner(input: $input) { runnerId secret } }`;
 const runnersQuery = `{ runners(first: 100) { totalCount edges { node {
-  id name labels backend devices { name memoryBytes } maxDeviceMemoryBytes maxJobs status currentJobs lastHeartbeatAt
+  id name labels backend backendSkipped devices { name memoryBytes } maxDeviceMemoryBytes maxJobs status currentJobs lastHeartbeatAt
 } } } }`;
 
 interface TokenPayload {
@@ -147,6 +147,38 @@ for (const driver of drivers) {
       assert.equal(one.data!.runner.status, "ONLINE");
     });
 
+    test("registration stores why faster backends were skipped and the runner list returns it", async () => {
+      const t = await newToken();
+      const skipped = [
+        "tensorflow: Cannot find module '@tensorflow/tfjs-node'",
+        "native: @tunelab/native did not build: libopenblas not found",
+      ];
+      const res = await server.gql<{ registerRunner: { runnerId: string } }>(
+        register,
+        { input: gpuHost(t.token, { name: "wasm-host", backend: "wasm", backendSkipped: skipped }) },
+        null,
+      );
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      const { runnerId } = res.data!.registerRunner;
+      const listed = await server.gql<{ runners: { edges: { node: Record<string, unknown> }[] } }>(
+        runnersQuery,
+      );
+      const node = listed.data!.runners.edges.find((e) => e.node.id === runnerId)!.node;
+      assert.deepEqual([node.backend, node.backendSkipped], ["wasm", skipped]);
+      // a runner that says nothing of it (an older one, or nothing skipped) has none
+      const plain = await server.gql<{ registerRunner: { runnerId: string } }>(
+        register,
+        { input: gpuHost((await newToken()).token, { name: "native-host", backend: "native" }) },
+        null,
+      );
+      assert.equal(plain.errors, undefined, JSON.stringify(plain.errors));
+      const one = await server.gql<{ runner: { backend: string; backendSkipped: string[] } }>(
+        "query($id: ID!) { runner(id: $id) { backend backendSkipped } }",
+        { id: plain.data!.registerRunner.runnerId },
+      );
+      assert.deepEqual(one.data!.runner, { backend: "native", backendSkipped: [] });
+    });
+
     test("a multi-use token registers several runners; expired, revoked and unknown tokens are refused", async () => {
       const multi = await newToken({ singleUse: false });
       for (const name of ["a", "b"]) {
@@ -214,6 +246,10 @@ for (const driver of drivers) {
         [{ labels: ["gpu", "gpu"] }, "labels[1]"],
         [{ labels: Array.from({ length: 33 }, (_, i) => `l${i}`) }, "labels"],
         [{ backend: "cuda" }, "backend"],
+        [{ backendSkipped: Array.from({ length: 9 }, (_, i) => `b${i}: no`) }, "backendSkipped"],
+        [{ backendSkipped: ["native: fine", ""] }, "backendSkipped[1]"],
+        [{ backendSkipped: ["x".repeat(301)] }, "backendSkipped[0]"],
+        [{ backendSkipped: ["native: did not build\nld: cannot find -lopenblas"] }, "backendSkipped[0]"],
         [{ devices: [] }, "devices"],
         [{ devices: [{ name: "g", memoryBytes: 0 }] }, "devices[0].memoryBytes"],
         [

@@ -3,11 +3,14 @@ import { requireName } from "../auth/validate.js";
 import type { NewRunner } from "./runner.repository.js";
 import type { RegisterRunnerInput } from "./runner.input.js";
 
-export const backends = ["tfjs-node-gpu", "tfjs-node", "wasm", "cpu"] as const;
+export const backends = ["tfjs-node-gpu", "tfjs-node", "native", "wasm", "cpu"] as const;
 const labelPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 export const maxLabels = 32;
 export const maxDevices = 16;
 export const maxJobsLimit = 64;
+/** registerRunner's backendSkipped: reasons, one per backend that did not load (the runner cuts to fit). */
+export const maxBackendSkipped = 8;
+export const maxBackendSkippedChars = 300;
 
 /** Every field of registerRunner's input checked; the first bad one is a BAD_USER_INPUT naming it. */
 export function validateRunnerInput(input: RegisterRunnerInput): Omit<NewRunner, "registrationTokenId"> {
@@ -32,6 +35,15 @@ export function validateRunnerInput(input: RegisterRunnerInput): Omit<NewRunner,
       field: "backend",
     });
   }
+  const skipped = input.backendSkipped ?? [];
+  if (skipped.length > maxBackendSkipped) {
+    throw userInputError(`at most ${maxBackendSkipped} backendSkipped reasons, got ${skipped.length}`, {
+      field: "backendSkipped",
+    });
+  }
+  const backendSkipped = skipped.map((s, i) =>
+    requireName(s, `backendSkipped[${i}]`, maxBackendSkippedChars),
+  );
   if (input.devices.length === 0 || input.devices.length > maxDevices) {
     throw userInputError(`devices must list 1 to ${maxDevices} devices, got ${input.devices.length}`, {
       field: "devices",
@@ -52,5 +64,5 @@ export function validateRunnerInput(input: RegisterRunnerInput): Omit<NewRunner,
   if (!Number.isInteger(input.maxJobs) || input.maxJobs < 1 || input.maxJobs > maxJobsLimit) {
     throw userInputError(`maxJobs must be 1 to ${maxJobsLimit}, got ${input.maxJobs}`, { field: "maxJobs" });
   }
-  return { name, labels, backend: input.backend, devices, maxJobs: input.maxJobs };
+  return { name, labels, backend: input.backend, backendSkipped, devices, maxJobs: input.maxJobs };
 }
