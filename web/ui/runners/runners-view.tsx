@@ -5,13 +5,14 @@ import { graphql } from "../../lib/gql";
 import { useMutation, useQuery } from "../../lib/hooks";
 import { ErrorMessage } from "../common/error-message";
 import { StatusBadge } from "../common/status-badge";
+import { skippedNotes } from "./backend-note";
 
 const RunnersQuery = graphql(`
   query Runners {
     runners(first: 100) {
       edges {
         node {
-          id name status backend labels maxJobs currentJobs freeMemoryBytes maxDeviceMemoryBytes
+          id name status backend backendSkipped labels maxJobs currentJobs freeMemoryBytes maxDeviceMemoryBytes
           lastHeartbeatAt createdAt
           devices { name memoryBytes }
         }
@@ -181,6 +182,12 @@ export function RunnersView() {
                   </td>
                   <td>
                     <code>{r.backend}</code>
+                    {skippedNotes(r.backendSkipped).map((note, i) => (
+                      // biome-ignore lint/suspicious/noArrayIndexKey: notes are positional
+                      <div key={i} className="muted backend-skipped">
+                        {note}
+                      </div>
+                    ))}
                   </td>
                   <td>
                     {r.devices.map((d, i) => (
