@@ -125,10 +125,7 @@ function decoderLayer(
   const x = ops.rmsNorm(rows, weight(model, `${p}.input_layernorm.weight`), c.rms_norm_eps); // [B·T, d]
   const q = ops.rope(lin("self_attn.q_proj", x), co, si); // [B, H, T, hd]
   let k = ops.rope(lin("self_attn.k_proj", x), co, si); // [B, G, T, hd]
-  let v = tf.transpose(
-    tf.reshape(lin("self_attn.v_proj", x), [b, t, c.num_key_value_heads, c.head_dim]),
-    [0, 2, 1, 3],
-  ) as tf.Tensor4D; // [B, G, T, hd]
+  let v = ops.heads(lin("self_attn.v_proj", x), t, c.head_dim); // [B, G, T, hd]
   if (earlier) {
     k = tf.concat([earlier.key, k], 2); // [B, G, n + P + T, hd]
     v = tf.concat([earlier.value, v], 2);
@@ -138,11 +135,11 @@ function decoderLayer(
     cache.values.push(tf.keep(v));
   }
   const attn = ops.attention(q, k, v, bias as tf.Tensor4D); // [B·T, H·hd]
-  const mid = tf.add(rows, sublayer(lin("self_attn.o_proj", attn), "attentionOutput")); // [B·T, d]
+  const mid = ops.residual(rows, sublayer(lin("self_attn.o_proj", attn), "attentionOutput")); // [B·T, d]
 
   const y = ops.rmsNorm(mid, weight(model, `${p}.post_attention_layernorm.weight`), c.rms_norm_eps);
   const act = ops.swiglu(lin("mlp.gate_proj", y), lin("mlp.up_proj", y)); // [B·T, I]
-  const out = tf.add(mid, sublayer(lin("mlp.down_proj", act), "mlpOutput"));
+  const out = ops.residual(mid, sublayer(lin("mlp.down_proj", act), "mlpOutput"));
   return tf.reshape(out, [b, t, d]) as tf.Tensor3D;
 }
 

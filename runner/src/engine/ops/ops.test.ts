@@ -75,6 +75,22 @@ const CASES: Case[] = [
       reference: (x, w) => R.rmsNorm(x!, w!, 1e-6),
     }),
   },
+  {
+    name: "heads B 2, T 5, 3 heads, hd 4",
+    make: () => ({
+      inputs: [randn([10, 12], 1)],
+      fused: (x) => F.heads(x as tf.Tensor2D, 5, 4),
+      reference: (x) => R.heads(x as tf.Tensor2D, 5, 4),
+    }),
+  },
+  {
+    name: "residual [6, 7]",
+    make: () => ({
+      inputs: [randn([6, 7], 1), randn([6, 7], 2)],
+      fused: (x, y) => F.residual(x!, y!),
+      reference: (x, y) => R.residual(x!, y!),
+    }),
+  },
   ropeCase("rope B 2, T 5, 3 heads, hd 6", 2, 5, 3, 6, 0),
   ropeCase("rope batch 1, one cached step at position 7", 1, 1, 2, 4, 7),
   attentionCase("attention MHA, odd T", 3, 3, 5, 4, [

@@ -12,6 +12,9 @@ export const REFERENCE_OPS: LayerOps = {
     return tf.mul(tf.mul(x, r), weight);
   },
 
+  heads: (x, t, hd) =>
+    tf.transpose(tf.reshape(x, [x.shape[0] / t, t, x.shape[1] / hd, hd]), [0, 2, 1, 3]) as tf.Tensor4D,
+
   rope: (x, cos, sin) => {
     const [t, hd] = cos.shape;
     const heads = tf.transpose(tf.reshape(x, [x.shape[0] / t, t, x.shape[1] / hd, hd]), [0, 2, 1, 3]);
@@ -31,6 +34,8 @@ export const REFERENCE_OPS: LayerOps = {
     const attn = tf.reshape(tf.matMul(probs, v), [b, h, t, hd]); // [B, H, T, hd]
     return tf.reshape(tf.transpose(attn, [0, 2, 1, 3]), [b * t, h * hd]) as tf.Tensor2D;
   },
+
+  residual: (x, y) => tf.add(x, y),
 
   swiglu: (gate, up) => tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D,
 

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { fused } from "./fused.js";
+import { headsBackward, headsForward } from "./heads.js";
 
 /**
  * Splits a linear's output into heads and applies HF's rotate-half RoPE:
@@ -23,12 +24,9 @@ export function ropeForward(
   sin: tf.Tensor2D, // [T, hd]
 ): tf.Tensor4D {
   return tf.tidy(() => {
-    const [t, hd] = cos.shape;
-    const rows = x.shape[0] / t;
-    const n = x.shape[1] / hd;
-    const heads = tf.transpose(tf.reshape(x, [rows, t, n, hd]), [0, 2, 1, 3]); // [B, n, T, hd]
-    const [a, b] = tf.split(heads, 2, 3); // [B, n, T, hd/2] each
-    return tf.add(tf.mul(heads, cos), tf.mul(tf.concat([tf.neg(b!), a!], 3), sin)) as tf.Tensor4D;
+    const h = headsForward(x, cos.shape[0], cos.shape[1]); // [B, n, T, hd]
+    const [a, b] = tf.split(h, 2, 3); // [B, n, T, hd/2] each
+    return tf.add(tf.mul(h, cos), tf.mul(tf.concat([tf.neg(b!), a!], 3), sin)) as tf.Tensor4D;
   });
 }
 
@@ -42,9 +40,7 @@ export function ropeBackward(
   sin: tf.Tensor2D, // [T, hd]
 ): tf.Tensor2D {
   return tf.tidy(() => {
-    const [b, n, t, hd] = dy.shape as [number, number, number, number];
     const [u, w] = tf.split(tf.mul(dy, sin), 2, 3); // [B, n, T, hd/2] each
-    const dx = tf.add(tf.mul(dy, cos), tf.concat([w!, tf.neg(u!)], 3)); // [B, n, T, hd]
-    return tf.reshape(tf.transpose(dx, [0, 2, 1, 3]), [b * t, n * hd]) as tf.Tensor2D;
+    return headsBackward(tf.add(tf.mul(dy, cos), tf.concat([w!, tf.neg(u!)], 3)));
   });
 }
