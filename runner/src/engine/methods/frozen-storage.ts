@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { DTYPES, type Dtype, type MethodConfig, ValidationError } from "@tunelab/core";
-import type { BaseModel, CompactWeight, PeftMethod } from "../peft-hooks.js";
+import type { Model } from "../model.js";
+import type { CompactWeight, PeftMethod } from "../peft-hooks.js";
 import { type HalfFormat, type HalfMatrix, packHalf, unpackHalf } from "../quant/half.js";
 import { dequantizeNf4, type Nf4Matrix, nf4Tensors } from "../quant/nf4.js";
 
@@ -9,8 +10,9 @@ import { dequantizeNf4, type Nf4Matrix, nf4Tensors } from "../quant/nf4.js";
  * (bfloat16, float16) packs every other frozen matrix in 16 bits; both reach the forward pass through
  * the `compactWeight` hook, and `replacedWeights` tells the caller which float copies to free.
  *
- * The embedding matrix stays float32: the forward pass gathers its rows from the model's own tensor (and
- * a tied lm_head reads that same tensor). Norm weights stay float32 too; they are vectors.
+ * The embedding matrix keeps float32 storage (its values rounded to the dtype): the forward pass gathers
+ * its rows from the model's own tensor, and a tied lm_head reads that same tensor. Norm weights and
+ * biases stay float32; they are vectors.
  */
 
 export function nf4Weight(m: Nf4Matrix): CompactWeight {
@@ -62,15 +64,32 @@ export function storageDtype(value: unknown, config: MethodConfig): Dtype {
 }
 
 /**
- * Stores the frozen weights of `model` under `method` in `dtype`: float32 changes nothing; bfloat16 and
- * float16 pack every frozen matrix the method does not store itself (decoder linears, an untied lm_head;
- * under QLoRA only lm_head is left) in 16 bits.
+ * Builds a method over `model` with its frozen weights in `dtype`. float32 changes nothing. For bfloat16
+ * and float16 every matrix of the model is first rounded in place to what a checkpoint in that dtype
+ * holds, so what a method reads while it is built (DoRA's magnitudes, QLoRA's NF4 codes, prompt tuning's
+ * TEXT init) is what the forward pass will read; then every frozen matrix the method does not store
+ * itself (decoder linears, an untied lm_head; under QLoRA only lm_head) is packed in 16 bits, exactly.
  */
-export function withStorageDtype(model: BaseModel, method: PeftMethod, dtype: Dtype): PeftMethod {
-  return dtype === "float32" ? method : withCompactWeights(method, packFrozen(model, method, dtype));
+export function withStorageDtype(model: Model, dtype: Dtype, build: () => PeftMethod): PeftMethod {
+  if (dtype === "float32") return build();
+  for (const w of model.weights.values()) {
+    if (w.rank !== 2) continue;
+    const rounded = unpackRounded(w, dtype);
+    w.assign(rounded); // the variable takes the data; the tensor itself is freed
+    rounded.dispose();
+  }
+  const method = build();
+  return withCompactWeights(method, packFrozen(model, method, dtype));
 }
 
-function packFrozen(model: BaseModel, method: PeftMethod, format: HalfFormat): Map<string, CompactWeight> {
+function unpackRounded(w: tf.Tensor, format: HalfFormat): tf.Tensor {
+  const m = packHalf(w.dataSync() as Float32Array, w.shape, format);
+  const rounded = unpackHalf(m, "host");
+  m.words.dispose();
+  return rounded;
+}
+
+function packFrozen(model: Model, method: PeftMethod, format: HalfFormat): Map<string, CompactWeight> {
   const training = new Set<tf.Tensor>(method.trainable.values());
   const replaced = new Set(method.replacedWeights);
   const packed = new Map<string, CompactWeight>();

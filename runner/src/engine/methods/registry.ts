@@ -9,13 +9,13 @@ import { createPeftMethod, isPeftMethod } from "./peft-methods.js";
 /**
  * Every training method by name, one shape (PeftMethod): validate (core's parseMethodConfig against the
  * model, which throws ValidationError naming the field) → inject (hooks the forward pass calls) →
- * trainable variables → export/import; then the run's dtype stores the frozen weights
- * (frozen-storage.ts). The training loop sees only this.
+ * trainable variables → export/import, with the frozen weights stored in the run's dtype
+ * (frozen-storage.ts; 16 bits round the model's matrices in place). The training loop sees only this.
  */
 export function createMethod(model: Model, json: unknown, opts: MethodOptions): PeftMethod {
   const config: MethodConfig = parseMethodConfig(json, model.config);
   const dtype = storageDtype(opts.dtype ?? "float32", config);
-  return withStorageDtype(model, createByName(model, config, opts), dtype);
+  return withStorageDtype(model, dtype, () => createByName(model, config, opts));
 }
 
 function createByName(model: Model, config: MethodConfig, opts: MethodOptions): PeftMethod {

@@ -56,7 +56,7 @@ for (const [backend, use] of Object.entries(BACKENDS)) {
             assert.ok(maxRelDiff(y, withBias ? tf.add(reference, bias) : reference) < 1e-6);
             const fused = tf.grads(fusedLoss)(inputs);
             const unfused = tf.grads(unfusedLoss)(inputs);
-            fused.forEach((g, k) => assert.ok(maxRelDiff(g, unfused[k]!) < 1e-5, `input ${k}`));
+            for (const [k, g] of fused.entries()) assert.ok(maxRelDiff(g, unfused[k]!) < 1e-5, `input ${k}`);
           });
           // The loss is linear in x and b: a wide step leaves only float32 rounding in the difference.
           checkGradients(fusedLoss, inputs, { samples: 8, eps: 0.25, tolerance: 1e-3 });
