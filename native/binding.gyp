@@ -7,7 +7,8 @@
         "src/matmul.cc",
         "src/elementwise.cc",
         "src/reduce.cc",
-        "src/layout.cc"
+        "src/layout.cc",
+        "src/quant.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

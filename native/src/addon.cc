@@ -163,6 +163,22 @@ Napi::Value AdamW(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value Dequant4bit(const Napi::CallbackInfo& info) {
+  const int64_t n = length(info[5]), block = num(info[4]);
+  need(info.Env(), block > 0 && length(info[1]) == 8 && length(info[2]) == 16, "dequant4bit: bad shifts or table");
+  need(info.Env(), length(info[0]) * 8 >= n && length(info[3]) * block >= n, "dequant4bit: too few codes or scales");
+  tl::dequant_4bit(data<int32_t>(info[0], "words"), data<int32_t>(info[1], "shifts"), data<float>(info[2], "table"),
+                   data<float>(info[3], "absmax"), block, data<float>(info[5], "out"), n);
+  return info.Env().Undefined();
+}
+
+Napi::Value Unpack16bit(const Napi::CallbackInfo& info) {
+  const int64_t n = length(info[2]);
+  need(info.Env(), length(info[1]) == 65536 && length(info[0]) * 2 >= n, "unpack16bit: bad table or too few words");
+  tl::unpack_16bit(data<int32_t>(info[0], "words"), data<float>(info[1], "table"), data<float>(info[2], "out"), n);
+  return info.Env().Undefined();
+}
+
 Napi::Value SumSquares(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), tl::sum_squares(data<float>(info[0], "x"), length(info[0])));
 }
@@ -216,6 +232,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gatherRows", Napi::Function::New(env, GatherRows));
   exports.Set("segmentSum", Napi::Function::New(env, SegmentSum));
   exports.Set("adamw", Napi::Function::New(env, AdamW));
+  exports.Set("dequant4bit", Napi::Function::New(env, Dequant4bit));
+  exports.Set("unpack16bit", Napi::Function::New(env, Unpack16bit));
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("info", Napi::Function::New(env, Info));

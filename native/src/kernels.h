@@ -55,6 +55,14 @@ struct AdamWConstants {
 };
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, const AdamWConstants& k);
 
+// Frozen weights stored compactly (quant/ in the engine), expanded to float32 for one matmul:
+// 4-bit codes, eight per int32 word (code i at bit shifts[i % 8] of word i / 8), out[i] = table[code] ·
+// absmax[i / blockSize] (NF4: bitsandbytes' dequantize_4bit); and 16-bit values, two per word (element 2k
+// in the low half of word k), out[i] = table[bits] (bfloat16 / float16 → float32 by a 65,536-entry table).
+void dequant_4bit(const int32_t* words, const int32_t* shifts, const float* table, const float* absmax,
+                  int64_t blockSize, float* out, int64_t n);
+void unpack_16bit(const int32_t* words, const float* table, float* out, int64_t n);
+
 // Σ x² in double (global gradient norm).
 double sum_squares(const float* x, int64_t n);
 

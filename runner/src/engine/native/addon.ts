@@ -63,6 +63,17 @@ export interface NativeAddon {
   segmentSum(x: F32, ids: Int32Array, inner: number, out: F32, segments: number): void;
   /** One AdamW update of p, m, v in place (kernels.h); constants computed in double by the caller. */
   adamw(p: F32, g: F32, m: F32, v: F32, constants: AdamWConstants): void;
+  /** out[i] = table[4-bit code i] · absmax[i / blockSize]; code i at bit shifts[i % 8] of word i / 8. */
+  dequant4bit(
+    words: Int32Array,
+    shifts: Int32Array,
+    table: F32,
+    absmax: F32,
+    blockSize: number,
+    out: F32,
+  ): void;
+  /** out[i] = table[16-bit value i], two values per word, element 2k in the low half of word k. */
+  unpack16bit(words: Int32Array, table: F32, out: F32): void;
   sumSquares(x: F32): number;
   setThreads(n: number): void;
   info(): { blas: string; blasThreads: number; threads: number };
