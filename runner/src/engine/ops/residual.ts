@@ -6,8 +6,10 @@ import { fused } from "./fused.js";
  * gradient (to undo broadcasting); with equal shapes the gradient is dy for each, so nothing is saved.
  */
 export function residual(x: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (x.shape.join() !== y.shape.join()) throw new RangeError(`residual of [${x.shape}] and [${y.shape}]`);
   return fused([x, y], (_save, a, b) => ({
     value: tf.add(a!, b!),
-    gradFunc: (dy) => [dy, dy.clone()],
+    // clones (no copy) rather than dy itself: the tape disposes a gradient it accumulates into
+    gradFunc: (dy) => [dy.clone(), dy.clone()],
   }));
 }
