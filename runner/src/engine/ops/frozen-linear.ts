@@ -28,7 +28,10 @@ export function frozenLinear(x: tf.Tensor2D, w: CompactWeight, bias?: tf.Tensor1
   return op(...inputs) as tf.Tensor2D;
 }
 
-/** The frozen linear of a float weight (a plain matMul: the tape keeps the weight, which lives anyway) or a compact one. */
+/**
+ * The frozen linear of a float weight (a plain matMul: the tape keeps the weight, which lives anyway) or
+ * of a compact one (the op above).
+ */
 export function frozenLinearOf(w: tf.Tensor2D | CompactWeight, bias?: tf.Tensor1D): FrozenLinear {
   const withBias = (y: tf.Tensor2D) => (bias ? (tf.add(y, bias) as tf.Tensor2D) : y);
   if (w instanceof tf.Tensor) {
