@@ -10,8 +10,8 @@ export const IGNORE = -100;
  *
  * The loss is Σ (lse − logit[target]) / kept: one log-sum-exp per row and one gathered logit, never the
  * [N, V] log-probabilities. Saves the logits (already alive: the lm_head output) and lse [N]; the
- * backward is (softmax − onehot) · dy / kept on kept rows, with the one-hot applied as a scatter of N
- * values rather than built as an [N, V] tensor.
+ * backward is (softmax − onehot) · dy / kept on kept rows, with the one-hot applied as a scatter of K
+ * values (one per kept row) rather than built as an [N, V] tensor.
  */
 export function crossEntropy(logits: tf.Tensor, targets: Int32Array): tf.Scalar {
   const kept = keptRows(targets, logits.shape[logits.rank - 1]!);
