@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { activeNativeAddon } from "../native/backend.js";
 import { type DequantPath, defaultDequantPath } from "./nf4.js";
 
 /**
@@ -112,6 +113,11 @@ function unpackOnHost(m: HalfMatrix): tf.Tensor {
   const words = m.words.dataSync() as Int32Array;
   const table = halfTable(m.format);
   const out = new Float32Array(m.size);
+  const addon = activeNativeAddon();
+  if (addon) {
+    addon.unpack16bit(words, table, out);
+    return tf.tensor(out, m.shape);
+  }
   const pairs = m.size >> 1;
   for (let k = 0; k < pairs; k++) {
     const w = words[k]!;

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { activeNativeAddon } from "../native/backend.js";
 import { float32Mean, quantizeBlockwise } from "./blockwise.js";
 import {
   DYNAMIC_CODES,
@@ -120,14 +121,20 @@ function dequantizeWithOps(m: Nf4Matrix): tf.Tensor {
   });
 }
 
+const SHIFTS = Int32Array.from(NIBBLE_SHIFTS);
+
 function dequantizeOnHost(m: Nf4Matrix): tf.Tensor {
   const words = m.codes.dataSync() as Int32Array;
   const absmax = absmaxOnHost(m);
   const out = new Float32Array(m.size);
-  for (let i = 0; i < m.size; i++) {
-    const code = (words[i >> 3]! >>> NIBBLE_SHIFTS[i & 7]!) & 15;
-    out[i] = NF4_CODES[code]! * absmax[i >> 6]!;
-  }
+  const addon = activeNativeAddon();
+  // the same float32 product, by the addon's threads (a 1536 × 576 matrix: ~10 ms in JS, 1 ms native)
+  if (addon) addon.dequant4bit(words, SHIFTS, NF4_CODES, absmax, NF4_BLOCK, out);
+  else
+    for (let i = 0; i < m.size; i++) {
+      const code = (words[i >> 3]! >>> NIBBLE_SHIFTS[i & 7]!) & 15;
+      out[i] = NF4_CODES[code]! * absmax[i >> 6]!;
+    }
   return tf.tensor(out, m.shape);
 }
 

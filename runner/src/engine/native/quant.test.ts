@@ -1,0 +1,54 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { useCpu, useNative } from "../backend.js";
+import { packHalf, unpackHalf } from "../quant/half.js";
+import { dequantizeNf4, nf4Tensors, quantizeNf4 } from "../quant/nf4.js";
+
+/** The addon's dequantisation kernels give the JS host path's float32 values bit for bit. */
+
+function randomWeights(n: number): Float32Array {
+  let s = 11;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return (s / 2 ** 31 - 0.5) * 0.1;
+  });
+}
+
+function expand(run: () => tf.Tensor): Uint32Array {
+  const t = run();
+  const bits = new Uint32Array(Float32Array.from(t.dataSync()).buffer);
+  t.dispose();
+  return bits;
+}
+
+test("native NF4 and 16-bit dequantisation equal the JS host path bit for bit", async (t) => {
+  try {
+    await useNative();
+  } catch (err) {
+    if (process.env.TUNELAB_REQUIRE_NATIVE) throw err;
+    t.skip(`native backend unavailable: ${(err as Error).message}`);
+    return;
+  }
+  const shape = [37, 129]; // odd: a partial NF4 block, a partial code word and an odd 16-bit tail
+  const values = randomWeights(37 * 129);
+  const cases: [string, () => tf.Tensor][] = [];
+  const stored: tf.Tensor[] = [];
+  for (const doubleQuant of [false, true]) {
+    const m = quantizeNf4(values, shape, { doubleQuant });
+    stored.push(...nf4Tensors(m));
+    cases.push([`nf4 doubleQuant=${doubleQuant}`, () => dequantizeNf4(m, "host")]);
+  }
+  for (const format of ["bfloat16", "float16"] as const) {
+    const m = packHalf(values, shape, format);
+    stored.push(m.words);
+    cases.push([format, () => unpackHalf(m, "host")]);
+  }
+  const native = cases.map(([, run]) => expand(run));
+  await useCpu();
+  for (const [i, [name, run]] of cases.entries()) {
+    const reference = expand(run);
+    assert.deepEqual(native[i], reference, name);
+  }
+  tf.dispose(stored);
+});
