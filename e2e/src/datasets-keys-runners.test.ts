@@ -135,7 +135,7 @@ test("API keys: paste a key, create one (shown once), use it, revoke another; th
   await context.close();
 });
 
-test("runners: a token created in the UI, the shown command registers a runner that appears online", async () => {
+test("runners: a token created in the UI, the shown command registers a runner that appears online, its backend and why faster ones were skipped", async () => {
   const { context, page } = await openPage(browser);
   await useApiKey(page, server.origin, server.adminKey);
   await page.goto(`${server.origin}/runners`);
@@ -149,22 +149,33 @@ test("runners: a token created in the UI, the shown command registers a runner t
   );
   await screenshot(page, "runners-token");
 
-  const { config, dir } = await runRegistrationCommand(command, "e2e-runner");
+  // the engine chooses the backend, with the native addon switched off: a skipped reason on any machine
+  const { config, dir } = await runRegistrationCommand(command, "e2e-runner", {
+    backend: null,
+    env: { TUNELAB_NATIVE: "off" },
+  });
   const runner = startRunner(config, dir);
   try {
     // The page polls every 5 s: the runner shows up, then goes online with its first heartbeat.
     const row = page.locator('tr[data-runner="e2e-runner"]');
     await row.waitFor({ timeout: 60_000 });
     await row.locator(".badge.ONLINE").waitFor({ timeout: 60_000 });
-    assert.match(await row.innerText(), /cpu/);
-    const listed = await api<{ runners: { edges: { node: { name: string; status: string } }[] } }>(
-      server,
-      "{ runners { edges { node { name status } } } }",
-    );
+    const listed = await api<{
+      runners: {
+        edges: { node: { name: string; status: string; backend: string; backendSkipped: string[] } }[];
+      };
+    }>(server, "{ runners { edges { node { name status backend backendSkipped } } } }");
     assert.deepEqual(
       listed.runners.edges.map((e) => [e.node.name, e.node.status]),
       [["e2e-runner", "ONLINE"]],
     );
+    const { backend, backendSkipped } = listed.runners.edges[0]!.node;
+    assert.match(await row.innerText(), new RegExp(`\\b${backend}\\b`));
+    // where tfjs-node is installed it wins before native is tried; elsewhere native's reason is shown
+    if (backend === "wasm" || backend === "cpu") {
+      assert.ok(backendSkipped.includes("native: disabled by TUNELAB_NATIVE=off"), backendSkipped.join("; "));
+      await row.getByText("native skipped: disabled by TUNELAB_NATIVE=off").waitFor();
+    }
     await screenshot(page, "runners-online");
   } finally {
     await runner.stop();

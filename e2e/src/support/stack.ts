@@ -43,11 +43,13 @@ const runnerMain = join(repoRoot, "runner", "dist", "cli", "main.js");
 
 /**
  * Runs the registration command the dashboard shows (`npx tunelab-runner register …`) with this checkout's
- * runner, writing its config to a temp folder; resolves with the config file.
+ * runner, writing its config to a temp folder; resolves with the config file. The backend reported is
+ * `cpu` unless `backend` says otherwise (null: the one the engine chooses, as a person's register does).
  */
 export async function runRegistrationCommand(
   command: string,
   name: string,
+  options: { backend?: string | null; env?: Record<string, string> } = {},
 ): Promise<{ config: string; dir: string }> {
   const argv = command.trim().split(/\s+/);
   const at = argv.indexOf("register");
@@ -58,8 +60,16 @@ export async function runRegistrationCommand(
   const config = join(dir, "runner.json");
   const child = spawn(
     process.execPath,
-    [runnerMain, ...argv.slice(2), "--name", name, "--config", config, "--backend", "cpu"],
-    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+    [
+      runnerMain,
+      ...argv.slice(2),
+      "--name",
+      name,
+      "--config",
+      config,
+      ...(options.backend === null ? [] : ["--backend", options.backend ?? "cpu"]),
+    ],
+    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } },
   );
   let output = "";
   child.stdout?.on("data", (d) => (output += d));
