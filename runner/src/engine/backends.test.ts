@@ -22,7 +22,6 @@ async function losses(method: Record<string, unknown> & { method: string }): Pro
     train: TOY.map((e) => tokenize(e, tok, 64)),
     eval: [],
     options: { ...TRAIN_DEFAULTS, steps: 4, batchSize: 2, lr: 1e-2, pad: tok.pad, seed: 4 },
-    profileSteps: () => false,
   });
   tf.dispose([...r.state.optimizer.m.values(), ...r.state.optimizer.v.values()]);
   m.dispose();

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Batch, batchAt, evalBatches, type Sequence } from "./data.js";
+import { liveBufferBytes, peakBufferBytes } from "./memory-meter.js";
 import { causalLmLoss, forward, type Model } from "./model.js";
 import {
   ADAMW_DEFAULTS,
@@ -58,8 +59,8 @@ export interface StepMetrics {
   tokensPerSecond: number;
   msPerStep: number;
   liveTensorBytes: number;
-  /** tf.profile's peak during this step, on steps that were profiled. */
-  peakTensorBytes?: number;
+  /** The most bytes of distinct tensor buffers alive at once during this step (memory-meter.ts). */
+  peakTensorBytes: number;
 }
 
 /** Everything needed to continue a run exactly: trainable weights, AdamW moments, step, data seed. */
@@ -80,8 +81,6 @@ export interface LoopInput {
   signal?: AbortSignal;
   onMetrics?: (m: StepMetrics) => void;
   onCheckpoint?: (state: TrainState) => Promise<void> | void;
-  /** Steps whose peak tensor bytes are measured with tf.profile (default: the first). */
-  profileSteps?: (step: number) => boolean;
   /** What a step's error (and its 1-based step number) is rethrown as, e.g. out of memory explained. */
   stepFailed?: (err: unknown, step: number) => unknown;
 }
@@ -129,7 +128,6 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
   const optimizer = input.resume?.optimizer ?? createAdamWState(params);
   const history: StepMetrics[] = [];
   const evalSet = input.eval.length ? evalBatches(input.eval, o.batchSize, o.pad) : [];
-  const profile = input.profileSteps ?? ((s: number) => s === (input.resume?.step ?? 0));
   let measuredPeakBytes = 0;
   let step = input.resume?.step ?? 0;
   let cancelled = false;
@@ -177,15 +175,9 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
         throw input.stepFailed ? input.stepFailed(err, step + 1) : err;
       }
     };
-    if (profile(step)) {
-      const info = await tf.profile(guardedStep);
-      measuredPeakBytes = Math.max(measuredPeakBytes, info.peakBytes);
-      history.push(metrics());
-      history[history.length - 1]!.peakTensorBytes = info.peakBytes;
-    } else {
-      guardedStep();
-      history.push(metrics());
-    }
+    const peakTensorBytes = peakBufferBytes(guardedStep);
+    measuredPeakBytes = Math.max(measuredPeakBytes, peakTensorBytes);
+    history.push(metrics());
     function metrics(): StepMetrics {
       const ms = performance.now() - started;
       return {
@@ -195,7 +187,8 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
         gradNorm,
         tokensPerSecond: (tokens * 1000) / ms,
         msPerStep: ms,
-        liveTensorBytes: tf.memory().numBytes,
+        liveTensorBytes: liveBufferBytes(),
+        peakTensorBytes,
       };
     }
     const m = history[history.length - 1]!;
