@@ -60,6 +60,14 @@ export function loraPath(x: tf.Tensor2D, pair: LoraPair): tf.Tensor2D {
   return tf.matMul(tf.matMul(x, pair.a, false, true), pair.b, false, true);
 }
 
+/**
+ * scaling · B(A(x)), scaled at rank r: the tape then keeps [N, r] tensors for the scaling's gradient,
+ * not an [N, out] one per target.
+ */
+export function scaledLoraPath(x: tf.Tensor2D, pair: LoraPair, scaling: number): tf.Tensor2D {
+  return tf.matMul(tf.mul(tf.matMul(x, pair.a, false, true), scaling), pair.b, false, true);
+}
+
 /** PEFT's LoRA adapter_config.json fields (QLoRA and DoRA save as peft_type "LORA"). */
 export function loraAdapterConfig(config: LoraLikeConfig, baseModel: string | null): Record<string, unknown> {
   return {

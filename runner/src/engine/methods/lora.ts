@@ -4,7 +4,8 @@ import type { Model } from "../model.js";
 import type { AdapterFolder, ForwardHooks, MethodOptions, PeftMethod } from "../peft-hooks.js";
 import { PEFT_PREFIX } from "../peft-hooks.js";
 import { assignAll, variablesOfLayer } from "./peft-common.js";
-import { createLoraBranch, loraAdapterConfig, loraPath } from "./lora-branch.js";
+import { layerOps } from "../ops/layer-ops.js";
+import { createLoraBranch, loraAdapterConfig, scaledLoraPath } from "./lora-branch.js";
 
 /**
  * LoRA as PEFT does it (Hu et al.): y = W x + b + scaling · B(A(dropout(x))), A Kaiming-uniform (a = √5),
@@ -33,7 +34,11 @@ export function createLora(model: Model, config: LoraConfig | QloraConfig, opts:
       const y = frozen.forward(x);
       const pair = branch.pairs.get(name);
       if (!pair || merged) return y;
-      return tf.add(y, tf.mul(loraPath(branch.branchInput(x, pair), pair), branch.scaling));
+      // a residual add keeps neither term for its gradient (tf.add would keep both [N, out] tensors)
+      return layerOps().residual(
+        y,
+        scaledLoraPath(branch.branchInput(x, pair), pair, branch.scaling),
+      ) as tf.Tensor2D;
     },
   };
   const shiftWeights = (sign: number) => {
