@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type ModelConfig, ValidationError } from "@tunelab/core";
 import { checkpoint } from "./checkpointing.js";
+import { detached } from "./detach.js";
 import { frozenLinearOf } from "./ops/frozen-linear.js";
 import { layerOps } from "./ops/layer-ops.js";
 import type { BaseModel, ForwardHooks, LayerPrefix } from "./peft-hooks.js";
@@ -59,7 +60,14 @@ export function forward(model: BaseModel, ids: number[][], opts: ForwardOptions 
   const hooks = opts.hooks ?? {};
   const w = (name: string) => weight(model, name);
   const b = ids.length;
-  let h = tf.gather(w("model.embed_tokens.weight"), tf.tensor2d(ids, undefined, "int32")) as tf.Tensor3D; // [B, T, d]
+  const rows = tf.tensor2d(ids, undefined, "int32");
+  const packed = hooks.compactWeight?.("model.embed_tokens.weight");
+  // frozen and compactly stored: gather from a transient unpacked copy that the tape never keeps
+  let h = (
+    packed
+      ? detached(() => tf.tidy(() => tf.gather(packed.dequantize(), rows)))
+      : tf.gather(w("model.embed_tokens.weight"), rows)
+  ) as tf.Tensor3D; // [B, T, d]
   let mask = opts.attentionMask ?? ids.map((row) => row.map(() => 1));
   const past = typeof opts.cache === "object" ? opts.cache : undefined;
   if (hooks.inputEmbeddings && !past) h = hooks.inputEmbeddings(h); // [B, v + T, d]

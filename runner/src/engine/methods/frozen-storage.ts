@@ -10,8 +10,8 @@ import { dequantizeNf4, type Nf4Matrix, nf4Tensors } from "../quant/nf4.js";
  * (bfloat16, float16) packs every other frozen matrix in 16 bits; both reach the forward pass through
  * the `compactWeight` hook, and `replacedWeights` tells the caller which float copies to free.
  *
- * The embedding matrix keeps float32 storage (its values rounded to the dtype): the forward pass gathers
- * its rows from the model's own tensor, and a tied lm_head reads that same tensor. Norm weights and
+ * The embedding matrix is packed too: the forward pass gathers its rows from a transient unpacked copy,
+ * and a tied lm_head reads it through the frozen-linear op like any packed linear. Norm weights and
  * biases stay float32; they are vectors.
  */
 
@@ -68,7 +68,8 @@ export function storageDtype(value: unknown, config: MethodConfig): Dtype {
  * and float16 every matrix of the model is first rounded in place to what a checkpoint in that dtype
  * holds, so what a method reads while it is built (DoRA's magnitudes, QLoRA's NF4 codes, prompt tuning's
  * TEXT init) is what the forward pass will read; then every frozen matrix the method does not store
- * itself (decoder linears, an untied lm_head; under QLoRA only lm_head) is packed in 16 bits, exactly.
+ * itself (embeddings, decoder linears, an untied lm_head; under QLoRA embeddings and lm_head) is packed in
+ * 16 bits, exactly.
  */
 export function withStorageDtype(model: Model, dtype: Dtype, build: () => PeftMethod): PeftMethod {
   if (dtype === "float32") return build();
@@ -94,8 +95,7 @@ function packFrozen(model: Model, method: PeftMethod, format: HalfFormat): Map<s
   const replaced = new Set(method.replacedWeights);
   const packed = new Map<string, CompactWeight>();
   for (const [name, w] of model.weights) {
-    if (w.rank !== 2 || name === "model.embed_tokens.weight" || training.has(w) || replaced.has(name))
-      continue;
+    if (w.rank !== 2 || training.has(w) || replaced.has(name)) continue;
     packed.set(name, halfWeight(packHalf(w.dataSync() as Float32Array, w.shape, format)));
   }
   return packed;
