@@ -8,13 +8,14 @@
         "src/elementwise.cc",
         "src/reduce.cc",
         "src/layout.cc",
-        "src/quant.cc"
+        "src/quant.cc",
+        "src/softmax_xent.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fopenmp"],
+      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fopenmp", "-fno-math-errno"],
       "conditions": [
         ["OS=='mac'", {
           "cflags_cc!": ["-fopenmp"],
@@ -26,6 +27,9 @@
           }
         }, {
           "libraries": ["-lopenblas", "-fopenmp"]
+        }],
+        ["OS=='linux' and target_arch=='x64'", {
+          "libraries": ["-lmvec"]
         }]
       ]
     }

@@ -91,6 +91,23 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value RowLogSumExp(const Napi::CallbackInfo& info) {
+  const int64_t rows = num(info[2]), cols = num(info[3]);
+  need(info.Env(), length(info[0]) == rows * cols && length(info[1]) == rows, "rowLogSumExp: sizes differ");
+  tl::row_logsumexp(data<float>(info[0], "x"), data<float>(info[1], "out"), rows, cols);
+  return info.Env().Undefined();
+}
+
+Napi::Value SoftmaxXentGrad(const Napi::CallbackInfo& info) {
+  const int64_t rows = num(info[5]), cols = num(info[6]);
+  need(info.Env(), length(info[0]) == rows * cols && length(info[4]) == rows * cols && length(info[1]) == rows &&
+                       length(info[2]) == rows && length(info[3]) == rows,
+       "softmaxXentGrad: sizes differ");
+  tl::softmax_xent_grad(data<float>(info[0], "x"), data<float>(info[1], "lse"), data<float>(info[2], "scale"),
+                        data<int32_t>(info[3], "targets"), data<float>(info[4], "out"), rows, cols);
+  return info.Env().Undefined();
+}
+
 Napi::Value Transpose(const Napi::CallbackInfo& info) {
   const auto shape = dims(info[2]), perm = dims(info[3]);
   need(info.Env(), length(info[0]) == product(shape) && length(info[1]) == product(shape) && perm.size() == shape.size(),
@@ -226,6 +243,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, UnaryOp));
   exports.Set("reduce", Napi::Function::New(env, ReduceOp));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
+  exports.Set("rowLogSumExp", Napi::Function::New(env, RowLogSumExp));
+  exports.Set("softmaxXentGrad", Napi::Function::New(env, SoftmaxXentGrad));
   exports.Set("transpose", Napi::Function::New(env, Transpose));
   exports.Set("slice", Napi::Function::New(env, Slice));
   exports.Set("concat", Napi::Function::New(env, Concat));

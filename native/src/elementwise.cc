@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "kernels.h"
+#include "vmath.h"
 
 namespace tl {
 namespace {
@@ -105,12 +106,12 @@ void binaryT(const float* a, const std::vector<int64_t>& aShape, const float* b,
 template <Unary op>
 inline float apply1(float x) {
   if constexpr (op == Unary::Neg) return -x;
-  if constexpr (op == Unary::Exp) return std::exp(x);
-  if constexpr (op == Unary::Log) return std::log(x);
+  if constexpr (op == Unary::Exp) return expf(x);
+  if constexpr (op == Unary::Log) return logf(x);
   if constexpr (op == Unary::Sqrt) return std::sqrt(x);
   if constexpr (op == Unary::Rsqrt) return 1.0f / std::sqrt(x);
   if constexpr (op == Unary::Square) return x * x;
-  if constexpr (op == Unary::Sigmoid) return 1.0f / (1.0f + std::exp(-x));
+  if constexpr (op == Unary::Sigmoid) return 1.0f / (1.0f + expf(-x));
   if constexpr (op == Unary::Abs) return std::fabs(x);
   if constexpr (op == Unary::Reciprocal) return 1.0f / x;
   if constexpr (op == Unary::Tanh) return std::tanh(x);
@@ -119,8 +120,13 @@ inline float apply1(float x) {
 
 template <Unary op>
 void unaryT(const float* x, float* out, int64_t n) {
+  const int64_t chunk = 16384;
 #pragma omp parallel for schedule(static) if (n > 32768)
-  for (int64_t i = 0; i < n; i++) out[i] = apply1<op>(x[i]);
+  for (int64_t c = 0; c < n; c += chunk) {
+    const int64_t end = c + chunk < n ? c + chunk : n;
+    TL_SIMD
+    for (int64_t i = c; i < end; i++) out[i] = apply1<op>(x[i]);
+  }
 }
 
 }  // namespace

@@ -29,6 +29,13 @@ void reduce(Reduce op, const float* x, float* out, int64_t outer, int64_t r, int
 // Softmax / log-softmax over the last axis of x viewed as [rows, cols].
 void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log);
 
+// Cross-entropy over a vocabulary without [N, V] temporaries, x viewed as [rows, cols] (logits):
+// out[i] = log Σ_j exp(x[i, j]) (max-shifted); and its gradient in one pass,
+// out[i, j] = scale[i] · (exp(x[i, j] − lse[i]) − [j = targets[i]]) (rows with scale 0 are zero).
+void row_logsumexp(const float* x, float* out, int64_t rows, int64_t cols);
+void softmax_xent_grad(const float* x, const float* lse, const float* scale, const int32_t* targets, float* out,
+                       int64_t rows, int64_t cols);
+
 // out = x transposed by perm (out.shape[i] = shape[perm[i]]).
 void transpose(const float* x, float* out, const std::vector<int64_t>& shape, const std::vector<int64_t>& perm);
 

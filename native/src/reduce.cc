@@ -2,6 +2,7 @@
 #include <limits>
 
 #include "kernels.h"
+#include "vmath.h"
 
 namespace tl {
 namespace {
@@ -77,14 +78,12 @@ void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log) {
     float* dst = out + i * cols;
     float mx = -std::numeric_limits<float>::infinity();
     for (int64_t j = 0; j < cols; j++) mx = src[j] > mx ? src[j] : mx;
+    TL_SIMD
+    for (int64_t j = 0; j < cols; j++) dst[j] = expf(src[j] - mx);
     double sum = 0;
-    for (int64_t j = 0; j < cols; j++) {
-      const float e = std::exp(src[j] - mx);
-      if (!log) dst[j] = e;
-      sum += e;
-    }
+    for (int64_t j = 0; j < cols; j++) sum += dst[j];
     if (log) {
-      const float lse = std::log(static_cast<float>(sum));
+      const float lse = logf(static_cast<float>(sum));
       for (int64_t j = 0; j < cols; j++) dst[j] = src[j] - mx - lse;
     } else {
       const float inv = static_cast<float>(1.0 / sum);

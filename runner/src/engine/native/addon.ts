@@ -55,6 +55,16 @@ export interface NativeAddon {
   unary(op: number, x: F32, out: F32): void;
   reduce(op: number, x: F32, out: F32, outer: number, r: number, inner: number): void;
   softmax(x: F32, out: F32, rows: number, cols: number, log: boolean): void;
+  rowLogSumExp(x: F32, out: F32, rows: number, cols: number): void;
+  softmaxXentGrad(
+    x: F32,
+    lse: F32,
+    scale: F32,
+    targets: Int32Array,
+    out: F32,
+    rows: number,
+    cols: number,
+  ): void;
   transpose(x: F32, out: F32, shape: number[], perm: number[]): void;
   slice(x: Words, out: Words, shape: number[], begin: number[], size: number[]): void;
   concat(inputs: Words[], inners: number[], out: Words, outer: number): void;

@@ -2,7 +2,8 @@ import { cpus } from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { MathBackendCPU } from "@tensorflow/tfjs-backend-cpu";
 import { loadAddon, type NativeAddon } from "./addon.js";
-import { NATIVE_KERNELS } from "./kernels.js";
+import { outputBuffers } from "./buffer-pool.js";
+import { FUSED_KERNELS, NATIVE_KERNELS } from "./kernels.js";
 
 /**
  * The "native" tfjs backend: tfjs's 'cpu' backend (tensors are plain typed arrays: no wasm32 heap and
@@ -13,11 +14,45 @@ import { NATIVE_KERNELS } from "./kernels.js";
 
 export const NATIVE_BACKEND = "native";
 
+type DataId = object;
+type Values = Parameters<MathBackendCPU["write"]>[0];
+interface Stored {
+  values: unknown;
+  refCount: number;
+}
+
 class NativeBackend extends MathBackendCPU {
   constructor() {
     super();
     // the 'cpu' backend's first write prints "install the node backend": this backend is the fast one
     (this as unknown as { firstUse: boolean }).firstUse = false;
+  }
+
+  override write(values: Values, shape: number[], dtype: tf.DataType): DataId {
+    outputBuffers.written(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override readSync(dataId: DataId): tf.backend_util.BackendValues {
+    outputBuffers.exposed(this.stored(dataId)?.values);
+    return super.readSync(dataId);
+  }
+
+  override async read(dataId: DataId): Promise<tf.backend_util.BackendValues> {
+    return this.readSync(dataId);
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    const values = this.stored(dataId)?.values;
+    const released = super.disposeData(dataId, force);
+    if (released && values !== undefined && this.stored(dataId) === undefined) outputBuffers.released(values);
+    return released;
+  }
+
+  /** This backend's entry, without DataStorage.get's move of a buffer that lives elsewhere. */
+  private stored(dataId: DataId): Stored | undefined {
+    const data = this.data as unknown as { has(id: DataId): boolean; get(id: DataId): Stored };
+    return data.has(dataId) ? data.get(dataId) : undefined;
   }
 }
 
@@ -38,6 +73,9 @@ export function registerNativeBackend(): NativeAddon {
       backendName: NATIVE_BACKEND,
       kernelFunc: native ? (args) => native(args, addon, fallback) : fallback,
     });
+  }
+  for (const [kernelName, kernel] of Object.entries(FUSED_KERNELS)) {
+    tf.registerKernel({ kernelName, backendName: NATIVE_BACKEND, kernelFunc: (args) => kernel(args, addon) });
   }
   registered = addon;
   return addon;

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { BINARY, type NativeAddon, REDUCE, UNARY } from "./addon.js";
+import { outputBuffers } from "./buffer-pool.js";
 
 /**
  * Native kernels for the "native" backend (a tfjs 'cpu' backend: every tensor is a plain typed array in
@@ -33,7 +34,7 @@ function binary(op: number): NativeKernel {
     const { a, b } = inputs as { a: Info; b: Info };
     if (!allFloat(a, b)) return fallback({ inputs, backend, attrs: {} }) as Info;
     const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
-    const out = new Float32Array(size(shape));
+    const out = outputBuffers.take(size(shape));
     addon.binary(op, f32(backend, a), a.shape, f32(backend, b), b.shape, out, shape);
     return output(backend, shape, out);
   };
@@ -43,7 +44,7 @@ function unary(op: number): NativeKernel {
   return ({ inputs, backend, attrs }, addon, fallback) => {
     const { x } = inputs as { x: Info };
     if (x.dtype !== "float32") return fallback({ inputs, backend, attrs }) as Info;
-    const out = new Float32Array(size(x.shape));
+    const out = outputBuffers.take(size(x.shape));
     addon.unary(op, f32(backend, x), out);
     return output(backend, x.shape, out);
   };
@@ -74,7 +75,7 @@ function reduction(op: number): NativeKernel {
     const shape = a.keepDims
       ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
       : x.shape.filter((_, i) => !axes.includes(i));
-    const out = new Float32Array(layout[0] * layout[2]);
+    const out = outputBuffers.take(layout[0] * layout[2]);
     addon.reduce(op, f32(backend, x), out, ...layout);
     return output(backend, shape, out);
   };
@@ -94,7 +95,7 @@ const batchMatMul: NativeKernel = ({ inputs, backend, attrs }, addon, fallback) 
   const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
   const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
   const outer = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
-  const out = new Float32Array(Math.max(batchA, batchB) * m * n);
+  const out = outputBuffers.take(Math.max(batchA, batchB) * m * n);
   addon.matmul(f32(backend, a), f32(backend, b), out, batchA, batchB, m, n, k, transposeA, transposeB);
   return output(backend, [...outer, m, n], out);
 };
@@ -106,7 +107,7 @@ const softmax: NativeKernel = ({ inputs, backend, attrs }, addon, fallback) => {
   if (logits.dtype !== "float32" || (dim !== -1 && dim !== rank - 1) || size(logits.shape) === 0)
     return fallback({ inputs, backend, attrs }) as Info;
   const cols = logits.shape[rank - 1]!;
-  const out = new Float32Array(size(logits.shape));
+  const out = outputBuffers.take(size(logits.shape));
   addon.softmax(f32(backend, logits), out, size(logits.shape) / cols, cols, false);
   return output(backend, logits.shape, out);
 };
@@ -115,7 +116,7 @@ const transpose: NativeKernel = ({ inputs, backend, attrs }, addon, fallback) =>
   const { x } = inputs as { x: Info };
   const { perm } = attrs as unknown as { perm: number[] };
   if (x.dtype !== "float32") return fallback({ inputs, backend, attrs }) as Info;
-  const out = new Float32Array(size(x.shape));
+  const out = outputBuffers.take(size(x.shape));
   addon.transpose(f32(backend, x), out, x.shape, perm);
   return output(
     backend,
@@ -132,7 +133,7 @@ function words(backend: unknown, t: Info): Float32Array | Int32Array | null {
 function sliceOf(backend: unknown, x: Info, begin: number[], sz: number[], addon: NativeAddon): Info | null {
   const src = words(backend, x);
   if (src === null || (x.dtype !== "float32" && x.dtype !== "int32")) return null;
-  const out = x.dtype === "float32" ? new Float32Array(size(sz)) : new Int32Array(size(sz));
+  const out = x.dtype === "float32" ? outputBuffers.take(size(sz)) : new Int32Array(size(sz));
   if (out.length > 0) addon.slice(src, out, x.shape, begin, sz);
   return output(backend, sz, out, x.dtype);
 }
@@ -180,7 +181,7 @@ const concat: NativeKernel = ({ inputs, backend, attrs }, addon, fallback) => {
     ax,
   );
   const outer = size(shape.slice(0, ax));
-  const out = dtype === "float32" ? new Float32Array(size(shape)) : new Int32Array(size(shape));
+  const out = dtype === "float32" ? outputBuffers.take(size(shape)) : new Int32Array(size(shape));
   addon.concat(
     arrays as (Float32Array | Int32Array)[],
     xs.map((t) => size(t.shape.slice(ax))),
@@ -198,7 +199,7 @@ const gather: NativeKernel = ({ inputs, backend, attrs }, addon, fallback) => {
   if (x.dtype !== "float32" || ax !== 0 || batchDims !== 0 || !(ids instanceof Int32Array))
     return fallback({ inputs, backend, attrs }) as Info;
   const inner = size(x.shape.slice(1));
-  const out = new Float32Array(ids.length * inner);
+  const out = outputBuffers.take(ids.length * inner);
   const bad = addon.gatherRows(f32(backend, x), x.shape[0]!, inner, ids, out);
   if (bad >= 0) return fallback({ inputs, backend, attrs }) as Info; // the reference kernel's error
   return output(backend, [...indices.shape, ...x.shape.slice(1)], out);
@@ -212,7 +213,7 @@ const unsortedSegmentSum: NativeKernel = ({ inputs, backend, attrs }, addon, fal
     return fallback({ inputs, backend, attrs }) as Info;
   const tail = x.shape.slice(segmentIds.shape.length);
   const inner = size(tail);
-  const out = new Float32Array(numSegments * inner);
+  const out = outputBuffers.take(numSegments * inner);
   addon.segmentSum(f32(backend, x), ids, inner, out, numSegments);
   return output(backend, [numSegments, ...tail], out);
 };
@@ -250,4 +251,41 @@ export const NATIVE_KERNELS: Record<string, NativeKernel> = {
   Concat: concat,
   GatherV2: gather,
   UnsortedSegmentSum: unsortedSegmentSum,
+};
+
+/**
+ * Kernels with no 'cpu' counterpart, for ops that look them up on the active backend (ops/cross-entropy.ts):
+ * the cross-entropy over a vocabulary in one pass per direction, without [N, V] temporaries.
+ */
+export const ROW_LOG_SUM_EXP = "TunelabRowLogSumExp";
+export const SOFTMAX_XENT_GRAD = "TunelabSoftmaxXentGrad";
+
+export const FUSED_KERNELS: Record<string, (args: KernelArgs, addon: NativeAddon) => Info> = {
+  /** x [N, V] → log Σ exp over the last axis, [N]. */
+  [ROW_LOG_SUM_EXP]: ({ inputs, backend }, addon) => {
+    const { x } = inputs as { x: Info };
+    const cols = x.shape[x.shape.length - 1]!;
+    const rows = size(x.shape) / cols;
+    const out = outputBuffers.take(rows);
+    addon.rowLogSumExp(f32(backend, x), out, rows, cols);
+    return output(backend, x.shape.slice(0, -1), out);
+  },
+  /** logits [N, V], lse [N], scale [N], targets [N] int32 → scale · (softmax − onehot(targets)), [N, V]. */
+  [SOFTMAX_XENT_GRAD]: ({ inputs, backend }, addon) => {
+    const { logits, lse, scale, targets } = inputs as Record<string, Info>;
+    const cols = logits!.shape[logits!.shape.length - 1]!;
+    const rows = size(logits!.shape) / cols;
+    const ids = (backend as CpuBackend).data.get(targets!.dataId).values as Int32Array;
+    const out = outputBuffers.take(rows * cols);
+    addon.softmaxXentGrad(
+      f32(backend, logits!),
+      f32(backend, lse!),
+      f32(backend, scale!),
+      ids,
+      out,
+      rows,
+      cols,
+    );
+    return output(backend, logits!.shape, out);
+  },
 };

@@ -1,5 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
+import { ROW_LOG_SUM_EXP, SOFTMAX_XENT_GRAD } from "../native/kernels.js";
 import { fused } from "./fused.js";
+
+/** Whether the active backend has a one-pass kernel for a step of this op (the native backend does). */
+const hasKernel = (name: string) => tf.getKernel(name, tf.getBackend()) !== undefined;
 
 /** The label that contributes nothing to the loss (PyTorch's and HF's ignore_index). */
 export const IGNORE = -100;
@@ -33,6 +37,8 @@ export interface KeptRows {
   rows: Int32Array;
   /** 1 on kept rows, 0 on ignored ones: [N]. */
   mask: Float32Array;
+  /** Each row's target, IGNORE on ignored rows: [N]. */
+  targets: Int32Array;
 }
 
 export function keptRows(targets: Int32Array, vocab: number): KeptRows {
@@ -47,7 +53,7 @@ export function keptRows(targets: Int32Array, vocab: number): KeptRows {
     pairs[2 * i + 1] = y;
     mask[row] = 1;
   });
-  return { pairs, rows, mask };
+  return { pairs, rows, mask, targets };
 }
 
 export function crossEntropyForward(
@@ -57,7 +63,11 @@ export function crossEntropyForward(
   return tf.tidy(() => {
     const v = logits.shape[logits.rank - 1]!;
     const rows = tf.reshape(logits, [-1, v]); // [N, V]
-    const lse = tf.logSumExp(rows, -1) as tf.Tensor1D; // [N]
+    const lse = (
+      hasKernel(ROW_LOG_SUM_EXP)
+        ? tf.engine().runKernel(ROW_LOG_SUM_EXP, { x: rows })
+        : tf.logSumExp(rows, -1)
+    ) as tf.Tensor1D; // [N]
     const k = kept.rows.length;
     if (k === 0) return { loss: tf.scalar(0), lse };
     const picked = tf.gatherND(rows, tf.tensor2d(kept.pairs, [k, 2], "int32")); // [K]
@@ -78,6 +88,15 @@ export function crossEntropyBackward(
     const k = kept.rows.length;
     if (k === 0) return tf.zerosLike(logits);
     const scale = tf.div(dy, k);
+    if (hasKernel(SOFTMAX_XENT_GRAD)) {
+      const inputs = {
+        logits: tf.reshape(logits, [-1, v]),
+        lse,
+        scale: tf.mul(tf.tensor1d(kept.mask), scale),
+        targets: tf.tensor1d(kept.targets, "int32"),
+      };
+      return tf.reshape(tf.engine().runKernel(SOFTMAX_XENT_GRAD, inputs) as tf.Tensor, logits.shape);
+    }
     const shifted = tf.sub(tf.reshape(logits, [-1, v]), tf.expandDims(lse, 1));
     const probs = tf.exp(shifted); // [N, V]
     shifted.dispose();
