@@ -27,7 +27,7 @@ export function registerRegister(program: Command): void {
     .option("--name <name>", "runner name shown in the dashboard (default: the host name)")
     .option("--labels <list>", "comma-separated labels runs can require, e.g. gpu,a100")
     .option("--max-jobs <n>", "jobs at once (default: one per device)")
-    .option("--backend <name>", "tfjs backend to report: tensorflow-gpu | tensorflow | wasm | cpu")
+    .option("--backend <name>", "tfjs backend to report: tensorflow-gpu | tensorflow | native | wasm | cpu")
     .option("--config <file>", "runner config file (default: ~/.config/tunelab/runner.json)")
     .action(async (flags: RegisterFlags) => {
       const token = flags.token ?? process.env.TUNELAB_REGISTRATION_TOKEN;

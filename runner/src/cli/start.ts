@@ -75,7 +75,10 @@ export function registerStart(program: Command): void {
     .option("--heartbeat-ms <ms>", "heartbeat interval (default: a third of the server's lease)")
     .option("--metrics-every-steps <n>", "send metrics after this many steps…", "10")
     .option("--metrics-every-ms <ms>", "…or this long after the first unsent point", "2000")
-    .option("--backend <name>", "force the engine's backend: tensorflow-gpu | tensorflow | wasm | cpu")
+    .option(
+      "--backend <name>",
+      "force the engine's backend: tensorflow-gpu | tensorflow | native | wasm | cpu",
+    )
     .option("--metrics-port <port>", "serve Prometheus /metrics on this port (0: any free port)")
     .option("--metrics-host <addr>", "the address /metrics listens on", "127.0.0.1")
     .option("--retry-max-ms <ms>", "longest wait between reconnect attempts", "15000")

@@ -56,7 +56,10 @@ function common(cmd: Command, lr: string): Command {
     .option("--checkpoint-dir <dir>", "write resumable checkpoints here")
     .option("--checkpoint-every <n>", "steps between checkpoints", "0")
     .option("--resume <dir>", "resume from a checkpoint folder")
-    .option("--backend <name>", "tensorflow-gpu | tensorflow | wasm | cpu (default: first that loads)")
+    .option(
+      "--backend <name>",
+      "tensorflow-gpu | tensorflow | native | wasm | cpu (default: first that loads)",
+    )
     .option("--gradient-checkpointing", "recompute each layer in the backward pass");
 }
 
