@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { useCpu, useWasm } from "../backend.js";
 import { halfWeight, nf4Weight } from "../methods/frozen-storage.js";
 import { checkGradients, randn } from "../methods/peft-test-kit.js";
 import type { CompactWeight } from "../peft-hooks.js";
 import { packHalf } from "../quant/half.js";
 import { quantizeNf4 } from "../quant/nf4.js";
 import { frozenLinear } from "./frozen-linear.js";
+import { BACKENDS } from "./ops-test-kit.js";
 
 /** Each storage the op reads, built from the same float32 weight. */
 const STORAGES: Record<string, (w: tf.Tensor) => CompactWeight> = {
@@ -18,13 +18,11 @@ const STORAGES: Record<string, (w: tf.Tensor) => CompactWeight> = {
   float16: (w) => halfWeight(packHalf(w.dataSync() as Float32Array, w.shape, "float16")),
 };
 
-const BACKENDS = { cpu: useCpu, wasm: useWasm };
-
 function maxRelDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]! / tf.max(tf.abs(b)).dataSync()[0]!);
 }
 
-for (const [backend, use] of Object.entries(BACKENDS)) {
+for (const [backend, use] of BACKENDS) {
   describe(`frozen linear on '${backend}'`, () => {
     for (const [storage, compact] of Object.entries(STORAGES)) {
       for (const withBias of [false, true]) {
