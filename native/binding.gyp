@@ -15,7 +15,13 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fopenmp", "-fno-math-errno"],
+      "cflags_cc": [
+        "-std=c++17",
+        "-O3",
+        "-march=<!(node -p \"process.env.TUNELAB_NATIVE_MARCH || 'native'\")",
+        "-fopenmp",
+        "-fno-math-errno"
+      ],
       "conditions": [
         ["OS=='mac'", {
           "cflags_cc!": ["-fopenmp"],
