@@ -2,27 +2,33 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { estimateMemory, nf4Bytes, ValidationError } from "../index.js";
 
-// Hand computation on tunelab-nano (d 32, H 4, KV 2, hd 8, I 88, V 259, L 2, tied), batch 2, seq 16,
-// LoRA r 4 on q_proj and v_proj, AdamW, float32. B·T = 32, so X = Q = 1024, Kq = Kk = 512,
-// R = 2·4·16·8 = 1024, S = 2·4·16·16 = 2048, M = 32·88 = 2816, B·T·V = 8288.
+// Hand computation on tunelab-nano (d 32, H 4, KV 2, hd 8, I 88, V 259, L 2, tied), batch 2, seq 16:
+// N = B·T = 32 rows, X = N·d = 1024, Q = N·H·hd = 1024, K = N·KV·hd = 512, M = N·I = 2816,
+// B·H·T = 128 log-sum-exps, N·V = 8288 logits. Every activation is 4 bytes.
 const NANO_LORA = { method: "lora", r: 4, target_modules: ["q_proj", "v_proj"] };
 const NANO_OPTS = { batchSize: 2, seqLen: 16, optimizer: "adamw", dtype: "float32" } as const;
 const F32 = 4;
 
 // per layer: q 4·(32 + 32) + v 4·(32 + 16) = 448; two layers.
 const NANO_LORA_TRAINABLE = 896;
+// embeddings 259·32 = 8288; per layer q 32·32, k 32·16, v 32·16, o 32·32, gate/up/down 32·88 each
+// (11,520); norms 5·32 = 160.
+const NANO_MATRICES = 8288 + 2 * 11_520;
+const NANO_NORMS = 160;
 
-test("weights, gradients and optimizer state by hand (nano, LoRA r 4, AdamW, float32)", () => {
+test("weights and optimizer state by hand (nano, LoRA r 4, AdamW, float32)", () => {
   const m = estimateMemory("tunelab-nano", NANO_LORA, NANO_OPTS);
   assert.equal(m.parameters.trainable, NANO_LORA_TRAINABLE);
   // every base parameter (31,488) is frozen, in float32.
+  assert.equal(NANO_MATRICES + NANO_NORMS, 31_488);
   assert.equal(m.frozenWeights, 31_488 * F32);
   assert.deepEqual(m.frozenByDtype, { float32: 31_488 * F32 });
   assert.equal(m.quantConstants, 0);
   assert.equal(m.trainableWeights, 896 * F32);
-  assert.equal(m.gradients, 896 * F32);
   // AdamW: first and second moments.
   assert.equal(m.optimizerState, 2 * 896 * F32);
+  // gradients at the peak: at most one per trainable parameter
+  assert.ok(m.gradients > 0 && m.gradients <= 896 * F32);
 });
 
 test("optimizer state: SGD none, SGD with momentum one buffer", () => {
@@ -36,68 +42,91 @@ test("optimizer state: SGD none, SGD with momentum one buffer", () => {
   );
 });
 
-test("bfloat16 halves every term that is stored in dtype", () => {
+test("bfloat16 packs the frozen matrices in 16 bits; what trains stays float32 (mixed precision)", () => {
+  const f32 = estimateMemory("tunelab-nano", NANO_LORA, NANO_OPTS);
   const m = estimateMemory("tunelab-nano", NANO_LORA, { ...NANO_OPTS, dtype: "bfloat16" });
-  assert.equal(m.frozenWeights, 31_488 * 2);
-  assert.equal(m.trainableWeights, 896 * 2);
-  assert.equal(m.optimizerState, 2 * 896 * 2);
-  assert.equal(m.activations, estimateMemory("tunelab-nano", NANO_LORA, NANO_OPTS).activations / 2);
+  // the embedding and every decoder linear two bytes each; the norm vectors stay float32
+  assert.deepEqual(m.frozenByDtype, { bfloat16: NANO_MATRICES * 2, float32: NANO_NORMS * F32 });
+  assert.equal(m.frozenWeights, NANO_MATRICES * 2 + NANO_NORMS * F32);
+  assert.equal(m.trainableWeights, f32.trainableWeights);
+  assert.equal(m.optimizerState, f32.optimizerState);
+  // the frozen-linear op keeps no input for its backward: fewer activations than float32 matmuls
+  assert.ok(m.activations < f32.activations);
 });
 
-test("activations per op of one layer by hand (nano, batch 2, seq 16)", () => {
-  const { activationDetail: a } = estimateMemory("tunelab-nano", NANO_LORA, NANO_OPTS);
-  // RMSNorm: x² 2X, mean B·T + X, +eps 2·B·T, rsqrt 2·B·T, x·r 2X + B·T, ·w 2X + d.
-  const norm = 2 * 1024 + (32 + 1024) + 64 + 64 + (2048 + 32) + (2048 + 32);
-  assert.equal(norm, 7392);
+test("full fine-tuning trains in float32 only (as the engine refuses 16 bits for full)", () => {
+  assert.throws(
+    () => estimateMemory("tunelab-nano", { method: "full" }, { ...NANO_OPTS, dtype: "bfloat16" }),
+    (e: unknown) =>
+      e instanceof ValidationError &&
+      e.field === "dtype" &&
+      /full fine-tuning trains every weight: use float32/.test(e.message),
+  );
+});
+
+test("what one decoder layer keeps for the backward pass, op by op (nano, full, float32)", () => {
+  const { activationDetail: a } = estimateMemory("tunelab-nano", { method: "full" }, NANO_OPTS);
   assert.deepEqual(a.perLayer, {
-    input_layernorm: 7392 * F32,
-    // matmuls Q + 2Kq + 3 clones of X, then reshape + transpose 3·(Q + 2Kq).
-    qkv_proj: (1024 + 1024 + 3 * 1024 + 3 * 2048) * F32,
-    // 12.5 elements per element of q (1024) and of k (512).
-    rope: 12.5 * 1536 * F32,
-    // 7S + Q + R.
-    attention_scores: (7 * 2048 + 1024 + 1024) * F32,
-    // 4Q + S + R.
-    attention_output: (4 * 1024 + 2048 + 1024) * F32,
-    // 4X + Q.
-    o_proj: 5 * 1024 * F32,
-    post_attention_layernorm: 7392 * F32,
-    // 10M + 2X.
-    mlp: (10 * 2816 + 2048) * F32,
-    // 4X + M.
-    down_proj: (4 * 1024 + 2816) * F32,
-    // 7X + 2Q + 2Kq + M.
-    gradient_fanout: (7 * 1024 + 2048 + 1024 + 2816) * F32,
-    // k and v to 4 heads: 2·(3Kk + 3R).
-    repeat_kv: 2 * (3 * 512 + 3 * 1024) * F32,
+    // the normed input (kept by the q/k/v matmuls) and one rstd per row
+    input_layernorm: (1024 + 32) * F32,
+    // v in heads (kept by attention; q and k are the rope outputs)
+    qkv_proj: 512 * F32,
+    rope: (1024 + 512) * F32,
+    // the attention output (kept by o_proj's matmul) and one log-sum-exp per query row and head
+    attention: (1024 + 128) * F32,
+    // the residual sum (kept by the second norm)
+    o_proj: 1024 * F32,
+    post_attention_layernorm: (1024 + 32) * F32,
+    // gate and up (kept by SwiGLU), SwiGLU's output (kept by down_proj's matmul)
+    mlp: 3 * 2816 * F32,
+    // the layer's output (kept by the next layer's norm)
+    down_proj: 1024 * F32,
   });
   assert.deepEqual(a.head, {
-    embed_tokens: (1024 + 259 * 32 + 32) * F32,
-    norm: 7392 * F32,
-    lm_head: (8288 + 1024 + 259 * 32) * F32,
-    loss: 7 * 8288 * F32,
-    gradient_fanout: 1024 * F32,
+    // the token ids and their embeddings (layer 0's input)
+    embed_tokens: (32 + 1024) * F32,
+    attention_mask: 2 * 16 * 16 * F32,
+    rope_tables: 2 * 16 * 8 * F32,
+    norm: (1024 + 32) * F32,
+    lm_head: 8288 * F32,
+    loss: 32 * F32,
   });
-  // LoRA per layer: q (in 32, out 32) 8704 and v (in 32, out 16) 5568 elements:
-  // B·T·r + B·T·in + r·in + B·T·out + B·T·r + out·r + 5·B·T·out + B·T·in.
-  assert.equal(128 + 1024 + 128 + 1024 + 128 + 128 + 5 * 1024 + 1024, 8704);
-  assert.equal(128 + 1024 + 128 + 512 + 128 + 64 + 5 * 512 + 1024, 5568);
-  assert.deepEqual(a.methodLayers, { lora: 2 * (8704 + 5568) * F32 });
-  // the matmuls' weight clones: q 1024 + k 512 + v 512 + o 1024 + 3 · 2816, in both layers.
-  assert.equal(a.weightClones, 2 * 11_520 * F32);
+  assert.deepEqual(a.methodLayers, {});
+  assert.equal(a.layerInputs, 0);
 });
 
-test("activation total: L layers + LoRA + head + weight clones; with recomputation: one layer", () => {
-  const perLayer = 133_312;
-  const head = 93_376;
-  const plain = estimateMemory("tunelab-nano", NANO_LORA, NANO_OPTS);
-  assert.equal(plain.activations, (2 * perLayer + 2 * 14_272 + head + 2 * 11_520) * F32);
-  assert.equal(plain.activations, 1_646_336);
-  const ckpt = estimateMemory("tunelab-nano", NANO_LORA, { ...NANO_OPTS, gradientCheckpointing: true });
-  // 2·L·X layer inputs and their gradients + one layer with its LoRA + head + one layer's weight clones.
-  assert.equal(ckpt.activations, (2 * 2 * 1024 + perLayer + 14_272 + head + 11_520) * F32);
-  assert.equal(ckpt.activationDetail.layerInputs, 4096 * F32);
-  assert.ok(ckpt.activations < plain.activations);
+test("LoRA's branch keeps two [N, r] tensors per target; 16-bit bases keep nothing", () => {
+  const f32 = estimateMemory("tunelab-nano", NANO_LORA, NANO_OPTS).activationDetail;
+  // x·Aᵀ (kept by ·scaling) and its scaled copy (kept by ·Bᵀ), 32·4 each, for q and v in 2 layers
+  assert.deepEqual(f32.methodLayers, { lora: 2 * 2 * 2 * 128 * F32 });
+  const bf16 = estimateMemory("tunelab-nano", NANO_LORA, {
+    ...NANO_OPTS,
+    dtype: "bfloat16",
+  }).activationDetail;
+  assert.deepEqual(bf16.perLayer, {
+    input_layernorm: (1024 + 32) * F32, // still kept: LoRA's A reads it
+    qkv_proj: 512 * F32,
+    rope: (1024 + 512) * F32,
+    attention: 128 * F32, // o_proj is the frozen-linear op
+    o_proj: 1024 * F32,
+    post_attention_layernorm: 32 * F32, // gate and up are frozen-linear ops
+    mlp: 2 * 2816 * F32, // down_proj too
+    down_proj: 1024 * F32,
+  });
+  // the packed embedding is gathered from a transient copy (the ids are not kept); the normed rows
+  // stay kept by their reshape for lm_head
+  assert.equal(bf16.head.embed_tokens, 1024 * F32);
+  assert.equal(bf16.head.norm, (1024 + 32) * F32);
+});
+
+test("the activation terms add up; the peak is in the backward pass", () => {
+  for (const method of [NANO_LORA, { method: "full" }, { method: "qlora" }, { method: "prompt" }]) {
+    const m = estimateMemory("tunelab-tiny", method, { ...NANO_OPTS, batchSize: 4, seqLen: 128 });
+    const a = m.activationDetail;
+    assert.match(a.peakAt, /^backward: /, method.method);
+    assert.equal(m.activations, a.saved + a.backwardGradients + a.forwardOutputs + a.working, method.method);
+    assert.equal(a.forwardOutputs, 0);
+  }
 });
 
 test("total is the sum of the terms", () => {
@@ -120,21 +149,36 @@ test("total is the sum of the terms", () => {
   }
 });
 
-test("full fine-tuning: nothing frozen, 16 bytes per parameter before activations (fp32 AdamW)", () => {
+test("full fine-tuning: nothing frozen, 12 bytes per parameter before gradients and activations", () => {
   const m = estimateMemory("tunelab-tiny", { method: "full" }, NANO_OPTS);
   assert.equal(m.frozenWeights, 0);
-  assert.equal(m.trainableWeights + m.gradients + m.optimizerState, 16 * 759_296);
+  assert.equal(m.trainableWeights + m.optimizerState, 12 * 759_296);
+  assert.ok(m.gradients <= 2 * 4 * 759_296);
 });
 
-test("prefix tuning lengthens the keys by the virtual tokens", () => {
-  // nano, 4 virtual tokens: Tk = 20. Per layer, for k and v: prefix broadcast B·n·t (2·4·16 = 128),
-  // its tile clone n·t (64), concat out Kk (2·20·16 = 640) and its clones 128 + Kq (512).
+test("gradient checkpointing keeps only the layer inputs", () => {
+  const plain = estimateMemory("tunelab-tiny", NANO_LORA, NANO_OPTS);
+  const ckpt = estimateMemory("tunelab-tiny", NANO_LORA, { ...NANO_OPTS, gradientCheckpointing: true });
+  const a = ckpt.activationDetail;
+  // tiny: 4 layers; each checkpointed layer's [B·T, d] = 32·128 output is kept (the next layer's input,
+  // or the final norm's; layer 0's input is the embedding's output, under embed_tokens); nothing else
+  assert.equal(a.layerInputs, 4 * 32 * 128 * F32);
+  assert.deepEqual(a.perLayer, {});
+  assert.deepEqual(a.methodLayers, {});
+  assert.match(a.peakAt, /checkpoint$/);
+  assert.ok(ckpt.activations < plain.activations);
+});
+
+test("prefix tuning: keys and values grow by the virtual tokens", () => {
+  // nano, 4 virtual tokens: the table transposed to [2L, KV, n, hd] (4 · 2·2·16 = 256, kept by the
+  // slices); per layer, for keys and values, the layer's slice (n·t = 64, kept by tile) and it tiled to
+  // the batch (128, kept by concat); the layer's own k or v before the concat (K = 512, under rope and
+  // qkv_proj); the concatenated keys/values [B, KV, 20, hd] = 640 each, kept by attention
   const m = estimateMemory("tunelab-nano", { method: "prefix", num_virtual_tokens: 4 }, NANO_OPTS);
-  assert.equal(m.activationDetail.methodLayers.prefix_kv, 2 * 2 * (128 + 64 + 640 + 128 + 512) * F32);
-  // scores are [B, H, T, Tk] = 2·4·16·20.
-  const S = 2 * 4 * 16 * 20;
-  const R = 2 * 4 * 20 * 8;
-  assert.equal(m.activationDetail.perLayer.attention_scores, (7 * S + 1024 + R) * F32);
+  const a = m.activationDetail;
+  assert.equal(a.global.prefix_encoder, (256 + 2 * 2 * (64 + 128)) * F32);
+  assert.equal(a.methodLayers.prefix_kv, 2 * 2 * 640 * F32);
+  assert.equal(a.perLayer.rope, (1024 + 512) * F32);
   // the prefix table (4 · 2·2·16 = 256 parameters) is the only trainable tensor.
   assert.equal(m.trainableWeights, 256 * F32);
 });
@@ -156,8 +200,9 @@ test("QLoRA: quantised matrices take 4 + 8/64 + 32/(64·256) ≈ 4.127 bits per 
   const bits = ((m.frozenByDtype.nf4! + m.quantConstants) * 8) / m.parameters.quantized;
   assert.ok(Math.abs(bits - 4.126953125) < 1e-4, `bits per parameter ${bits}`);
   assert.ok(Math.abs(bits - 4.13) < 0.01);
-  // embeddings, lm_head and norms stay in bfloat16: 2·32000·4096 + 65·4096 parameters.
-  assert.equal(m.frozenByDtype.bfloat16, (2 * 32000 * 4096 + 65 * 4096) * 2);
+  // embeddings and lm_head packed in bfloat16: 2·32000·4096 parameters; the 65 norms stay float32.
+  assert.equal(m.frozenByDtype.bfloat16, 2 * 32000 * 4096 * 2);
+  assert.equal(m.frozenByDtype.float32, 65 * 4096 * F32);
 });
 
 test("NF4 bytes of one matrix by hand, with and without double quantisation", () => {
@@ -167,18 +212,33 @@ test("NF4 bytes of one matrix by hand, with and without double quantisation", ()
   assert.deepEqual(nf4Bytes(n, false), { codes: 8_388_608, constants: 262_144 * 4 });
   const bits = (b: { codes: number; constants: number }) => ((b.codes + b.constants) * 8) / n;
   assert.equal(bits(nf4Bytes(n, false)), 4.5);
+  // the 8-bit absmax codes are packed four per int32 word: 65 blocks take 68 bytes
+  assert.equal(nf4Bytes(65 * 64, true).constants, 68 + 4 + 4);
 });
 
-test("QLoRA on the engine: dequantised weights are held in the compute dtype", () => {
-  const f32 = estimateMemory("tunelab-tiny", { method: "qlora" }, NANO_OPTS);
-  const bf16 = estimateMemory(
-    "tunelab-tiny",
-    { method: "qlora", bnb_4bit_compute_dtype: "bfloat16" },
-    NANO_OPTS,
-  );
-  // tiny: 4 layers · (2·128² + 2·128·64 + 3·128·344) = 4 · 181,248 weights, dequantised copy + its clone.
-  assert.equal(f32.activationDetail.weightClones, 2 * 4 * 181_248 * 4);
-  assert.equal(bf16.activationDetail.weightClones, 2 * 4 * 181_248 * 2);
+test("QLoRA holds less than LoRA where weights dominate (no float32 copy of a frozen weight waits)", () => {
+  for (const [model, opts] of [
+    ["SmolLM-135M", { batchSize: 1, seqLen: 128, optimizer: "adamw", dtype: "float32" }],
+    ["Llama-3-8B", { batchSize: 1, seqLen: 512, optimizer: "adamw", dtype: "bfloat16" }],
+  ] as const) {
+    const lora = estimateMemory(model, { method: "lora" }, opts);
+    const qlora = estimateMemory(model, { method: "qlora" }, opts);
+    assert.ok(qlora.total < lora.total, `${model}: qlora ${qlora.total} < lora ${lora.total}`);
+    assert.ok(qlora.activations <= lora.activations, model);
+  }
+});
+
+test("tfjs's kernels (wasm, cpu): cross-entropy holds two [N, V] tensors, AdamW runs as ops", () => {
+  const opts = { batchSize: 2, seqLen: 32, optimizer: "adamw", dtype: "float32" } as const;
+  const native = estimateMemory("SmolLM-135M", { method: "lora" }, opts);
+  const tfjs = estimateMemory("SmolLM-135M", { method: "lora" }, { ...opts, kernels: "tfjs" });
+  assert.ok(tfjs.total >= native.total);
+  // full fine-tuning: the AdamW step of the embedding (49,152 · 576) holds 13 tensors of its size
+  const full = estimateMemory("SmolLM-135M", { method: "full" }, { ...opts, kernels: "tfjs" });
+  const embedding = 49_152 * 576;
+  assert.equal(full.activationDetail.peakAt, "optimizer: AdamW");
+  assert.equal(full.activations, 13 * embedding * F32);
+  assert.equal(full.gradients, full.trainableWeights);
 });
 
 function rejects(options: Record<string, unknown>, field: string, message: RegExp): void {
@@ -223,6 +283,10 @@ test("memory options: unknown optimizer", () => {
     "optimizer",
     /optimizer must be one of "adamw", "sgd", "sgd-momentum", got "adam"/,
   );
+});
+
+test("memory options: unknown kernels", () => {
+  rejects({ ...NANO_OPTS, kernels: "gpu" }, "kernels", /kernels must be one of "native", "tfjs", got "gpu"/);
 });
 
 test("memory options: dtype is required", () => {

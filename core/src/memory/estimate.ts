@@ -1,11 +1,13 @@
 import { countParsedParameters, type ParameterCounts } from "../count/parameters.js";
 import { FieldReader } from "../fields.js";
 import type { ModelConfig } from "../model/config.js";
-import { layerLinears, linearWeights } from "../model/modules.js";
-import { modelShape } from "../model/shape.js";
+import { type ModelShape, modelShape } from "../model/shape.js";
 import type { MethodConfig } from "../methods/types.js";
-import { activationInventory, activationShape } from "./activations.js";
-import { DTYPES, type Dtype, dtypeBytes } from "./dtypes.js";
+import { type ActivationDetail, stepMemory } from "./activations.js";
+import { DTYPES, type Dtype } from "./dtypes.js";
+import { baseWeights, type Kernels, weightStorage } from "./step.js";
+
+export const KERNELS: readonly Kernels[] = ["native", "tfjs"];
 import { nf4Bytes } from "./quantization.js";
 
 export const OPTIMIZERS = ["adamw", "sgd", "sgd-momentum"] as const;
@@ -16,38 +18,47 @@ export interface MemoryOptions {
   /** Tokens per example (virtual tokens of prompt/prefix tuning come on top). */
   seqLen: number;
   optimizer: Optimizer;
-  /** Dtype of weights, gradients, optimizer state and activations (no fp32 master copies). */
+  /**
+   * Storage of frozen weights: float32, or bfloat16/float16 (every frozen matrix but the embedding packed
+   * in 16 bits, upcast per matmul). What trains, its gradients, AdamW's state and activations stay float32
+   * (mixed precision), as in the engine; `full` trains every weight, so it takes float32 only.
+   */
   dtype: Dtype;
   gradientCheckpointing?: boolean;
+  /**
+   * The engine's kernels: "native" (the default backend: one-pass cross-entropy, AdamW in place) or
+   * "tfjs" (wasm, cpu, tfjs-node: cross-entropy holds two [N, V] tensors at once, AdamW runs as tfjs ops).
+   * Default "native".
+   */
+  kernels?: Kernels;
 }
 
-/** Bytes. Every number is a deterministic function of (model, method, options). */
+/**
+ * Bytes at the peak of one training step of the engine (runner/src/engine), the way its memory meter
+ * measures it: the most bytes of distinct tensor buffers alive at once. Every number is a deterministic
+ * function of (model, method, options).
+ */
 export interface MemoryEstimate {
-  /** Weights that do not train: in `dtype`, except QLoRA's quantised matrices (4-bit codes). */
+  /**
+   * Weights that do not train, as stored: float32, or with a 16-bit dtype every frozen matrix but the
+   * embedding in 16 bits (norms and biases stay float32); QLoRA's decoder linears as 4-bit NF4 codes.
+   */
   frozenWeights: number;
-  /** frozenWeights split by storage type, e.g. { bfloat16: …, nf4: … }. */
+  /** frozenWeights split by storage type, e.g. { float32: …, bfloat16: …, nf4: … }. */
   frozenByDtype: Record<string, number>;
   /** QLoRA: absmax scales (8-bit with double quantisation) and their float32 scales; else 0. */
   quantConstants: number;
+  /** Trainable weights, float32 whatever the dtype (mixed precision: no 16-bit copies). */
   trainableWeights: number;
+  /** Gradients of trainable weights alive at the peak, float32 (all of them when the peak is the end of the backward pass). */
   gradients: number;
+  /** AdamW's m and v (SGD with momentum: one buffer), float32. */
   optimizerState: number;
+  /** Everything else alive at the peak (activationDetail): kept activations, their gradients, the running op's temporaries. */
   activations: number;
   total: number;
-  /** Where the activation bytes come from (see activations.ts for the model). */
-  activationDetail: {
-    checkpointed: boolean;
-    /** One layer of the base model. */
-    perLayer: Record<string, number>;
-    /** Method additions summed over all layers (with recomputation: those of the one layer counted). */
-    methodLayers: Record<string, number>;
-    head: Record<string, number>;
-    global: Record<string, number>;
-    /** With recomputation: the L layer inputs kept and, in the backward pass, their gradients. */
-    layerInputs: number;
-    /** Clones of the layer weights the matmuls keep (QLoRA: the dequantised weights and their clones). */
-    weightClones: number;
-  };
+  /** Where the activation bytes come from (activations.ts). */
+  activationDetail: ActivationDetail;
   /** Parameter counts the byte figures are built from. */
   parameters: ParameterCounts & { frozen: number; quantized: number };
 }
@@ -59,6 +70,13 @@ export function parseMemoryOptions(json: unknown, model: ModelConfig, method: Me
   const optimizer = readEnum(f, "optimizer", OPTIMIZERS);
   const dtype = readEnum(f, "dtype", DTYPES);
   const gradientCheckpointing = f.bool("gradientCheckpointing", false);
+  const kernels = f.oneOf("kernels", KERNELS, "native");
+  if (method.method === "full" && dtype !== "float32" && f.has("dtype")) {
+    f.fail(
+      "dtype",
+      `dtype ${dtype} stores frozen weights in 16 bits, and full fine-tuning trains every weight: use float32`,
+    );
+  }
   const positions = seqLen + (method.method === "prompt" ? method.num_virtual_tokens : 0);
   if (Number.isInteger(seqLen) && positions > model.max_position_embeddings) {
     f.fail(
@@ -69,7 +87,7 @@ export function parseMemoryOptions(json: unknown, model: ModelConfig, method: Me
     );
   }
   f.done();
-  return { batchSize, seqLen, optimizer, dtype, gradientCheckpointing };
+  return { batchSize, seqLen, optimizer, dtype, gradientCheckpointing, kernels };
 }
 
 function readEnum<T extends string>(f: FieldReader, key: string, allowed: readonly T[]): T {
@@ -83,6 +101,9 @@ function readEnum<T extends string>(f: FieldReader, key: string, allowed: readon
 /** Optimizer state per trainable parameter, in units of the parameter: AdamW m and v; momentum buffer. */
 const STATE_PER_PARAM: Record<Optimizer, number> = { adamw: 2, sgd: 0, "sgd-momentum": 1 };
 
+/** Trainable weights, their gradients and optimizer state are float32 (the engine's variables). */
+const FLOAT32 = 4;
+
 /** Both configs and the options must already be parsed/validated (see `estimateMemory` in index). */
 export function estimateParsedMemory(
   model: ModelConfig,
@@ -90,109 +111,62 @@ export function estimateParsedMemory(
   opts: MemoryOptions,
 ): MemoryEstimate {
   const s = modelShape(model);
-  const bytes = dtypeBytes(opts.dtype);
   const counts = countParsedParameters(model, method);
   const frozen = counts.total - counts.trainable;
-
-  // QLoRA quantises every decoder-layer linear weight; embeddings, norms, biases and lm_head stay in dtype.
-  const quantMatrices = method.method === "qlora" ? layerLinears(s) : [];
-  const quantized = s.layers * quantMatrices.reduce((acc, m) => acc + linearWeights(m), 0);
-  let nf4 = 0;
-  let quantConstants = 0;
-  if (method.method === "qlora") {
-    for (const m of quantMatrices) {
-      const q = nf4Bytes(linearWeights(m), method.bnb_4bit_use_double_quant);
-      nf4 += s.layers * q.codes;
-      quantConstants += s.layers * q.constants;
-    }
-  }
-  // frozenWeights = (frozen params − quantised params) · bytes(dtype) + NF4 codes (n/2 bytes each matrix).
-  const plainFrozen = (frozen - quantized) * bytes;
-  const frozenByDtype: Record<string, number> = {};
-  if (plainFrozen > 0) frozenByDtype[opts.dtype] = plainFrozen;
-  if (nf4 > 0) frozenByDtype.nf4 = nf4;
-
-  // trainableWeights = gradients = trainable · bytes(dtype): one gradient per trainable parameter,
-  // all alive together after the backward pass, before the optimizer step.
-  const trainableWeights = counts.trainable * bytes;
-  const gradients = counts.trainable * bytes;
-  // optimizerState = trainable · {adamw 2, sgd 0, sgd-momentum 1} · bytes(dtype).
-  const optimizerState = counts.trainable * STATE_PER_PARAM[opts.optimizer] * bytes;
-
-  const activationDetail = activationBytes(model, method, opts);
-  const activations = activationDetail.total;
-  const frozenWeights = plainFrozen + nf4;
+  const stored = frozenStorage(model, s, method, opts.dtype);
+  const trainableWeights = counts.trainable * FLOAT32;
+  const optimizerState = counts.trainable * STATE_PER_PARAM[opts.optimizer] * FLOAT32;
+  const step = stepMemory(model, s, method, {
+    batchSize: opts.batchSize,
+    seqLen: opts.seqLen,
+    dtype: opts.dtype,
+    gradientCheckpointing: opts.gradientCheckpointing === true,
+    kernels: opts.kernels ?? "native",
+    adamw: opts.optimizer === "adamw",
+  });
+  const frozenWeights = Object.values(stored.byDtype).reduce((a, b) => a + b, 0);
   return {
     frozenWeights,
-    frozenByDtype,
-    quantConstants,
+    frozenByDtype: stored.byDtype,
+    quantConstants: stored.quantConstants,
     trainableWeights,
-    gradients,
+    gradients: step.gradients,
     optimizerState,
-    activations,
-    total: frozenWeights + quantConstants + trainableWeights + gradients + optimizerState + activations,
-    activationDetail: activationDetail.detail,
-    parameters: { ...counts, frozen, quantized },
+    activations: step.activations,
+    total:
+      frozenWeights +
+      stored.quantConstants +
+      trainableWeights +
+      step.gradients +
+      optimizerState +
+      step.activations,
+    activationDetail: step.detail,
+    parameters: { ...counts, frozen, quantized: stored.quantized },
   };
 }
 
 /**
- * activations = bytes(dtype) · elements + weight clones, where (activations.ts has the op inventory)
- *   without recomputation: elements = L · layer + Σ method additions over layers + head + global,
- *   with recomputation:    elements = 2·L·B·T·d (layer inputs, then their gradients)
- *                                     + max over layers of (layer + method additions) + head + global;
- * and the weight clones the layer matmuls keep, Σ linear weights per layer (L layers, or the one being
- * recomputed), are priced in dtype — or, for QLoRA, in bnb_4bit_compute_dtype, since the clones are the
- * dequantised weights (plus the dequantised copy itself that the matmul consumed).
+ * Bytes of the frozen base weights as the engine stores them (storageOf in step.ts): float32 variables,
+ * 16-bit matrices packed two per int32 word, NF4 codes eight per int32 word plus their scales.
  */
-function activationBytes(model: ModelConfig, method: MethodConfig, opts: MemoryOptions) {
-  const s = modelShape(model);
-  const bytes = dtypeBytes(opts.dtype);
-  const shape = activationShape(method, opts.batchSize, opts.seqLen);
-  const inv = activationInventory(model, s, method, shape);
-  const checkpointed = opts.gradientCheckpointing === true;
-
-  const layerBase = sumValues(inv.perLayer);
-  const extraByLayer = new Array<number>(s.layers).fill(0);
-  for (const perIndex of Object.values(inv.methodLayers)) {
-    for (let i = 0; i < s.layers; i++) extraByLayer[i]! += perIndex[i]!;
-  }
-  const widest = extraByLayer.indexOf(Math.max(...extraByLayer));
-  const layerInputs = checkpointed ? 2 * s.layers * shape.batch * shape.queries * s.hidden : 0;
-  const layers = checkpointed
-    ? layerInputs + layerBase + extraByLayer[widest]!
-    : s.layers * layerBase + extraByLayer.reduce((a, b) => a + b, 0);
-  const elements = layers + sumValues(inv.head) + sumValues(inv.global);
-
-  const layersHeld = checkpointed ? 1 : s.layers;
-  const weightClones =
-    method.method === "qlora"
-      ? 2 * layersHeld * inv.layerWeightClones * dtypeBytes(method.bnb_4bit_compute_dtype)
-      : layersHeld * inv.layerWeightClones * bytes;
-
-  return {
-    total: elements * bytes + weightClones,
-    detail: {
-      checkpointed,
-      perLayer: scale(inv.perLayer, bytes),
-      methodLayers: Object.fromEntries(
-        Object.entries(inv.methodLayers).map(([k, v]) => [
-          k,
-          (checkpointed ? v[widest]! : v.reduce((a, b) => a + b, 0)) * bytes,
-        ]),
-      ),
-      head: scale(inv.head, bytes),
-      global: scale(inv.global, bytes),
-      layerInputs: layerInputs * bytes,
-      weightClones,
-    },
+function frozenStorage(model: ModelConfig, s: ModelShape, method: MethodConfig, dtype: Dtype) {
+  const byDtype: Record<string, number> = {};
+  const put = (key: string, bytes: number) => {
+    if (bytes > 0) byDtype[key] = (byDtype[key] ?? 0) + bytes;
   };
-}
-
-function sumValues(r: Record<string, number>): number {
-  return Object.values(r).reduce((a, b) => a + b, 0);
-}
-
-function scale(r: Record<string, number>, k: number): Record<string, number> {
-  return Object.fromEntries(Object.entries(r).map(([key, v]) => [key, v * k]));
+  let quantConstants = 0;
+  let quantized = 0;
+  const storage = weightStorage(model, method, dtype);
+  for (const [name, elements] of baseWeights(s)) {
+    const kind = storage(name);
+    if (kind === "float32") put("float32", elements * FLOAT32);
+    else if (kind === "half") put(dtype, Math.ceil(elements / 2) * FLOAT32);
+    else if (kind === "nf4" && method.method === "qlora") {
+      const q = nf4Bytes(elements, method.bnb_4bit_use_double_quant);
+      put("nf4", q.codes);
+      quantConstants += q.constants;
+      quantized += elements;
+    }
+  }
+  return { byDtype, quantConstants, quantized };
 }

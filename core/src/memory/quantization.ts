@@ -19,5 +19,6 @@ export function nf4Bytes(n: number, doubleQuant: boolean): QuantizedBytes {
   const blocks = Math.ceil(n / NF4_BLOCK_SIZE);
   if (!doubleQuant) return { codes, constants: blocks * 4 };
   const scaleBlocks = Math.ceil(blocks / NF4_DOUBLE_QUANT_BLOCK_SIZE);
-  return { codes, constants: blocks * 1 + scaleBlocks * 4 + 4 };
+  // 8-bit absmax codes, four per int32 word as the engine packs them
+  return { codes, constants: Math.ceil(blocks / 4) * 4 + scaleBlocks * 4 + 4 };
 }
