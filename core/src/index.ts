@@ -15,7 +15,15 @@ export type { ParameterCounts } from "./count/parameters.js";
 export { type FieldIssue, ValidationError } from "./errors.js";
 export { type Estimate, type EstimateInput, estimate } from "./estimate.js";
 export { DTYPES, type Dtype, dtypeBytes } from "./memory/dtypes.js";
-export { type MemoryEstimate, type MemoryOptions, OPTIMIZERS, type Optimizer } from "./memory/estimate.js";
+export {
+  KERNELS,
+  type MemoryEstimate,
+  type MemoryOptions,
+  OPTIMIZERS,
+  type Optimizer,
+} from "./memory/estimate.js";
+export type { ActivationDetail } from "./memory/activations.js";
+export type { Kernels } from "./memory/step.js";
 export { nf4Bytes } from "./memory/quantization.js";
 export { type ModelConfig, parseModelConfig, SUPPORTED_MODEL_TYPES } from "./model/config.js";
 export { type LinearModule, LINEAR_NAMES, layerLinears } from "./model/modules.js";
@@ -44,8 +52,9 @@ export function countParameters(model: ModelInput, method: MethodInput): Paramet
 }
 
 /**
- * Predicted training memory in bytes, term by term (see memory/estimate.ts and memory/activations.ts for
- * the formulas). Raw JSON is accepted and validated, as for countParameters.
+ * Predicted training memory in bytes, term by term: the peak of one engine training step (memory/estimate.ts;
+ * memory/step.ts records the step op by op, memory/tape.ts replays it). Raw JSON is accepted and validated,
+ * as for countParameters.
  */
 export function estimateMemory(
   model: ModelInput,

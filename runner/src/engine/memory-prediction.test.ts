@@ -1,0 +1,120 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { type Dtype, estimateMemory, type ModelConfig, resolveModel } from "@tunelab/core";
+import { initBackend } from "./backend.js";
+import { backendLabel } from "./memory-guard.js";
+import { initModel } from "./model.js";
+import { createMethod } from "./methods/registry.js";
+import { TRAIN_DEFAULTS, trainLoop } from "./train.js";
+
+/**
+ * core's memory model against the engine: one training step of every method, the loop's measured peak
+ * (distinct tensor buffers alive at once) within 10% of core's estimateMemory for the same run. It fails
+ * when the engine starts keeping more (a float32 copy of a frozen weight, a saved [N, V] tensor) or less
+ * than core says, and when core drifts from the engine. bench/engine/methods.mjs runs the same at
+ * real sizes.
+ */
+
+const TOLERANCE = 0.1;
+const METHODS = ["full", "lora", "qlora", "dora", "ia3", "prefix", "prompt", "adapter"];
+// SmolLM-135M's width, heads (9 query, 3 kv), MLP and 49,152-token vocabulary, 2 of its 30 layers
+const SMOLLM_2_LAYERS = resolveModel({ ...resolveModel("SmolLM-135M"), num_hidden_layers: 2 });
+
+interface Case {
+  name: string;
+  config: ModelConfig;
+  method: string;
+  dtype: Dtype;
+  gradientCheckpointing?: boolean;
+}
+
+const CASES: Case[] = [
+  ...METHODS.map((method) => ({
+    name: "tunelab-tiny",
+    config: resolveModel("tunelab-tiny"),
+    method,
+    dtype: "float32" as const,
+  })),
+  ...METHODS.filter((m) => m !== "full").map((method) => ({
+    name: "tunelab-tiny",
+    config: resolveModel("tunelab-tiny"),
+    method,
+    dtype: "bfloat16" as const,
+  })),
+  ...["full", "lora", "qlora"].map((method) => ({
+    name: "tunelab-tiny",
+    config: resolveModel("tunelab-tiny"),
+    method,
+    dtype: "float32" as const,
+    gradientCheckpointing: true,
+  })),
+  ...METHODS.map((method) => ({
+    name: "SmolLM-135M 2 layers",
+    config: SMOLLM_2_LAYERS,
+    method,
+    dtype: "float32" as const,
+  })),
+  ...["lora", "qlora"].map((method) => ({
+    name: "SmolLM-135M 2 layers",
+    config: SMOLLM_2_LAYERS,
+    method,
+    dtype: "bfloat16" as const,
+  })),
+];
+
+test("measured peak within 10% of core's prediction, every method (tiny and SmolLM-shaped, 2 × 32)", async (t) => {
+  const backend = backendLabel(await initBackend());
+  // wasm's clone copies every tensor the tape keeps (cpu and native share the buffer): core does not model it
+  if (backend === "wasm")
+    return t.skip("the wasm backend copies every saved tensor; core models native and cpu");
+  const kernels = backend === "native" ? "native" : "tfjs";
+  const batch = 2;
+  const seq = 32;
+  const failures: string[] = [];
+  for (const c of CASES) {
+    const json = { method: c.method };
+    const model = initModel(c.config, 1);
+    const method = createMethod(model, json, { seed: 1, dtype: c.dtype });
+    for (const name of method.replacedWeights) {
+      model.weights.get(name)?.dispose();
+      model.weights.delete(name);
+    }
+    const train = Array.from({ length: batch }, (_, b) => {
+      const ids = Array.from({ length: seq }, (_, i) => (b * 7919 + i * 104_729) % c.config.vocab_size);
+      return { ids, labels: ids };
+    });
+    const r = await trainLoop({
+      model,
+      method,
+      train,
+      eval: [],
+      options: {
+        ...TRAIN_DEFAULTS,
+        steps: 1,
+        batchSize: batch,
+        lr: 1e-3,
+        pad: 0,
+        gradientCheckpointing: c.gradientCheckpointing ?? false,
+      },
+    });
+    const predicted = estimateMemory(c.config, json, {
+      batchSize: batch,
+      seqLen: seq,
+      optimizer: "adamw",
+      dtype: c.dtype,
+      gradientCheckpointing: c.gradientCheckpointing ?? false,
+      kernels,
+    });
+    const ratio = r.measuredPeakBytes / predicted.total;
+    const label = `${c.name} ${c.method} ${c.dtype}${c.gradientCheckpointing ? " checkpointed" : ""}`;
+    if (Math.abs(ratio - 1) > TOLERANCE)
+      failures.push(
+        `${label}: measured ${r.measuredPeakBytes}, predicted ${predicted.total} (${ratio.toFixed(3)})`,
+      );
+    tf.dispose([...r.state.optimizer.m.values(), ...r.state.optimizer.v.values()]);
+    method.dispose();
+    tf.dispose([...model.weights.values()]);
+  }
+  assert.deepEqual(failures, [], `on ${backend}:\n${failures.join("\n")}`);
+});
