@@ -54,10 +54,16 @@ describe("estimate, modelPresets, methods over GraphQL", () => {
     assert.equal(e.method.lora_dropout, 0, "PEFT's default filled in");
     const byModule = Object.fromEntries(e.parameters.byModule.map((m) => [m.name, m.amount]));
     assert.equal(byModule.lora_A! + byModule.lora_B!, 4_194_304);
-    // bfloat16 AdamW: two moments per trainable parameter, a gradient per trainable parameter.
-    assert.equal(e.memory.trainableWeights, 4_194_304 * 2);
-    assert.equal(e.memory.gradients, 4_194_304 * 2);
-    assert.equal(e.memory.optimizerState, 4_194_304 * 2 * 2);
+    // bfloat16 is mixed precision: the frozen matrices in 16 bits (the 65 norm vectors stay float32),
+    // what trains in float32 with float32 AdamW moments and at most one float32 gradient per parameter.
+    const frozenByDtype = Object.fromEntries(e.memory.frozenByDtype.map((d) => [d.name, d.amount]));
+    assert.deepEqual(frozenByDtype, {
+      bfloat16: (6_738_415_616 - 65 * 4096) * 2,
+      float32: 65 * 4096 * 4,
+    });
+    assert.equal(e.memory.trainableWeights, 4_194_304 * 4);
+    assert.equal(e.memory.optimizerState, 4_194_304 * 2 * 4);
+    assert.ok(e.memory.gradients > 0 && e.memory.gradients <= 4_194_304 * 4);
     const parts = [
       "frozenWeights",
       "quantConstants",
