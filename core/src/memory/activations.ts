@@ -83,7 +83,7 @@ export function stepMemory(
   });
   const step = walkStep(tape);
   const saved = step.saved;
-  const optimizer = o.adamw && o.kernels === "tfjs" ? adamwWithOps(tape) : null;
+  const optimizer = o.adamw && o.kernels !== "native" ? adamwWithOps(tape) : null;
   const peak = optimizer && optimizer.elements > step.peak.elements ? optimizer : step.peak;
   const kept = savedByOp(tape);
   const typical = s.layers > 1 ? 1 : 0;
@@ -136,17 +136,23 @@ function adamwWithOps(tape: Tape): Moment {
   return { elements: grads + working, weightGradients: grads, working, at: "optimizer: AdamW" };
 }
 
-/** Kept elements by [op key, layer] (JSON) of the op that made each tensor. */
+/**
+ * Kept elements by [op key, layer] (JSON): each buffer under the op that made it; where clones copy, each
+ * copy under the op that saved it.
+ */
 function savedByOp(tape: Tape): Map<string, number> {
+  const out = new Map<string, number>();
+  const put = (k: string, n: number) => out.set(k, (out.get(k) ?? 0) + n);
+  if (tape.copiesOnSave) {
+    for (const op of tape.ops)
+      for (const n of op.saves ?? []) put(JSON.stringify([op.key, op.layer]), tape.size(n));
+    return out;
+  }
   const maker = new Map<string, string>();
   for (const op of tape.ops) {
     const k = JSON.stringify([op.key, op.layer]);
     for (const name of [op.output, ...Object.keys(op.keeps ?? {})]) maker.set(name, k);
   }
-  const out = new Map<string, number>();
-  for (const name of tape.savedTensors()) {
-    const k = maker.get(name)!;
-    out.set(k, (out.get(k) ?? 0) + tape.size(name));
-  }
+  for (const name of tape.savedTensors()) put(maker.get(name)!, tape.size(name));
   return out;
 }

@@ -228,7 +228,7 @@ test("QLoRA holds less than LoRA where weights dominate (no float32 copy of a fr
   }
 });
 
-test("tfjs's kernels (wasm, cpu): cross-entropy holds two [N, V] tensors, AdamW runs as ops", () => {
+test("tfjs's kernels (cpu, wasm): cross-entropy holds two [N, V] tensors, AdamW runs as ops", () => {
   const opts = { batchSize: 2, seqLen: 32, optimizer: "adamw", dtype: "float32" } as const;
   const native = estimateMemory("SmolLM-135M", { method: "lora" }, opts);
   const tfjs = estimateMemory("SmolLM-135M", { method: "lora" }, { ...opts, kernels: "tfjs" });
@@ -239,6 +239,17 @@ test("tfjs's kernels (wasm, cpu): cross-entropy holds two [N, V] tensors, AdamW 
   assert.equal(full.activationDetail.peakAt, "optimizer: AdamW");
   assert.equal(full.activations, 13 * embedding * F32);
   assert.equal(full.gradients, full.trainableWeights);
+});
+
+test("wasm: every tensor the tape keeps is a copy of its own (clone copies there)", () => {
+  const opts = { ...NANO_OPTS, kernels: "wasm" } as const;
+  const m = estimateMemory("tunelab-nano", { method: "full" }, opts);
+  const cpu = estimateMemory("tunelab-nano", { method: "full" }, { ...opts, kernels: "tfjs" });
+  // e.g. one layer's q, k and v matmuls each keep a copy of the normed input (3 · 1024) and of their
+  // weight (1024 + 512 + 512), where cpu keeps the input once and the weights not at all
+  assert.equal(m.activationDetail.perLayer.qkv_proj, (3 * 1024 + 2048) * F32);
+  assert.ok(m.activationDetail.saved > cpu.activationDetail.saved);
+  assert.ok(m.total > cpu.total);
 });
 
 function rejects(options: Record<string, unknown>, field: string, message: RegExp): void {
@@ -286,7 +297,11 @@ test("memory options: unknown optimizer", () => {
 });
 
 test("memory options: unknown kernels", () => {
-  rejects({ ...NANO_OPTS, kernels: "gpu" }, "kernels", /kernels must be one of "native", "tfjs", got "gpu"/);
+  rejects(
+    { ...NANO_OPTS, kernels: "gpu" },
+    "kernels",
+    /kernels must be one of "native", "tfjs", "wasm", got "gpu"/,
+  );
 });
 
 test("memory options: dtype is required", () => {

@@ -7,7 +7,7 @@ import { type ActivationDetail, stepMemory } from "./activations.js";
 import { DTYPES, type Dtype } from "./dtypes.js";
 import { baseWeights, type Kernels, weightStorage } from "./step.js";
 
-export const KERNELS: readonly Kernels[] = ["native", "tfjs"];
+export const KERNELS: readonly Kernels[] = ["native", "tfjs", "wasm"];
 import { nf4Bytes } from "./quantization.js";
 
 export const OPTIMIZERS = ["adamw", "sgd", "sgd-momentum"] as const;
@@ -26,9 +26,9 @@ export interface MemoryOptions {
   dtype: Dtype;
   gradientCheckpointing?: boolean;
   /**
-   * The engine's kernels: "native" (the default backend: one-pass cross-entropy, AdamW in place) or
-   * "tfjs" (wasm, cpu, tfjs-node: cross-entropy holds two [N, V] tensors at once, AdamW runs as tfjs ops).
-   * Default "native".
+   * The engine's backend: "native" (the default: one-pass cross-entropy, AdamW in place), "tfjs" (cpu,
+   * tfjs-node: cross-entropy holds two [N, V] tensors at once, AdamW runs as tfjs ops) or "wasm" (as
+   * "tfjs", and every tensor the tape keeps is a copy). Default "native".
    */
   kernels?: Kernels;
 }

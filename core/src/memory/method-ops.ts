@@ -184,14 +184,15 @@ function adapterOps(s: ModelShape, m: Extract<MethodConfig, { method: "adapter" 
     const l = at.layer!;
     const bm = rows * width;
     const X = rows * s.hidden;
-    const down = op.add(at, op.matmul(at, h, w(l, site, "down"), bm), w(l, site, "down_bias"), bm, [
+    const flat = op.reshape(at, h); // to rows
+    const down = op.add(at, op.matmul(at, flat, w(l, site, "down"), bm), w(l, site, "down_bias"), bm, [
       w(l, site, "down_bias"),
     ]);
     const act = activation(at, down, bm, m.non_linearity);
     const up = op.add(at, op.matmul(at, act, w(l, site, "up"), X), w(l, site, "up_bias"), X, [
       w(l, site, "up_bias"),
     ]);
-    return op.add(at, h, up, X);
+    return op.add(at, h, op.reshape(at, up), X); // up back to h's shape
   };
   return {
     declare: (t) => {

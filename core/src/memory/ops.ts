@@ -105,6 +105,7 @@ export function residual(at: At, x: string, y: string, n: number): string {
     elements: n,
     custom: true,
     aliasGrads: [x, y],
+    cloneGrads: true,
   });
 }
 

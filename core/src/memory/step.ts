@@ -40,8 +40,11 @@ export interface StepOptions {
   kernels: Kernels;
 }
 
-/** "native": the native backend's kernels; "tfjs": tfjs's own (wasm, cpu, tfjs-node). */
-export type Kernels = "native" | "tfjs";
+/**
+ * "native": the native backend's kernels (fused cross-entropy, AdamW in place); "tfjs": tfjs's own ops
+ * (cpu, tfjs-node); "wasm": tfjs's ops on the wasm backend, whose clone copies (every saved tensor).
+ */
+export type Kernels = "native" | "tfjs" | "wasm";
 
 /** How a weight is held: trained (float32 variable), frozen float32, or compact (NF4, 16-bit packed). */
 export type Storage = "trainable" | "float32" | "nf4" | "half";
@@ -102,7 +105,7 @@ export function stepTape(
   shape: StepShape,
   o: StepOptions,
 ) {
-  const t = new Tape();
+  const t = new Tape(o.kernels === "wasm");
   const hooks = methodOps(model, s, method, shape.batch);
   const storage = weightStorage(model, method, o.dtype);
   for (const [name, n] of baseWeights(s)) t.weight(name, n, storage(name) === "trainable");
@@ -140,7 +143,10 @@ export function stepTape(
   const head: At = { t, key: "norm", layer: null };
   // tf.reshape to rows keeps the normed output (a frozen-linear lm_head would not)
   const normed = op.reshape(head, op.rmsNorm(head, h, "norm", N, s.hidden));
-  let logits = linear(c, { ...head, key: "lm_head" }, "lm_head", normed, N, s.hidden, s.vocab);
+  let logits = op.reshape(
+    head,
+    linear(c, { ...head, key: "lm_head" }, "lm_head", normed, N, s.hidden, s.vocab),
+  );
   const rows = B * shape.tokens;
   if (shape.queries > shape.tokens) logits = op.slice({ ...head, key: "lm_head" }, logits, rows * s.vocab);
   op.crossEntropy({ ...head, key: "loss" }, logits, rows, s.vocab, o.kernels === "native");
@@ -202,8 +208,10 @@ function decoderLayer(
     rows: shape.batch * s.heads * shape.queries,
   });
   let o = lin("self_attn.o_proj", attn, q, s.hidden, "o_proj");
-  // model.ts `sublayer` reshapes the hook's [B, T, d] result back to rows, which keeps it
-  if (c.hooks.attentionOutput) o = op.reshape(at("adapter"), c.hooks.attentionOutput(at("adapter"), o, N));
+  // model.ts `sublayer`: rows to [B, T, d] for the hook and its result back to rows (each reshape keeps
+  // its input)
+  const a = at("adapter");
+  if (c.hooks.attentionOutput) o = op.reshape(a, c.hooks.attentionOutput(a, op.reshape(a, o), N));
   const mid = op.residual(at("o_proj"), h, o, X);
   const y = op.rmsNorm(
     at("post_attention_layernorm"),
@@ -216,7 +224,7 @@ function decoderLayer(
   const up = lin("mlp.up_proj", y, s.hidden, s.intermediate, "mlp");
   const act = op.swiglu(at("mlp"), gate, up, N * s.intermediate);
   let down = lin("mlp.down_proj", act, s.intermediate, s.hidden, "down_proj");
-  if (c.hooks.mlpOutput) down = op.reshape(at("adapter"), c.hooks.mlpOutput(at("adapter"), down, N));
+  if (c.hooks.mlpOutput) down = op.reshape(a, c.hooks.mlpOutput(a, op.reshape(a, down), N));
   return op.reshape(at("down_proj"), op.residual(at("down_proj"), mid, down, X)); // back to [B, T, d]
 }
 
@@ -231,7 +239,7 @@ function checkpointed(
   kv: { key: string; value: string } | undefined,
   k: Constants,
 ): string {
-  const inner = new Tape();
+  const inner = new Tape(c.t.copiesOnSave);
   const X = c.shape.batch * c.shape.queries * c.s.hidden;
   for (const [name, trainable] of c.t.weights) inner.weight(name, c.t.size(name), trainable);
   for (const name of [h, k.mask, k.cos, k.sin, ...(kv ? [kv.key, kv.value] : [])])

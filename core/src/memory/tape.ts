@@ -43,6 +43,8 @@ export interface OpSpec {
   backwardPeak?: number;
   /** Runs inside a nested tf.tidy: the output is freed at its end unless saved. */
   tidied?: boolean;
+  /** The gradients of `aliasGrads` are clones of dy (the residual): views, unless clones copy. */
+  cloneGrads?: boolean;
   /** Gradient checkpointing: the block's own tape, rerun under tf.grads in the backward pass. */
   recompute?: Tape;
   /**
@@ -53,7 +55,17 @@ export interface OpSpec {
 }
 
 export class Tape {
+  /**
+   * Whether tfjs's clone copies the buffer (the wasm backend) instead of sharing it (cpu, native): then
+   * every tensor an op saves — weights too — is a copy of its own, and a cloned gradient is a new buffer.
+   */
+  readonly copiesOnSave: boolean;
   readonly sizes = new Map<string, number>();
+
+  constructor(copiesOnSave = false) {
+    this.copiesOnSave = copiesOnSave;
+  }
+
   /** Weights by name: trainable or not. */
   readonly weights = new Map<string, boolean>();
   readonly ops: OpSpec[] = [];
@@ -102,6 +114,12 @@ export class Tape {
     return this.views.get(name) ?? name;
   }
 
+  /** Elements kept from the forward pass to the backward's end (savedTensors, or every copy). */
+  savedElements(): number {
+    if (!this.copiesOnSave) return sum([...this.savedTensors()].map((n) => this.size(n)));
+    return sum(this.ops.map((op) => sum((op.saves ?? []).map((n) => this.size(n)))));
+  }
+
   /** Activation buffers some op saves (weights and inputs excluded: they are alive anyway). */
   savedTensors(): Set<string> {
     const out = new Set<string>();
@@ -146,7 +164,12 @@ export function walkForward(tape: Tape, recording: boolean): { peak: Moment; end
   let live = 0;
   let peak = NONE;
   for (const op of tape.ops) {
-    const kept = recording ? sum(Object.values(op.keeps ?? {})) : 0;
+    // what the op keeps: its own tensors (rstd, lse) or, where clones copy, a copy of everything it saves
+    const kept = !recording
+      ? 0
+      : tape.copiesOnSave
+        ? sum((op.saves ?? []).map((n) => tape.size(n)))
+        : sum(Object.values(op.keeps ?? {}));
     const holds = op.recompute ? walkForward(op.recompute, false).peak.elements : op.elements + kept;
     const running = Math.max(op.forwardPeak ?? 0, holds);
     peak = later(peak, {
@@ -155,8 +178,8 @@ export function walkForward(tape: Tape, recording: boolean): { peak: Moment; end
       working: running,
       at: where("forward", op),
     });
+    live += (op.view ? 0 : op.elements) + kept;
     if (op.view) continue;
-    live += op.elements + kept;
     if (op.tidied && !saved.has(op.output)) live -= op.elements;
   }
   return { peak, end: live };
@@ -211,7 +234,8 @@ export function walkBackward(
     const op = tape.ops[i]!;
     if (!onPath.has(op.output) || !grads.has(op.output)) continue;
     const targets = op.custom ? op.inputs : op.inputs.filter((x) => onPath.has(x));
-    const fresh = (x: string) => !op.view && !(op.aliasGrads ?? []).includes(x);
+    const cloned = tape.copiesOnSave && op.cloneGrads === true;
+    const fresh = (x: string) => !op.view && (cloned || !(op.aliasGrads ?? []).includes(x));
     const made = sum(targets.filter(fresh).map((x) => tape.size(x)));
     const running = Math.max(op.recompute ? recomputePeak(op) : (op.backwardPeak ?? 0), made);
     peak = later(peak, {
@@ -235,7 +259,7 @@ export function walkBackward(
 function recomputePeak(op: OpSpec): number {
   const inner = op.recompute!;
   const forward = walkForward(inner, true);
-  const saved = sum([...inner.savedTensors()].map((n) => inner.size(n)));
+  const saved = inner.savedElements();
   const backward = walkBackward(
     inner,
     saved,
@@ -247,7 +271,7 @@ function recomputePeak(op: OpSpec): number {
 /** Forward, then backward, of a whole step: the larger peak. */
 export function walkStep(tape: Tape): { peak: Moment; saved: number } {
   const forward = walkForward(tape, true);
-  const saved = sum([...tape.savedTensors()].map((n) => tape.size(n)));
+  const saved = tape.savedElements();
   const backward = walkBackward(tape, saved);
   return { peak: later(forward.peak, backward.peak), saved };
 }
