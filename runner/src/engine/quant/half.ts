@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { activeNativeAddon } from "../native/backend.js";
+import { outputBuffers } from "../native/buffer-pool.js";
 import { type DequantPath, defaultDequantPath } from "./nf4.js";
 
 /**
@@ -112,8 +113,8 @@ export function unpackHalf(m: HalfMatrix, path: DequantPath = defaultDequantPath
 function unpackOnHost(m: HalfMatrix): tf.Tensor {
   const words = m.words.dataSync() as Int32Array;
   const table = halfTable(m.format);
-  const out = new Float32Array(m.size);
   const addon = activeNativeAddon();
+  const out = addon ? outputBuffers.take(m.size) : new Float32Array(m.size); // reused: see nf4.ts
   if (addon) {
     addon.unpack16bit(words, table, out);
     return tf.tensor(out, m.shape);

@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { activeNativeAddon } from "../native/backend.js";
+import { outputBuffers } from "../native/buffer-pool.js";
 import { float32Mean, quantizeBlockwise } from "./blockwise.js";
 import {
   DYNAMIC_CODES,
@@ -126,8 +127,9 @@ const SHIFTS = Int32Array.from(NIBBLE_SHIFTS);
 function dequantizeOnHost(m: Nf4Matrix): tf.Tensor {
   const words = m.codes.dataSync() as Int32Array;
   const absmax = absmaxOnHost(m);
-  const out = new Float32Array(m.size);
   const addon = activeNativeAddon();
+  // a reused buffer: a step unpacks every frozen matrix twice, and fresh memory costs page faults
+  const out = addon ? outputBuffers.take(m.size) : new Float32Array(m.size);
   // the same float32 product, by the addon's threads (a 1536 × 576 matrix: ~10 ms in JS, 1 ms native)
   if (addon) addon.dequant4bit(words, SHIFTS, NF4_CODES, absmax, NF4_BLOCK, out);
   else
