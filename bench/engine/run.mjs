@@ -95,7 +95,6 @@ for (const name of ["tensorflow-gpu", "tensorflow", "wasm", "cpu"]) {
       train: SEQS,
       eval: [],
       options: { ...TRAIN_DEFAULTS, steps: steps + 1, batchSize: BATCH, lr: 1e-3, pad: 258 },
-      profileSteps: (s) => s === 0, // the first step: profiled (peak bytes) and not timed
     });
     const timed = r.history.slice(1);
     const ms = timed.reduce((a, m) => a + m.msPerStep, 0) / timed.length;
@@ -107,6 +106,7 @@ for (const name of ["tensorflow-gpu", "tensorflow", "wasm", "cpu"]) {
       seqLen: SEQ,
       optimizer: "adamw",
       dtype: "float32",
+      kernels: choice.source.includes("native") ? "native" : "tfjs",
     });
     rows.push({
       backend: name,
@@ -155,7 +155,7 @@ const md = [
       `| ${r.backend} | ${r.method} | ${r.trainable.toLocaleString("en")} | ${r.msPerStep} | ${r.tokensPerSecond} | ${r.achievedGflops} | ${r.ratioToNumpy1Thread ?? "–"} | ${r.measuredPeakBytes.toLocaleString("en")} | ${r.predictedBytes.toLocaleString("en")} | ${r.peakOverPredicted} |`,
   ),
   "",
-  "Timed steps exclude the first (profiled with tf.profile for the peak, and kernel warm-up). Matmul FLOPs counted: 2mnk per linear and attention product; backward = input gradients + weight gradients of trained weights only.",
+  "Timed steps exclude the first (kernel warm-up). Peak bytes: the loop's measuredPeakBytes (memory-meter.ts, distinct tensor buffers, every step); predicted: core's estimateMemory for the same run. Matmul FLOPs counted: 2mnk per linear and attention product; backward = input gradients + weight gradients of trained weights only.",
   "",
 ].join("\n");
 writeFileSync(join(out, "engine.md"), md);
