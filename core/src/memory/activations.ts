@@ -3,7 +3,7 @@ import type { ModelConfig } from "../model/config.js";
 import type { ModelShape } from "../model/shape.js";
 import type { Dtype } from "./dtypes.js";
 import { type Kernels, stepShape, stepTape } from "./step.js";
-import { type Moment, type Tape, sum, walkStep } from "./tape.js";
+import { type Moment, sum, type Tape, walkStep } from "./tape.js";
 
 /**
  * What a training step holds beyond the weights and the optimizer state, at its peak: the tensors the

@@ -1,14 +1,14 @@
 import { countParsedParameters, type ParameterCounts } from "../count/parameters.js";
 import { FieldReader } from "../fields.js";
+import type { MethodConfig } from "../methods/types.js";
 import type { ModelConfig } from "../model/config.js";
 import { type ModelShape, modelShape } from "../model/shape.js";
-import type { MethodConfig } from "../methods/types.js";
 import { type ActivationDetail, stepMemory } from "./activations.js";
 import { DTYPES, type Dtype } from "./dtypes.js";
+import { nf4Bytes } from "./quantization.js";
 import { baseWeights, type Kernels, weightStorage } from "./step.js";
 
 export const KERNELS: readonly Kernels[] = ["native", "tfjs", "wasm"];
-import { nf4Bytes } from "./quantization.js";
 
 export const OPTIMIZERS = ["adamw", "sgd", "sgd-momentum"] as const;
 export type Optimizer = (typeof OPTIMIZERS)[number];
@@ -19,8 +19,8 @@ export interface MemoryOptions {
   seqLen: number;
   optimizer: Optimizer;
   /**
-   * Storage of frozen weights: float32, or bfloat16/float16 (every frozen matrix but the embedding packed
-   * in 16 bits, upcast per matmul). What trains, its gradients, AdamW's state and activations stay float32
+   * Storage of frozen weights: float32, or bfloat16/float16 (every frozen matrix, the embedding too,
+   * packed in 16 bits and upcast per use; norms and biases stay float32). What trains, its gradients, AdamW's state and activations stay float32
    * (mixed precision), as in the engine; `full` trains every weight, so it takes float32 only.
    */
   dtype: Dtype;
@@ -40,8 +40,8 @@ export interface MemoryOptions {
  */
 export interface MemoryEstimate {
   /**
-   * Weights that do not train, as stored: float32, or with a 16-bit dtype every frozen matrix but the
-   * embedding in 16 bits (norms and biases stay float32); QLoRA's decoder linears as 4-bit NF4 codes.
+   * Weights that do not train, as stored: float32, or with a 16-bit dtype every frozen matrix in 16 bits
+   * (norms and biases stay float32); QLoRA's decoder linears as 4-bit NF4 codes.
    */
   frozenWeights: number;
   /** frozenWeights split by storage type, e.g. { float32: …, bfloat16: …, nf4: … }. */
@@ -50,11 +50,17 @@ export interface MemoryEstimate {
   quantConstants: number;
   /** Trainable weights, float32 whatever the dtype (mixed precision: no 16-bit copies). */
   trainableWeights: number;
-  /** Gradients of trainable weights alive at the peak, float32 (all of them when the peak is the end of the backward pass). */
+  /**
+   * Gradients of trainable weights alive at the peak, float32: those the backward pass has made by then
+   * (all of them at its end; a tied embedding's two partial gradients count both).
+   */
   gradients: number;
   /** AdamW's m and v (SGD with momentum: one buffer), float32. */
   optimizerState: number;
-  /** Everything else alive at the peak (activationDetail): kept activations, their gradients, the running op's temporaries. */
+  /**
+   * Everything else alive at the peak, float32: the tensors the forward keeps for the backward, the
+   * activation gradients made so far, the running op's temporaries (activationDetail).
+   */
   activations: number;
   total: number;
   /** Where the activation bytes come from (activations.ts). */

@@ -3,8 +3,8 @@ import { matchTargets } from "../methods/targets.js";
 import type { AdapterNonLinearity, MethodConfig } from "../methods/types.js";
 import type { ModelConfig } from "../model/config.js";
 import type { ModelShape } from "../model/shape.js";
-import * as op from "./ops.js";
 import type { At } from "./ops.js";
+import * as op from "./ops.js";
 import type { Tape } from "./tape.js";
 
 /**

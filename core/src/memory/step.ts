@@ -1,12 +1,12 @@
-import type { MethodConfig } from "../methods/types.js";
 import { matchTargets } from "../methods/targets.js";
+import type { MethodConfig } from "../methods/types.js";
 import type { ModelConfig } from "../model/config.js";
 import { layerLinears } from "../model/modules.js";
 import type { ModelShape } from "../model/shape.js";
 import type { Dtype } from "./dtypes.js";
 import { type LinearCall, type MethodOps, methodOps } from "./method-ops.js";
-import * as op from "./ops.js";
 import type { At } from "./ops.js";
+import * as op from "./ops.js";
 import { Tape } from "./tape.js";
 
 /**

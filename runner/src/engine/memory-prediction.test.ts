@@ -4,8 +4,8 @@ import * as tf from "@tensorflow/tfjs";
 import { type Dtype, estimateMemory, type ModelConfig, resolveModel } from "@tunelab/core";
 import { initBackend } from "./backend.js";
 import { backendLabel } from "./memory-guard.js";
-import { initModel } from "./model.js";
 import { createMethod } from "./methods/registry.js";
+import { initModel } from "./model.js";
 import { TRAIN_DEFAULTS, trainLoop } from "./train.js";
 
 /**
