@@ -6,7 +6,8 @@
 // the most bytes of distinct tensor buffers alive at once) beside core's estimateMemory total for the
 // same run, their ratio and where core puts the peak; ms per step (the second); trainable parameters
 // beside core's countParameters. Each configuration runs in its own process (independent heaps).
-// Usage: npx tsc -b runner core && node bench/engine/methods.mjs [--backend native|wasm|cpu] [--only tunelab]
+// Usage: npx tsc -b runner core && node bench/engine/methods.mjs [--backend native|wasm|cpu]
+//        node bench/engine/methods.mjs --only tunelab   (models whose name contains it; printed, not written)
 //        node bench/engine/methods.mjs --compare-only [--model tunelab-small] [--rounds 8]   (QLoRA vs LoRA speed)
 //        node bench/engine/methods.mjs --report   (engine-methods.md again from engine-methods.json)
 // Writes bench/results/engine-methods.json and .md. Numbers vary by machine; the ratios should not.
@@ -201,6 +202,10 @@ async function main() {
     largestDeviation: Math.max(...rows.map((r) => Math.abs(r.measuredPeakBytes / r.predictedBytes - 1))),
     rows,
   };
+  if (arg("only", "") !== "") {
+    console.log(JSON.stringify(result, null, 2)); // a subset: the committed results stay as they are
+    return;
+  }
   const dir = join(root, "bench", "results");
   writeFileSync(join(dir, "engine-methods.json"), `${JSON.stringify(result, null, 2)}\n`);
   report(result);
