@@ -316,9 +316,9 @@ export function isOutOfMemory(err: unknown, backend: string): boolean {
  * The backend's crash as an OutOfMemoryError naming the step, the prediction and the backend (the
  * original error kept as `cause`, its first line quoted), or null when `err` is something else. An
  * OutOfMemoryError passes as is. After a crash the prediction is known to be short, so an alternative is
- * named only when core predicts at most two thirds of what the run was predicted (or could hold): a wider
- * margin than core's error on the runs measured at scale (6–15% under the measured peak on SmolLM-135M,
- * shared/reference/engine-scale.md).
+ * named only when core predicts at most two thirds of what the run was predicted (or could hold): core
+ * predicts tensor bytes (within 10% on the runs of bench/results/engine-methods.md), while a crash can
+ * also come from what it does not model (the process, allocator slack, a backend's own copies).
  */
 export function outOfMemoryFrom(err: unknown, ctx: CrashContext): OutOfMemoryError | null {
   if (err instanceof OutOfMemoryError) return err;

@@ -175,6 +175,8 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
       optimizer: "adamw",
       dtype,
       gradientCheckpointing: o.gradientCheckpointing,
+      // what the backend keeps differs (wasm copies every saved tensor; native fuses cross-entropy)
+      kernels: backend.name === "native" ? "native" : backend.name === "wasm" ? "wasm" : "tfjs",
     } as const;
     const predicted = estimateMemory(model.config, method.config, memoryOptions);
     crash.predicted = predicted;

@@ -28,7 +28,8 @@ export class EstimateArgs {
 
   @Field({
     defaultValue: "float32",
-    description: "Dtype of weights, gradients, optimizer state and activations: float32, bfloat16, float16.",
+    description:
+      "Storage of frozen weights: float32, bfloat16 or float16 (mixed precision: what trains, its gradients, AdamW state and activations stay float32; full fine-tuning needs float32).",
   })
   dtype!: string;
 

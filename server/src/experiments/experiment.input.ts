@@ -46,7 +46,10 @@ export class HyperparametersInput {
   @Field({ defaultValue: "adamw", description: 'One of "adamw", "sgd", "sgd-momentum".' })
   optimizer!: string;
 
-  @Field({ defaultValue: "float32", description: "float32, bfloat16 or float16." })
+  @Field({
+    defaultValue: "float32",
+    description: "Storage of frozen weights: float32, bfloat16 or float16 (what trains stays float32).",
+  })
   dtype!: string;
 }
 
