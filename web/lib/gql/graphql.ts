@@ -84,7 +84,7 @@ export type HyperparametersInput = {
   batchSize: number;
   /** Upload a checkpoint every N steps; 0 = never. */
   checkpointEvery?: number;
-  /** float32, bfloat16 or float16. */
+  /** Storage of frozen weights: float32, bfloat16 or float16 (what trains stays float32). */
   dtype?: string;
   /** Evaluate every N steps; 0 = at the end only. */
   evalEvery?: number;
