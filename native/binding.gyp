@@ -9,7 +9,8 @@
         "src/reduce.cc",
         "src/layout.cc",
         "src/quant.cc",
-        "src/softmax_xent.cc"
+        "src/softmax_xent.cc",
+        "src/compact_matmul.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

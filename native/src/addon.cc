@@ -196,6 +196,34 @@ Napi::Value Unpack16bit(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// compactMatmul({bits, words, table, shifts?, absmax?, blockSize?, rows, cols}, x, n, out, backward)
+Napi::Value CompactMatmul(const Napi::CallbackInfo& info) {
+  auto o = info[0].As<Napi::Object>();
+  tl::CompactWeight w{};
+  w.bits = static_cast<int>(num(o.Get("bits")));
+  w.rows = num(o.Get("rows"));
+  w.cols = num(o.Get("cols"));
+  w.words = data<int32_t>(o.Get("words"), "words");
+  w.table = data<float>(o.Get("table"), "table");
+  const int64_t size = w.rows * w.cols, n = num(info[2]);
+  const bool backward = info[4].As<Napi::Boolean>();
+  if (w.bits == 4) {
+    w.shifts = data<int32_t>(o.Get("shifts"), "shifts");
+    w.absmax = data<float>(o.Get("absmax"), "absmax");
+    w.blockSize = num(o.Get("blockSize"));
+    need(info.Env(), length(o.Get("table")) == 16 && length(o.Get("shifts")) == 8 && w.blockSize > 0 &&
+                         length(o.Get("absmax")) * w.blockSize >= size && length(o.Get("words")) * 8 >= size,
+         "compactMatmul: bad 4-bit storage");
+  } else {
+    need(info.Env(), w.bits == 16 && length(o.Get("table")) == 65536 && length(o.Get("words")) * 2 >= size,
+         "compactMatmul: bad 16-bit storage");
+  }
+  const int64_t xCols = backward ? w.rows : w.cols, outCols = backward ? w.cols : w.rows;
+  need(info.Env(), length(info[1]) == n * xCols && length(info[3]) == n * outCols, "compactMatmul: sizes differ");
+  tl::compact_matmul(w, data<float>(info[1], "x"), n, data<float>(info[3], "out"), backward);
+  return info.Env().Undefined();
+}
+
 Napi::Value SumSquares(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), tl::sum_squares(data<float>(info[0], "x"), length(info[0])));
 }
@@ -253,6 +281,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("adamw", Napi::Function::New(env, AdamW));
   exports.Set("dequant4bit", Napi::Function::New(env, Dequant4bit));
   exports.Set("unpack16bit", Napi::Function::New(env, Unpack16bit));
+  exports.Set("compactMatmul", Napi::Function::New(env, CompactMatmul));
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("info", Napi::Function::New(env, Info));

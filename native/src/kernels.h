@@ -70,6 +70,21 @@ void dequant_4bit(const int32_t* words, const int32_t* shifts, const float* tabl
                   int64_t blockSize, float* out, int64_t n);
 void unpack_16bit(const int32_t* words, const float* table, float* out, int64_t n);
 
+// A frozen matrix W [rows, cols] in compact storage (the layouts above): 4-bit codes with a 16-entry table
+// and per-block absmax, or 16-bit values with a 65,536-entry table.
+struct CompactWeight {
+  int bits;  // 4 or 16
+  const int32_t* words;
+  const float* table;
+  const int32_t* shifts;  // 4-bit only
+  const float* absmax;    // 4-bit only
+  int64_t blockSize;      // 4-bit only
+  int64_t rows, cols;
+};
+// Matmuls with W decoded a block of rows at a time (never a whole float32 W): forward out [n, rows] =
+// x [n, cols] · Wᵀ; backward out [n, cols] = x [n, rows] · W (x is then dy).
+void compact_matmul(const CompactWeight& w, const float* x, int64_t n, float* out, bool backward);
+
 // Σ x² in double (global gradient norm).
 double sum_squares(const float* x, int64_t n);
 

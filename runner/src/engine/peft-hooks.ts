@@ -1,5 +1,6 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { Dtype, MethodConfig, ModelConfig } from "@tunelab/core";
+import type { CompactLayout } from "./native/addon.js";
 
 /**
  * The contract between a Llama-family forward pass and the PEFT methods of methods/ (QLoRA, DoRA, IA3,
@@ -26,6 +27,8 @@ export interface CompactWeight {
   dequantize(): tf.Tensor2D;
   /** The tensors the storage holds (disposal, byte accounting). */
   tensors: tf.Tensor[];
+  /** The storage as host arrays, for native kernels that decode W inside the matmul (host backends). */
+  layout?(): CompactLayout;
 }
 
 /** A frozen linear as the forward pass sees it. */

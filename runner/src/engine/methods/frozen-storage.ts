@@ -2,8 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { DTYPES, type Dtype, type MethodConfig, ValidationError } from "@tunelab/core";
 import type { Model } from "../model.js";
 import type { CompactWeight, PeftMethod } from "../peft-hooks.js";
-import { type HalfFormat, type HalfMatrix, packHalf, unpackHalf } from "../quant/half.js";
-import { dequantizeNf4, type Nf4Matrix, nf4Tensors } from "../quant/nf4.js";
+import { type HalfFormat, type HalfMatrix, halfLayout, packHalf, unpackHalf } from "../quant/half.js";
+import { dequantizeNf4, type Nf4Matrix, nf4Layout, nf4Tensors } from "../quant/nf4.js";
 
 /**
  * How frozen base weights are stored. A method may keep some compactly (QLoRA: NF4), and a run's dtype
@@ -20,6 +20,7 @@ export function nf4Weight(m: Nf4Matrix): CompactWeight {
     shape: m.shape as [number, number],
     dequantize: () => dequantizeNf4(m) as tf.Tensor2D,
     tensors: nf4Tensors(m),
+    layout: () => nf4Layout(m),
   };
 }
 
@@ -28,6 +29,7 @@ export function halfWeight(m: HalfMatrix): CompactWeight {
     shape: m.shape as [number, number],
     dequantize: () => unpackHalf(m) as tf.Tensor2D,
     tensors: [m.words],
+    layout: () => halfLayout(m),
   };
 }
 

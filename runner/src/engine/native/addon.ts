@@ -22,6 +22,23 @@ export const REDUCE = { Sum: 0, Max: 1, Min: 2, Mean: 3 } as const;
 
 type F32 = Float32Array;
 
+/** A frozen matrix W [rows, cols] in compact storage, as the addon decodes it a block of rows at a time. */
+export type CompactLayout =
+  | {
+      bits: 4;
+      words: Int32Array;
+      /** The 16 code values. */
+      table: F32;
+      /** Bit position of code i % 8 in its word. */
+      shifts: Int32Array;
+      /** Scale per block of `blockSize` weights. */
+      absmax: F32;
+      blockSize: number;
+      rows: number;
+      cols: number;
+    }
+  | { bits: 16; words: Int32Array /** The 65,536 values. */; table: F32; rows: number; cols: number };
+
 export interface AdamWConstants {
   lr: number;
   beta1: number;
@@ -84,6 +101,8 @@ export interface NativeAddon {
   ): void;
   /** out[i] = table[16-bit value i], two values per word, element 2k in the low half of word k. */
   unpack16bit(words: Int32Array, table: F32, out: F32): void;
+  /** forward: out [n, rows] = x [n, cols] · Wᵀ; backward: out [n, cols] = x [n, rows] · W (kernels.h). */
+  compactMatmul(w: CompactLayout, x: F32, n: number, out: F32, backward: boolean): void;
   sumSquares(x: F32): number;
   setThreads(n: number): void;
   info(): { blas: string; blasThreads: number; threads: number };

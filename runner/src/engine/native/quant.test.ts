@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { useCpu, useNative } from "../backend.js";
+import { halfWeight, nf4Weight } from "../methods/frozen-storage.js";
+import { activeNativeAddon } from "./backend.js";
 import { packHalf, unpackHalf } from "../quant/half.js";
 import { dequantizeNf4, nf4Tensors, quantizeNf4 } from "../quant/nf4.js";
 
@@ -51,4 +53,44 @@ test("native NF4 and 16-bit dequantisation equal the JS host path bit for bit", 
     assert.deepEqual(native[i], reference, name);
   }
   tf.dispose(stored);
+});
+
+test("compact matmul (W decoded a block of rows at a time) equals matMul with the unpacked W", async (t) => {
+  try {
+    await useNative();
+  } catch (err) {
+    if (process.env.TUNELAB_REQUIRE_NATIVE) throw err;
+    t.skip(`native backend unavailable: ${(err as Error).message}`);
+    return;
+  }
+  const [rows, cols, n] = [1100, 1030, 3]; // blocks of 512 rows: three, the last partial
+  const values = randomWeights(rows * cols);
+  const weights = [
+    nf4Weight(quantizeNf4(values, [rows, cols], { doubleQuant: true })),
+    halfWeight(packHalf(values, [rows, cols], "bfloat16")),
+  ];
+  const addon = activeNativeAddon()!;
+  for (const w of weights) {
+    const layout = w.layout!();
+    tf.tidy(() => {
+      const x = tf.randomNormal([n, cols], 0, 1, "float32", 5);
+      const dy = tf.randomNormal([n, rows], 0, 1, "float32", 6);
+      const dense = w.dequantize();
+      for (const [backward, input, want] of [
+        [false, x, tf.matMul(x, dense, false, true)],
+        [true, dy, tf.matMul(dy, dense)],
+      ] as const) {
+        const out = new Float32Array(want.size);
+        addon.compactMatmul(layout, input.dataSync() as Float32Array, n, out, backward);
+        const ref = want.dataSync();
+        const scale = Math.max(...ref.map(Math.abs));
+        const err = Math.max(...out.map((v, i) => Math.abs(v - ref[i]!)));
+        assert.ok(
+          err <= 1e-5 * scale,
+          `${layout.bits}-bit backward=${backward}: max error ${err} of ${scale}`,
+        );
+      }
+    });
+    tf.dispose(w.tensors);
+  }
 });

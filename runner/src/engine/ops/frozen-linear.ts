@@ -1,4 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
+import { activeNativeAddon, nativeValues } from "../native/backend.js";
+import { outputBuffers } from "../native/buffer-pool.js";
 import type { CompactWeight, FrozenLinear } from "../peft-hooks.js";
 
 /**
@@ -12,7 +14,7 @@ export function frozenLinear(x: tf.Tensor2D, w: CompactWeight, bias?: tf.Tensor1
   const inputs = bias ? [x, bias] : [x];
   const op = tf.customGrad((...args: unknown[]) => {
     const [xs, b] = args.slice(0, inputs.length) as [tf.Tensor2D, tf.Tensor1D?];
-    const y = tf.matMul(xs, w.dequantize(), false, true); // [N, out]
+    const y = compactMatmul(xs, w, false) ?? tf.matMul(xs, w.dequantize(), false, true); // [N, out]
     return {
       value: b ? tf.add(y, b) : y,
       // tfjs runs a custom gradient in the scope of the whole backward pass: without this tidy every
@@ -20,12 +22,26 @@ export function frozenLinear(x: tf.Tensor2D, w: CompactWeight, bias?: tf.Tensor1
       gradFunc: (dy: tf.Tensor | tf.Tensor[]) =>
         tf.tidy(() => {
           const g = dy as tf.Tensor2D; // [N, out]
-          const dx = tf.matMul(g, w.dequantize()); // [N, in]
+          const dx = compactMatmul(g, w, true) ?? tf.matMul(g, w.dequantize()); // [N, in]
           return b ? [dx, tf.sum(g, 0)] : [dx];
         }),
     };
   });
   return op(...inputs) as tf.Tensor2D;
+}
+
+/**
+ * On the native backend: x·Wᵀ (forward) or dy·W (backward) with W decoded a block of rows at a time
+ * inside the kernel, so no float32 copy of the whole matrix is ever made. null elsewhere.
+ */
+function compactMatmul(x: tf.Tensor2D, w: CompactWeight, backward: boolean): tf.Tensor2D | null {
+  const addon = activeNativeAddon();
+  if (!addon || !w.layout || x.dtype !== "float32") return null;
+  const [rows, cols] = w.shape;
+  const n = x.shape[0];
+  const out = outputBuffers.take(n * (backward ? cols : rows));
+  addon.compactMatmul(w.layout(), nativeValues(x), n, out, backward);
+  return tf.tensor2d(out, [n, backward ? cols : rows]);
 }
 
 /**

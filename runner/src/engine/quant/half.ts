@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { CompactLayout } from "../native/addon.js";
 import { activeNativeAddon } from "../native/backend.js";
 import { outputBuffers } from "../native/buffer-pool.js";
 import { type DequantPath, defaultDequantPath } from "./nf4.js";
@@ -103,6 +104,18 @@ export function packHalf(values: Float32Array, shape: number[], format: HalfForm
     words[k] = convert(bits[2 * k]!) | (high << 16);
   }
   return { shape: [...shape], size, format, words: tf.tensor1d(words, "int32") };
+}
+
+/** The matrix as host arrays for the native kernels (two values per word, the format's table). */
+export function halfLayout(m: HalfMatrix): CompactLayout {
+  const [rows, cols] = m.shape.length === 2 ? m.shape : [1, m.size];
+  return {
+    bits: 16,
+    words: m.words.dataSync() as Int32Array,
+    table: halfTable(m.format),
+    rows: rows!,
+    cols: cols!,
+  };
 }
 
 /** The float32 weights in `shape`; "host" and "ops" give bit-identical results (see nf4.ts). */

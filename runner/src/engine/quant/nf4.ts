@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import type { CompactLayout } from "../native/addon.js";
 import { activeNativeAddon } from "../native/backend.js";
 import { outputBuffers } from "../native/buffer-pool.js";
 import { float32Mean, quantizeBlockwise } from "./blockwise.js";
@@ -138,6 +139,21 @@ function dequantizeOnHost(m: Nf4Matrix): tf.Tensor {
       out[i] = NF4_CODES[code]! * absmax[i >> 6]!;
     }
   return tf.tensor(out, m.shape);
+}
+
+/** The matrix as host arrays for the native kernels (codes, the NF4 table, per-block float32 absmax). */
+export function nf4Layout(m: Nf4Matrix): CompactLayout {
+  const [rows, cols] = m.shape.length === 2 ? m.shape : [1, m.size];
+  return {
+    bits: 4,
+    words: m.codes.dataSync() as Int32Array,
+    table: NF4_CODES,
+    shifts: SHIFTS,
+    absmax: absmaxOnHost(m),
+    blockSize: NF4_BLOCK,
+    rows: rows!,
+    cols: cols!,
+  };
 }
 
 /** The same float32 operations as dequantizeAbsmax (code · scale, then + offset, each rounded). */
