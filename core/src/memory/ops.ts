@@ -161,7 +161,8 @@ export function matmul(at: At, x: string, w: string, out: number): string {
 
 /**
  * x·Wᵀ (+ b) for a W in compact storage (NF4, 16-bit): one custom op saving nothing; a float32 W
- * (`weight` elements) exists only while one matmul runs, in the forward and again in the backward.
+ * (`weight` elements) exists only while one matmul runs, in the forward and again in the backward —
+ * none on the native backend, whose kernel decodes W a block of rows at a time into its own scratch.
  */
 export function frozenLinear(
   at: At,

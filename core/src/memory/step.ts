@@ -96,6 +96,8 @@ interface Ctx {
   shape: StepShape;
   hooks: MethodOps;
   storage: (weight: string) => Storage;
+  /** The native backend's kernels: a compact W is decoded inside its matmul, outside any tensor. */
+  native: boolean;
 }
 
 export function stepTape(
@@ -110,7 +112,7 @@ export function stepTape(
   const storage = weightStorage(model, method, o.dtype);
   for (const [name, n] of baseWeights(s)) t.weight(name, n, storage(name) === "trainable");
   hooks.declare(t);
-  const c: Ctx = { t, s, shape, hooks, storage };
+  const c: Ctx = { t, s, shape, hooks, storage, native: o.kernels === "native" };
   const g: At = { t, key: "embed_tokens", layer: null };
   const B = shape.batch;
   const N = B * shape.queries;
@@ -158,7 +160,8 @@ function linear(c: Ctx, at: At, path: string, x: string, rows: number, inF: numb
   const weight = path === "lm_head" && c.s.tiedEmbeddings ? "embed" : path;
   const bias = c.t.weights.has(`${path}.bias`) ? `${path}.bias` : null;
   const compact = c.storage(weight) === "nf4" || c.storage(weight) === "half";
-  const sizes = { in: rows * inF, out: rows * outF, weight: inF * outF };
+  // elements of the float32 W the frozen-linear op unpacks while it runs (none with native kernels)
+  const sizes = { in: rows * inF, out: rows * outF, weight: compact && c.native ? 0 : inF * outF };
   const base = (input: string, withBias = true) => {
     const b = withBias ? bias : null;
     if (compact) return op.frozenLinear(at, input, b, sizes);
