@@ -4,12 +4,13 @@ import * as tf from "@tensorflow/tfjs";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { gpuMemoryBytes, parseComputeApps, useCpu, useNative, useWasm } from "./backend.js";
+import { gpuMemoryBytes, parseComputeApps, useCpu, useWasm } from "./backend.js";
 import { tokenize } from "./data.js";
 import { createMethod } from "./methods/registry.js";
 import { TOY, tinyModel } from "./test-kit.js";
 import { byteTokenizer } from "./tokenizer.js";
 import { TRAIN_DEFAULTS, trainLoop } from "./train.js";
+import { useNativeOrSkip } from "./native/test-kit.js";
 
 /** The same steps on 'cpu' (the reference kernels) and on 'wasm' with the engine's kernel fixes. */
 async function losses(method: Record<string, unknown> & { method: string }): Promise<number[]> {
@@ -43,13 +44,7 @@ for (const method of [{ method: "full" }, { method: "lora", r: 4, target_modules
   });
 
   test(`'cpu' and 'native' agree on the loss of the same ${method.method} steps (1e-4)`, async (t) => {
-    try {
-      await useNative();
-    } catch (err) {
-      if (process.env.TUNELAB_REQUIRE_NATIVE) throw err;
-      t.skip(`native backend unavailable: ${(err as Error).message}`);
-      return;
-    }
+    if (!(await useNativeOrSkip(t))) return;
     const native = await losses(method);
     await useCpu();
     const cpu = await losses(method);

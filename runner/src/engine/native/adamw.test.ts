@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { useCpu, useNative } from "../backend.js";
+import { useCpu } from "../backend.js";
 import { ADAMW_DEFAULTS, adamWStep, clipScale, createAdamWState, globalNorm } from "../optim.js";
 import { activeNativeAddon } from "./backend.js";
+import { useNativeOrSkip } from "./test-kit.js";
 
 /**
  * The fused native AdamW (in place, clipping folded in) against the tfjs-ops update on the 'cpu'
@@ -53,13 +54,7 @@ async function run(): Promise<{ p: number[][]; m: number[][]; norms: number[]; k
 }
 
 test("fused native AdamW equals the tfjs optimizer step (clipping folded in)", async (t) => {
-  try {
-    await useNative();
-  } catch (err) {
-    if (process.env.TUNELAB_REQUIRE_NATIVE) throw err;
-    t.skip(`native backend unavailable: ${(err as Error).message}`);
-    return;
-  }
+  if (!(await useNativeOrSkip(t))) return;
   assert.ok(activeNativeAddon(), "the native path is the one under test");
   const before = tf.memory().numTensors;
   const native = await run();

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { useCpu, useNative } from "../backend.js";
 import { NATIVE_KERNELS } from "./kernels.js";
+import { useNativeOrSkip } from "./test-kit.js";
 
 /**
  * Every native kernel against tfjs's own 'cpu' kernel (the reference the native backend replaces) on
@@ -179,13 +180,7 @@ async function values(
 }
 
 test("every native kernel equals the 'cpu' reference kernel to 1e-5 relative", async (t) => {
-  try {
-    await useNative();
-  } catch (err) {
-    if (process.env.TUNELAB_REQUIRE_NATIVE) throw err; // CI builds it: a missing addon there is a failure
-    t.skip(`native backend unavailable: ${(err as Error).message}`);
-    return;
-  }
+  if (!(await useNativeOrSkip(t))) return;
   const all = cases();
   const reference: { shape: number[]; data: Float32Array }[][] = [];
   await useCpu();

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { useCpu, useNative } from "../backend.js";
+import { useCpu } from "../backend.js";
 import { halfWeight, nf4Weight } from "../methods/frozen-storage.js";
 import { activeNativeAddon } from "./backend.js";
 import { packHalf, unpackHalf } from "../quant/half.js";
 import { dequantizeNf4, nf4Tensors, quantizeNf4 } from "../quant/nf4.js";
+import { useNativeOrSkip } from "./test-kit.js";
 
 /** The addon's dequantisation kernels give the JS host path's float32 values bit for bit. */
 
@@ -25,13 +26,7 @@ function expand(run: () => tf.Tensor): Uint32Array {
 }
 
 test("native NF4 and 16-bit dequantisation equal the JS host path bit for bit", async (t) => {
-  try {
-    await useNative();
-  } catch (err) {
-    if (process.env.TUNELAB_REQUIRE_NATIVE) throw err;
-    t.skip(`native backend unavailable: ${(err as Error).message}`);
-    return;
-  }
+  if (!(await useNativeOrSkip(t))) return;
   const shape = [37, 129]; // odd: a partial NF4 block, a partial code word and an odd 16-bit tail
   const values = randomWeights(37 * 129);
   const cases: [string, () => tf.Tensor][] = [];
@@ -56,13 +51,7 @@ test("native NF4 and 16-bit dequantisation equal the JS host path bit for bit", 
 });
 
 test("compact matmul (W decoded a block of rows at a time) equals matMul with the unpacked W", async (t) => {
-  try {
-    await useNative();
-  } catch (err) {
-    if (process.env.TUNELAB_REQUIRE_NATIVE) throw err;
-    t.skip(`native backend unavailable: ${(err as Error).message}`);
-    return;
-  }
+  if (!(await useNativeOrSkip(t))) return;
   const [rows, cols, n] = [1100, 1030, 3]; // blocks of 512 rows: three, the last partial
   const values = randomWeights(rows * cols);
   const weights = [
