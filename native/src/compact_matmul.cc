@@ -8,17 +8,26 @@
 namespace tl {
 namespace {
 
-// Weights [rowBegin, rowEnd) of W [rows, cols] decoded to float32 into buf (row-major).
+// Weights [rowBegin, rowEnd) of W [rows, cols] decoded to float32 into buf (row-major). 4-bit: a scale
+// block at a time (its absmax loaded once, eight codes per word); 16-bit: a table lookup per half word.
 void decode_rows(const CompactWeight& w, int64_t rowBegin, int64_t rowEnd, float* buf) {
   const int64_t begin = rowBegin * w.cols, end = rowEnd * w.cols;
+  if (w.bits == 16) {
 #pragma omp parallel for schedule(static) if (end - begin > 65536)
-  for (int64_t i = begin; i < end; i++) {
-    if (w.bits == 4) {
-      const uint32_t code = (static_cast<uint32_t>(w.words[i >> 3]) >> w.shifts[i & 7]) & 15u;
-      buf[i - begin] = w.table[code] * w.absmax[i / w.blockSize];
-    } else {
+    for (int64_t i = begin; i < end; i++) {
       const uint32_t word = static_cast<uint32_t>(w.words[i >> 1]);
       buf[i - begin] = w.table[(i & 1) ? word >> 16 : word & 0xffffu];
+    }
+    return;
+  }
+  const int64_t firstBlock = begin / w.blockSize, lastBlock = (end + w.blockSize - 1) / w.blockSize;
+#pragma omp parallel for schedule(static) if (end - begin > 65536)
+  for (int64_t b = firstBlock; b < lastBlock; b++) {
+    const float scale = w.absmax[b];
+    const int64_t lo = std::max(begin, b * w.blockSize), hi = std::min(end, (b + 1) * w.blockSize);
+    for (int64_t i = lo; i < hi; i++) {
+      const uint32_t code = (static_cast<uint32_t>(w.words[i >> 3]) >> w.shifts[i & 7]) & 15u;
+      buf[i - begin] = w.table[code] * scale;
     }
   }
 }
