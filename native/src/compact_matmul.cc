@@ -13,7 +13,7 @@ namespace {
 void decode_rows(const CompactWeight& w, int64_t rowBegin, int64_t rowEnd, float* buf) {
   const int64_t begin = rowBegin * w.cols, end = rowEnd * w.cols;
   if (w.bits == 16) {
-#pragma omp parallel for schedule(static) if (end - begin > 65536)
+#pragma omp parallel for schedule(static) if (end - begin > kParallelMinCompute)
     for (int64_t i = begin; i < end; i++) {
       const uint32_t word = static_cast<uint32_t>(w.words[i >> 1]);
       buf[i - begin] = w.table[(i & 1) ? word >> 16 : word & 0xffffu];
@@ -21,7 +21,7 @@ void decode_rows(const CompactWeight& w, int64_t rowBegin, int64_t rowEnd, float
     return;
   }
   const int64_t firstBlock = begin / w.blockSize, lastBlock = (end + w.blockSize - 1) / w.blockSize;
-#pragma omp parallel for schedule(static) if (end - begin > 65536)
+#pragma omp parallel for schedule(static) if (end - begin > kParallelMinCompute)
   for (int64_t b = firstBlock; b < lastBlock; b++) {
     const float scale = w.absmax[b];
     const int64_t lo = std::max(begin, b * w.blockSize), hi = std::min(end, (b + 1) * w.blockSize);

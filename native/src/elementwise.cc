@@ -90,7 +90,7 @@ void binaryT(const float* a, const std::vector<int64_t>& aShape, const float* b,
   const int64_t inner = l.extent[r - 1];
   int64_t rows = 1;
   for (size_t i = 0; i + 1 < r; i++) rows *= l.extent[i];
-#pragma omp parallel for schedule(static) if (rows * inner > 32768)
+#pragma omp parallel for schedule(static) if (rows * inner > kParallelMin)
   for (int64_t row = 0; row < rows; row++) {
     int64_t offA = 0, offB = 0, rest = row;
     for (size_t i = r - 1; i-- > 0;) {
@@ -121,7 +121,7 @@ inline float apply1(float x) {
 template <Unary op>
 void unaryT(const float* x, float* out, int64_t n) {
   const int64_t chunk = 16384;
-#pragma omp parallel for schedule(static) if (n > 32768)
+#pragma omp parallel for schedule(static) if (n > kParallelMinCompute)
   for (int64_t c = 0; c < n; c += chunk) {
     const int64_t end = c + chunk < n ? c + chunk : n;
     TL_SIMD

@@ -8,6 +8,12 @@
 
 namespace tl {
 
+// Loops shorter than this run on one thread: waking the OpenMP team costs more than a memory-bound
+// pass over a megabyte takes (measured on small models, where most tensors are below it).
+constexpr int64_t kParallelMin = int64_t{1} << 18;
+// The same for loops that compute per element (exp, decoding): worth threads sooner.
+constexpr int64_t kParallelMinCompute = int64_t{1} << 15;
+
 enum class Binary { Add, Sub, Mul, Div, Max, Min, SquaredDiff, Pow };
 enum class Unary { Neg, Exp, Log, Sqrt, Rsqrt, Square, Sigmoid, Abs, Reciprocal, Tanh, Relu };
 enum class Reduce { Sum, Max, Min, Mean };

@@ -35,7 +35,7 @@ void transpose(const float* x, float* out, const std::vector<int64_t>& shape, co
     // contiguous inner runs
     const int64_t inner = ext[r - 1];
     const int64_t rows = total / inner;
-#pragma omp parallel for schedule(static) if (total > 32768)
+#pragma omp parallel for schedule(static) if (total > kParallelMin)
     for (int64_t row = 0; row < rows; row++) {
       int64_t off = 0, rest = row;
       for (size_t i = r - 1; i-- > 0;) {
@@ -52,7 +52,7 @@ void transpose(const float* x, float* out, const std::vector<int64_t>& shape, co
   const int64_t planes = total / (n0 * n1);
   const int64_t tile = 32;
   const int64_t tiles0 = (n0 + tile - 1) / tile;
-#pragma omp parallel for schedule(static) collapse(2) if (total > 32768)
+#pragma omp parallel for schedule(static) collapse(2) if (total > kParallelMin)
   for (int64_t pl = 0; pl < planes; pl++) {
     for (int64_t t0 = 0; t0 < tiles0; t0++) {
       int64_t base = 0, rest = pl;
@@ -98,7 +98,7 @@ void slice(const void* x, void* out, const std::vector<int64_t>& shape, const st
   for (size_t i = k; i < r; i++) start += begin[i] * stride[i];
   const char* src = static_cast<const char*>(x);
   char* dst = static_cast<char*>(out);
-#pragma omp parallel for schedule(static) if (rows * run > 65536)
+#pragma omp parallel for schedule(static) if (rows * run > kParallelMin)
   for (int64_t row = 0; row < rows; row++) {
     int64_t off = start, rest = row;
     for (size_t i = k; i-- > 0;) {
@@ -114,7 +114,7 @@ void concat(const std::vector<const void*>& inputs, const std::vector<int64_t>& 
   int64_t width = 0;
   for (int64_t w : inners) width += w;
   char* dst = static_cast<char*>(out);
-#pragma omp parallel for schedule(static) if (outer * width > 65536)
+#pragma omp parallel for schedule(static) if (outer * width > kParallelMin)
   for (int64_t o = 0; o < outer; o++) {
     int64_t col = 0;
     for (size_t i = 0; i < inputs.size(); i++) {
@@ -128,7 +128,7 @@ void concat(const std::vector<const void*>& inputs, const std::vector<int64_t>& 
 int64_t gather_rows(const float* x, int64_t rows, int64_t inner, const int32_t* ids, int64_t n, float* out) {
   for (int64_t i = 0; i < n; i++)
     if (ids[i] < 0 || ids[i] >= rows) return i;
-#pragma omp parallel for schedule(static) if (n * inner > 65536)
+#pragma omp parallel for schedule(static) if (n * inner > kParallelMin)
   for (int64_t i = 0; i < n; i++) std::memcpy(out + i * inner, x + ids[i] * inner, inner * sizeof(float));
   return -1;
 }
@@ -138,7 +138,7 @@ void segment_sum(const float* x, const int32_t* ids, int64_t n, int64_t inner, f
   // parallel over column chunks: every thread owns its columns of every segment, so no two write one float
   const int64_t chunk = 256;
   const int64_t chunks = (inner + chunk - 1) / chunk;
-#pragma omp parallel for schedule(static) if (n * inner > 65536)
+#pragma omp parallel for schedule(static) if (n * inner > kParallelMin)
   for (int64_t c = 0; c < chunks; c++) {
     const int64_t lo = c * chunk, hi = lo + chunk < inner ? lo + chunk : inner;
     for (int64_t i = 0; i < n; i++) {

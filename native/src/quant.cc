@@ -5,7 +5,7 @@ namespace tl {
 void dequant_4bit(const int32_t* words, const int32_t* shifts, const float* table, const float* absmax,
                   int64_t blockSize, float* out, int64_t n) {
   const int64_t blocks = (n + blockSize - 1) / blockSize;
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for schedule(static) if (n > kParallelMinCompute)
   for (int64_t b = 0; b < blocks; b++) {
     const float scale = absmax[b];
     const int64_t hi = (b + 1) * blockSize < n ? (b + 1) * blockSize : n;
@@ -18,7 +18,7 @@ void dequant_4bit(const int32_t* words, const int32_t* shifts, const float* tabl
 
 void unpack_16bit(const int32_t* words, const float* table, float* out, int64_t n) {
   const int64_t pairs = n >> 1;
-#pragma omp parallel for schedule(static) if (n > 65536)
+#pragma omp parallel for schedule(static) if (n > kParallelMinCompute)
   for (int64_t k = 0; k < pairs; k++) {
     const uint32_t w = static_cast<uint32_t>(words[k]);
     out[2 * k] = table[w & 0xffffu];

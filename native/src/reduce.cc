@@ -26,7 +26,7 @@ void reduceT(const float* x, float* out, int64_t outer, int64_t r, int64_t inner
   const float scale = op == Reduce::Mean ? 1.0f / static_cast<float>(r) : 1.0f;
   if (inner == 1) {
     // a contiguous run per output: sums accumulate in double so long rows stay exact to float32
-#pragma omp parallel for schedule(static) if (outer * r > 32768)
+#pragma omp parallel for schedule(static) if (outer * r > kParallelMin)
     for (int64_t o = 0; o < outer; o++) {
       const float* row = x + o * r;
       if constexpr (op == Reduce::Sum || op == Reduce::Mean) {
@@ -44,7 +44,7 @@ void reduceT(const float* x, float* out, int64_t outer, int64_t r, int64_t inner
   // strided: accumulate whole rows of `inner` (vectorised), parallel over outer × inner chunks
   const int64_t chunk = 1024;
   const int64_t chunks = (inner + chunk - 1) / chunk;
-#pragma omp parallel for schedule(static) collapse(2) if (outer * r * inner > 32768)
+#pragma omp parallel for schedule(static) collapse(2) if (outer * r * inner > kParallelMin)
   for (int64_t o = 0; o < outer; o++) {
     for (int64_t c = 0; c < chunks; c++) {
       const int64_t lo = c * chunk, hi = lo + chunk < inner ? lo + chunk : inner;
@@ -72,7 +72,7 @@ void reduce(Reduce op, const float* x, float* out, int64_t outer, int64_t r, int
 }
 
 void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log) {
-#pragma omp parallel for schedule(static) if (rows * cols > 16384)
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelMinCompute)
   for (int64_t i = 0; i < rows; i++) {
     const float* src = x + i * cols;
     float* dst = out + i * cols;
@@ -94,7 +94,7 @@ void softmax(const float* x, float* out, int64_t rows, int64_t cols, bool log) {
 
 double sum_squares(const float* x, int64_t n) {
   double acc = 0;
-#pragma omp parallel for reduction(+ : acc) schedule(static) if (n > 32768)
+#pragma omp parallel for reduction(+ : acc) schedule(static) if (n > kParallelMin)
   for (int64_t i = 0; i < n; i++) acc += static_cast<double>(x[i]) * x[i];
   return acc;
 }
@@ -102,7 +102,7 @@ double sum_squares(const float* x, int64_t n) {
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, const AdamWConstants& k) {
   const float lr = k.lr, beta1 = k.beta1, beta2 = k.beta2, b1c = k.oneMinusBeta1, b2c = k.oneMinusBeta2;
   const float eps = k.eps, decay = k.decay, c1 = k.c1, c2 = k.c2, scale = k.scale;
-#pragma omp parallel for schedule(static) if (n > 32768)
+#pragma omp parallel for schedule(static) if (n > kParallelMin)
   for (int64_t i = 0; i < n; i++) {
     const float gi = g[i] * scale;
     const float mi = m[i] * beta1 + gi * b1c;

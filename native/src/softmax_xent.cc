@@ -7,7 +7,7 @@
 namespace tl {
 
 void row_logsumexp(const float* x, float* out, int64_t rows, int64_t cols) {
-#pragma omp parallel for schedule(static) if (rows * cols > 16384)
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelMinCompute)
   for (int64_t i = 0; i < rows; i++) {
     const float* src = x + i * cols;
     float mx = -std::numeric_limits<float>::infinity();
@@ -21,7 +21,7 @@ void row_logsumexp(const float* x, float* out, int64_t rows, int64_t cols) {
 
 void softmax_xent_grad(const float* x, const float* lse, const float* scale, const int32_t* targets, float* out,
                        int64_t rows, int64_t cols) {
-#pragma omp parallel for schedule(static) if (rows * cols > 16384)
+#pragma omp parallel for schedule(static) if (rows * cols > kParallelMinCompute)
   for (int64_t i = 0; i < rows; i++) {
     const float* src = x + i * cols;
     float* dst = out + i * cols;
