@@ -127,6 +127,17 @@ function cases(): Case[] {
   }
   const big = r([3, 70000]);
   out.push(["sum of a long row", () => tf.sum(big(), -1)]);
+  // above the kernels' one-thread limit (2^18 elements): the parallel loops
+  const large = r([700, 401]);
+  const largeRow = r([401]);
+  out.push(["parallel: add with a broadcast row", () => tf.add(large(), largeRow())]);
+  out.push(["parallel: exp", () => tf.exp(large())]);
+  out.push(["parallel: sum over rows", () => tf.sum(large(), 0)]);
+  out.push(["parallel: max over columns", () => tf.max(large(), 1)]);
+  out.push(["parallel: transpose", () => tf.transpose(large())]);
+  out.push(["parallel: slice", () => tf.slice(large(), [1, 1], [650, 399])]);
+  out.push(["parallel: concat", () => tf.concat([large(), large()], 1)]);
+  out.push(["parallel: softmax", () => tf.softmax(large())]);
   out.push(["softmax last axis", () => tf.softmax(x())]);
   out.push(["logSoftmax last axis", () => tf.logSoftmax(x())]);
   out.push(["softmax 1 × N", () => tf.softmax(row())]);
