@@ -189,6 +189,18 @@ Napi::Value Dequant4bit(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// quantize4bit(values, blockSize, thresholds, zeroCode, shifts, words, absmax)
+Napi::Value Quantize4bit(const Napi::CallbackInfo& info) {
+  const int64_t n = length(info[0]), block = num(info[1]);
+  need(info.Env(), block > 0 && length(info[4]) == 8 && length(info[5]) == (n + 7) / 8 &&
+                       length(info[6]) == (n + block - 1) / block && length(info[2]) > 0 && length(info[2]) < 256,
+       "quantize4bit: sizes differ");
+  tl::quantize_4bit(data<float>(info[0], "values"), n, block, data<float>(info[2], "thresholds"),
+                    static_cast<int>(length(info[2])), static_cast<int32_t>(num(info[3])), data<int32_t>(info[4], "shifts"),
+                    data<int32_t>(info[5], "words"), data<float>(info[6], "absmax"));
+  return info.Env().Undefined();
+}
+
 Napi::Value Unpack16bit(const Napi::CallbackInfo& info) {
   const int64_t n = length(info[2]);
   need(info.Env(), length(info[1]) == 65536 && length(info[0]) * 2 >= n, "unpack16bit: bad table or too few words");
@@ -280,6 +292,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("segmentSum", Napi::Function::New(env, SegmentSum));
   exports.Set("adamw", Napi::Function::New(env, AdamW));
   exports.Set("dequant4bit", Napi::Function::New(env, Dequant4bit));
+  exports.Set("quantize4bit", Napi::Function::New(env, Quantize4bit));
   exports.Set("unpack16bit", Napi::Function::New(env, Unpack16bit));
   exports.Set("compactMatmul", Napi::Function::New(env, CompactMatmul));
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares));

@@ -75,6 +75,12 @@ void adamw(float* p, const float* g, float* m, float* v, int64_t n, const AdamWC
 void dequant_4bit(const int32_t* words, const int32_t* shifts, const float* table, const float* absmax,
                   int64_t blockSize, float* out, int64_t n);
 void unpack_16bit(const int32_t* words, const float* table, float* out, int64_t n);
+// bitsandbytes' blockwise 4-bit quantisation in float32 arithmetic (the engine's quant/blockwise.ts):
+// absmax per block, x · (1/absmax) clamped to [−1, 1], the nearest code by midpoint thresholds (ties to the
+// lower code), a zero block all zeroCode; codes packed eight per word at `shifts`, the tail padded with
+// zeroCode. words [ceil(n / 8)], absmax [ceil(n / blockSize)].
+void quantize_4bit(const float* values, int64_t n, int64_t blockSize, const float* thresholds, int nThresholds,
+                   int32_t zeroCode, const int32_t* shifts, int32_t* words, float* absmax);
 
 // A frozen matrix W [rows, cols] in compact storage (the layouts above): 4-bit codes with a 16-entry table
 // and per-block absmax, or 16-bit values with a 65,536-entry table.

@@ -99,6 +99,16 @@ export interface NativeAddon {
     blockSize: number,
     out: F32,
   ): void;
+  /** bitsandbytes' blockwise 4-bit quantisation, codes packed at `shifts` (kernels.h). */
+  quantize4bit(
+    values: F32,
+    blockSize: number,
+    thresholds: F32,
+    zeroCode: number,
+    shifts: Int32Array,
+    words: Int32Array,
+    absmax: F32,
+  ): void;
   /** out[i] = table[16-bit value i], two values per word, element 2k in the low half of word k. */
   unpack16bit(words: Int32Array, table: F32, out: F32): void;
   /** forward: out [n, rows] = x [n, cols] · Wᵀ; backward: out [n, cols] = x [n, rows] · W (kernels.h). */

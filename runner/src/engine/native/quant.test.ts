@@ -50,6 +50,22 @@ test("native NF4 and 16-bit dequantisation equal the JS host path bit for bit", 
   tf.dispose(stored);
 });
 
+test("native NF4 quantisation gives the JS path's codes and absmax bit for bit (zero blocks, odd tails)", async (t) => {
+  if (!(await useNativeOrSkip(t))) return;
+  const values = randomWeights(64 * 37 + 13);
+  values.fill(0, 128, 192); // a block of zeros
+  values[5] = 0.2; // the block's own absmax: a code of exactly ±1
+  const quantize = () => {
+    const m = quantizeNf4(values, [values.length], { doubleQuant: true });
+    const out = nf4Tensors(m).map((x) => Array.from(x.dataSync()));
+    tf.dispose(nf4Tensors(m));
+    return out;
+  };
+  const native = quantize();
+  await useCpu();
+  assert.deepEqual(native, quantize());
+});
+
 test("compact matmul (W decoded a block of rows at a time) equals matMul with the unpacked W", async (t) => {
   if (!(await useNativeOrSkip(t))) return;
   const [rows, cols, n] = [1100, 1030, 3]; // blocks of 512 rows: three, the last partial

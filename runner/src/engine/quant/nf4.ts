@@ -49,14 +49,16 @@ export interface Nf4Options {
  * flatten, blocks of 64, absmax per block, nearest NF4 code by midpoint thresholds. With double
  * quantisation the absmax vector is centred on its mean and quantised with bitsandbytes'
  * quantize_blockwise (8-bit dynamic map, blocks of 256, float32 absmax per block).
- * The quantisation itself runs once, in plain JS; only the packed result lives in tensors.
+ * The quantisation itself runs once, on the host: by the native addon on the native backend (the same
+ * float32 arithmetic, tested bit-exact; seconds instead of minutes for a 1B model), else in plain JS.
+ * Only the packed result lives in tensors.
  */
 export function quantizeNf4(values: Float32Array, shape: number[], options: Nf4Options): Nf4Matrix {
   const size = shape.reduce((a, b) => a * b, 1);
   if (size !== values.length)
     throw new RangeError(`quantizeNf4: ${values.length} values for shape [${shape}]`);
-  const { codes, absmax } = quantizeBlockwise(values, NF4_BLOCK, NF4_THRESHOLDS, NF4_ZERO_CODE);
-  const packed = tf.tensor1d(packFields(codes, 4, NF4_ZERO_CODE), "int32");
+  const { words, absmax } = quantizeCodes(values);
+  const packed = tf.tensor1d(words, "int32");
   return {
     shape: [...shape],
     size,
@@ -64,6 +66,19 @@ export function quantizeNf4(values: Float32Array, shape: number[], options: Nf4O
     codes: packed,
     scales: quantizeScales(absmax, options),
   };
+}
+
+/** NF4 codes packed eight per word, and the absmax per 64-block. */
+function quantizeCodes(values: Float32Array): { words: Int32Array; absmax: Float32Array } {
+  const addon = activeNativeAddon();
+  if (!addon) {
+    const { codes, absmax } = quantizeBlockwise(values, NF4_BLOCK, NF4_THRESHOLDS, NF4_ZERO_CODE);
+    return { words: packFields(codes, 4, NF4_ZERO_CODE), absmax };
+  }
+  const words = new Int32Array(Math.ceil(values.length / 8));
+  const absmax = new Float32Array(Math.ceil(values.length / NF4_BLOCK));
+  addon.quantize4bit(values, NF4_BLOCK, NF4_THRESHOLDS, NF4_ZERO_CODE, SHIFTS, words, absmax);
+  return { words, absmax };
 }
 
 function quantizeScales(absmax: Float32Array, options: Nf4Options): Nf4Scales {
