@@ -221,11 +221,25 @@ Napi::Value CompactMatmul(const Napi::CallbackInfo& info) {
   const bool backward = info[4].As<Napi::Boolean>();
   if (w.bits == 4) {
     w.shifts = data<int32_t>(o.Get("shifts"), "shifts");
-    w.absmax = data<float>(o.Get("absmax"), "absmax");
     w.blockSize = num(o.Get("blockSize"));
     need(info.Env(), length(o.Get("table")) == 16 && length(o.Get("shifts")) == 8 && w.blockSize > 0 &&
-                         length(o.Get("absmax")) * w.blockSize >= size && length(o.Get("words")) * 8 >= size,
+                         length(o.Get("words")) * 8 >= size,
          "compactMatmul: bad 4-bit storage");
+    const int64_t blocks = (size + w.blockSize - 1) / w.blockSize;
+    if (o.Has("absmax")) {
+      w.absmax = data<float>(o.Get("absmax"), "absmax");
+      need(info.Env(), length(o.Get("absmax")) >= blocks, "compactMatmul: too few absmax values");
+    } else {
+      w.absmaxCodes = data<int32_t>(o.Get("absmaxCodes"), "absmaxCodes");
+      w.absmaxTable = data<float>(o.Get("absmaxTable"), "absmaxTable");
+      w.absmaxScale = data<float>(o.Get("absmaxScale"), "absmaxScale");
+      w.absmaxOffset = o.Get("absmaxOffset").As<Napi::Number>().FloatValue();
+      w.absmaxGroup = num(o.Get("absmaxGroup"));
+      need(info.Env(), w.absmaxGroup > 0 && length(o.Get("absmaxTable")) == 256 &&
+                           length(o.Get("absmaxCodes")) * 4 >= blocks &&
+                           length(o.Get("absmaxScale")) * w.absmaxGroup >= blocks,
+           "compactMatmul: bad double-quantised absmax");
+    }
   } else {
     need(info.Env(), w.bits == 16 && length(o.Get("table")) == 65536 && length(o.Get("words")) * 2 >= size,
          "compactMatmul: bad 16-bit storage");

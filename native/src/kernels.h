@@ -89,8 +89,14 @@ struct CompactWeight {
   const int32_t* words;
   const float* table;
   const int32_t* shifts;  // 4-bit only
-  const float* absmax;    // 4-bit only
-  int64_t blockSize;      // 4-bit only
+  const float* absmax;    // 4-bit only: absmax per block, or null under double quantisation:
+  // absmax[b] = absmaxTable[8-bit code b] · absmaxScale[b / absmaxGroup] + absmaxOffset (codes four per word)
+  const int32_t* absmaxCodes;
+  const float* absmaxTable;
+  const float* absmaxScale;
+  float absmaxOffset;
+  int64_t absmaxGroup;
+  int64_t blockSize;  // 4-bit only
   int64_t rows, cols;
 };
 // Matmuls with W decoded a block of rows at a time (never a whole float32 W): forward out [n, rows] =

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { DTYPES, type Dtype, type MethodConfig, ValidationError } from "@tunelab/core";
 import type { Model } from "../model.js";
+import type { CompactLayout } from "../native/addon.js";
 import type { CompactWeight, PeftMethod } from "../peft-hooks.js";
 import { type HalfFormat, type HalfMatrix, halfLayout, packHalf, unpackHalf } from "../quant/half.js";
 import { dequantizeNf4, type Nf4Matrix, nf4Layout, nf4Tensors } from "../quant/nf4.js";
@@ -16,20 +17,22 @@ import { dequantizeNf4, type Nf4Matrix, nf4Layout, nf4Tensors } from "../quant/n
  */
 
 export function nf4Weight(m: Nf4Matrix): CompactWeight {
+  let layout: CompactLayout | undefined; // views of the stored tensors' arrays: made once
   return {
     shape: m.shape as [number, number],
     dequantize: () => dequantizeNf4(m) as tf.Tensor2D,
     tensors: nf4Tensors(m),
-    layout: () => nf4Layout(m),
+    layout: () => (layout ??= nf4Layout(m)),
   };
 }
 
 export function halfWeight(m: HalfMatrix): CompactWeight {
+  let layout: CompactLayout | undefined;
   return {
     shape: m.shape as [number, number],
     dequantize: () => unpackHalf(m) as tf.Tensor2D,
     tensors: [m.words],
-    layout: () => halfLayout(m),
+    layout: () => (layout ??= halfLayout(m)),
   };
 }
 

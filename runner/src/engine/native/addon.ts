@@ -24,19 +24,28 @@ type F32 = Float32Array;
 
 /** A frozen matrix W [rows, cols] in compact storage, as the addon decodes it a block of rows at a time. */
 export type CompactLayout =
-  | {
+  | ({
       bits: 4;
       words: Int32Array;
       /** The 16 code values. */
       table: F32;
       /** Bit position of code i % 8 in its word. */
       shifts: Int32Array;
-      /** Scale per block of `blockSize` weights. */
-      absmax: F32;
       blockSize: number;
       rows: number;
       cols: number;
-    }
+    } & (
+      | { /** Scale per block of `blockSize` weights. */ absmax: F32 }
+      | {
+          /** Double quantisation: the scales as 8-bit codes (four per word) of `absmaxTable`, ·absmaxScale
+           * per group of `absmaxGroup` blocks, + absmaxOffset: decoded in the kernel, never stored. */
+          absmaxCodes: Int32Array;
+          absmaxTable: F32;
+          absmaxScale: F32;
+          absmaxOffset: number;
+          absmaxGroup: number;
+        }
+    ))
   | { bits: 16; words: Int32Array /** The 65,536 values. */; table: F32; rows: number; cols: number };
 
 export interface AdamWConstants {

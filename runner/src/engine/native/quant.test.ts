@@ -68,14 +68,15 @@ test("native NF4 quantisation gives the JS path's codes and absmax bit for bit (
 
 test("compact matmul (W decoded a block of rows at a time) equals matMul with the unpacked W", async (t) => {
   if (!(await useNativeOrSkip(t))) return;
-  const [rows, cols, n] = [1100, 1030, 3]; // blocks of 512 rows: three, the last partial
+  // 1,100 rows: blocks of 512, the last partial; n 3 takes the few-rows path, n 20 the blocked BLAS one
+  const [rows, cols] = [1100, 1030];
   const values = randomWeights(rows * cols);
   const weights = [
     nf4Weight(quantizeNf4(values, [rows, cols], { doubleQuant: true })),
     halfWeight(packHalf(values, [rows, cols], "bfloat16")),
   ];
   const addon = activeNativeAddon()!;
-  for (const w of weights) {
+  for (const [w, n] of weights.flatMap((w) => [3, 20].map((n) => [w, n] as const))) {
     const layout = w.layout!();
     tf.tidy(() => {
       const x = tf.randomNormal([n, cols], 0, 1, "float32", 5);
@@ -92,10 +93,10 @@ test("compact matmul (W decoded a block of rows at a time) equals matMul with th
         const err = Math.max(...out.map((v, i) => Math.abs(v - ref[i]!)));
         assert.ok(
           err <= 1e-5 * scale,
-          `${layout.bits}-bit backward=${backward}: max error ${err} of ${scale}`,
+          `${layout.bits}-bit n=${n} backward=${backward}: max error ${err} of ${scale}`,
         );
       }
     });
-    tf.dispose(w.tensors);
   }
+  for (const w of weights) tf.dispose(w.tensors);
 });

@@ -159,15 +159,24 @@ function dequantizeOnHost(m: Nf4Matrix): tf.Tensor {
 /** The matrix as host arrays for the native kernels (codes, the NF4 table, per-block float32 absmax). */
 export function nf4Layout(m: Nf4Matrix): CompactLayout {
   const [rows, cols] = m.shape.length === 2 ? m.shape : [1, m.size];
-  return {
+  const s = m.scales;
+  const base = {
     bits: 4,
     words: m.codes.dataSync() as Int32Array,
     table: NF4_CODES,
     shifts: SHIFTS,
-    absmax: absmaxOnHost(m),
-    blockSize: NF4_BLOCK,
-    rows: rows!,
-    cols: cols!,
+  } as const;
+  const shape = { blockSize: NF4_BLOCK, rows: rows!, cols: cols! };
+  if (s.kind === "float32") return { ...base, ...shape, absmax: s.absmax.dataSync() as Float32Array };
+  // the kernel rebuilds each block's absmax as absmaxOnHost does, so the float32 vector is never made
+  return {
+    ...base,
+    ...shape,
+    absmaxCodes: s.codes.dataSync() as Int32Array,
+    absmaxTable: DYNAMIC_CODES,
+    absmaxScale: s.scale.dataSync() as Float32Array,
+    absmaxOffset: s.offset.dataSync()[0]!,
+    absmaxGroup: DOUBLE_QUANT_BLOCK,
   };
 }
 
