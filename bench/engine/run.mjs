@@ -8,6 +8,7 @@ import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stepFlops } from "./flops.mjs";
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -36,21 +37,6 @@ const SEQS = Array.from({ length: 32 }, (_, b) => {
   const ids = Array.from({ length: SEQ }, (_, t) => TEXT.charCodeAt((b * 17 + t) % TEXT.length));
   return { ids, labels: ids };
 });
-
-/** Matmul FLOPs of one training step (2·m·n·k per matmul); LoRA skips the frozen weights' gradients. */
-function stepFlops(c, method) {
-  const tokens = BATCH * SEQ;
-  const hd = c.head_dim;
-  const linear =
-    c.num_hidden_layers *
-      c.hidden_size *
-      (2 * c.num_attention_heads * hd + 2 * c.num_key_value_heads * hd + 3 * c.intermediate_size) +
-    c.vocab_size * c.hidden_size;
-  const attention = c.num_hidden_layers * 2 * 2 * BATCH * c.num_attention_heads * SEQ * SEQ * hd;
-  const forward = 2 * tokens * linear + attention;
-  // backward: input gradients (= forward) always; weight gradients only for trained weights
-  return method === "full" ? 3 * forward : 2 * forward + attention;
-}
 
 function numpyGflops() {
   const script = `
@@ -98,7 +84,7 @@ for (const name of ["tensorflow-gpu", "tensorflow", "wasm", "cpu"]) {
     });
     const timed = r.history.slice(1);
     const ms = timed.reduce((a, m) => a + m.msPerStep, 0) / timed.length;
-    const flops = stepFlops(MODEL, json.method);
+    const flops = stepFlops(MODEL, json.method, BATCH, SEQ);
     const gflops = flops / (ms / 1000) / 1e9;
     const counts = core.countParameters(MODEL, json);
     const predicted = core.estimateMemory(MODEL, json, {

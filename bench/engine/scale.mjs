@@ -24,6 +24,7 @@ import { createRequire } from "node:module";
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { stepFlops } from "./flops.mjs";
 import { benchEnv, matmulTable } from "./matmul.mjs";
 
 const require = createRequire(import.meta.url);
@@ -293,21 +294,6 @@ async function runChild(cmd, args, env) {
   });
 }
 
-/** Matmul FLOPs of one training step (2·m·n·k; as run.mjs): PEFT methods skip frozen weights' gradients. */
-function stepFlops(c, method, batch, seq) {
-  const tokens = batch * seq;
-  const hd = c.head_dim;
-  const linear =
-    c.num_hidden_layers *
-      c.hidden_size *
-      (2 * c.num_attention_heads * hd + 2 * c.num_key_value_heads * hd + 3 * c.intermediate_size) +
-    c.vocab_size * c.hidden_size;
-  const keys = seq + (method === "prefix" ? METHODS.prefix.num_virtual_tokens : 0);
-  const attention = c.num_hidden_layers * 2 * 2 * batch * c.num_attention_heads * seq * keys * hd;
-  const forward = 2 * tokens * linear + attention;
-  return method === "full" ? 3 * forward : 2 * forward + attention;
-}
-
 async function main() {
   const core = require("@tunelab/core");
   const env = benchEnv(THREADS);
@@ -384,7 +370,7 @@ async function main() {
         model,
         method: name,
         at,
-        flops: stepFlops(config, name, BATCH, SEQ),
+        flops: stepFlops(config, name, BATCH, SEQ, name === "prefix" ? METHODS.prefix.num_virtual_tokens : 0),
         engine,
         pytorch,
       });

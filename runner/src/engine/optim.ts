@@ -92,17 +92,15 @@ export function adamWStep(
   }
 }
 
-/** Global L2 norm of all gradients (torch clip_grad_norm_'s total norm), accumulated in float64. */
+/** Global L2 norm of all gradients (torch clip_grad_norm_'s total norm; float64 sums on the native backend). */
 export function globalNorm(grads: Iterable<tf.Tensor>): number {
+  const all = [...grads];
+  if (all.length === 0) return 0;
   const addon = activeNativeAddon();
-  let sum = 0;
-  for (const g of grads) {
-    sum +=
-      addon && g.dtype === "float32"
-        ? addon.sumSquares(nativeValues(g))
-        : tf.tidy(() => tf.sum(tf.square(g)).dataSync()[0]!);
-  }
-  return Math.sqrt(sum);
+  if (addon && all.every((g) => g.dtype === "float32"))
+    return Math.sqrt(all.reduce((sum, g) => sum + addon.sumSquares(nativeValues(g)), 0));
+  // one read back for all of them (a device backend would otherwise sync once per gradient)
+  return tf.tidy(() => Math.sqrt(tf.addN(all.map((g) => tf.sum(tf.square(g)))).dataSync()[0]!));
 }
 
 /** The factor torch's clip_grad_norm_ multiplies gradients by: max / (norm + 1e-6) when norm > max. */
