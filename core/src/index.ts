@@ -69,3 +69,30 @@ export function estimateMemory(
     parseMemoryOptions(options, parsedModel, parsedMethod),
   );
 }
+export {
+  type AxisUnit,
+  COST_AXES,
+  COST_AXIS_NAMES,
+  type CostAxis,
+  formatAxisValue,
+  type ParetoAxis,
+  QUALITY_AXES,
+  QUALITY_AXIS_NAMES,
+  type QualityAxis,
+} from "./pareto/axes.js";
+export {
+  type Better,
+  bestWithinBudget,
+  type Directions,
+  dominates,
+  type Point2,
+  paretoFrontier,
+  withinBudget,
+} from "./pareto/frontier.js";
+export {
+  type ParetoExcluded,
+  type ParetoPoint,
+  type ParetoRun,
+  type ParetoView,
+  paretoView,
+} from "./pareto/view.js";
