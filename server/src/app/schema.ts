@@ -11,6 +11,8 @@ import { ExperimentResolver } from "../experiments/experiment.resolver.js";
 import type { ExperimentService } from "../experiments/experiment.service.js";
 import { MetricsResolver } from "../metrics/metrics.resolver.js";
 import type { MetricsService } from "../metrics/metrics.service.js";
+import { ParetoResolver } from "../metrics/pareto.resolver.js";
+import { ParetoService } from "../metrics/pareto.service.js";
 import { RunnerResolver } from "../runners/runner.resolver.js";
 import type { RunnerService } from "../runners/runner.service.js";
 import { RunResolver } from "../runs/run.resolver.js";
@@ -45,6 +47,7 @@ function resolverInstances(services: Services) {
     [ExperimentResolver, new ExperimentResolver(services.experiments, services.runs)],
     [RunResolver, new RunResolver(services.runs)],
     [MetricsResolver, new MetricsResolver(services.metrics)],
+    [ParetoResolver, new ParetoResolver(new ParetoService(services.metrics))],
     [ArtifactResolver, new ArtifactResolver()],
     [ArtifactFileResolver, new ArtifactFileResolver()],
     [EstimateResolver, new EstimateResolver()],
@@ -61,6 +64,7 @@ export const resolvers = [
   ExperimentResolver,
   RunResolver,
   MetricsResolver,
+  ParetoResolver,
   ArtifactResolver,
   ArtifactFileResolver,
   ApiKeyResolver,
