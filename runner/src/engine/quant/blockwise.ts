@@ -41,9 +41,89 @@ export function quantizeBlockwise(
   return { codes, absmax };
 }
 
-/** Mean of float32 values, accumulated in float64 and rounded once to float32. */
-export function float32Mean(values: Float32Array): number {
-  let total = 0;
-  for (const v of values) total += v;
-  return Math.fround(values.length === 0 ? 0 : total / values.length);
+/**
+ * `torch.mean` of a float32 vector on the CPU, bit for bit: bitsandbytes' double-quant offset is
+ * `_absmax.mean()` (functional.py `quantize_4bit`), a float32 reduction, and its last bit decides
+ * which 8-bit codes the centred absmax values get. torch's CPU mean is the sum divided by n
+ * (ReduceOps.cpp `mean_out`), and the sum is `cascade_sum` (aten/src/ATen/native/cpu/SumKernel.cpp)
+ * with AVX2 vectors of 8 lanes, single-threaded below its 32768-element grain. A CUDA reduction adds in
+ * another order and may differ from this in the last bit.
+ */
+export function torchMeanFloat32(values: Float32Array): number {
+  if (values.length === 0) return Number.NaN;
+  return Math.fround(torchSumFloat32(values) / values.length);
+}
+
+const LANES = 8; // Vectorized<float>::size() under AVX2
+const ILP = 4; // row_sum's ilp_factor
+
+/** SumKernel.cpp `vectorized_inner_sum` (n ≥ 8) or `scalar_inner_sum`, in float32. */
+export function torchSumFloat32(x: Float32Array): number {
+  const n = x.length;
+  if (n < LANES) return rowSum(x, 0, 1, n, 1)[0]!;
+  const vectors = Math.floor(n / LANES);
+  const lanes = rowSum(x, 0, LANES, vectors, LANES);
+  let acc = 0;
+  for (let k = vectors * LANES; k < n; k++) acc = Math.fround(acc + x[k]!);
+  for (const lane of lanes) acc = Math.fround(acc + lane);
+  return acc;
+}
+
+/**
+ * SumKernel.cpp `row_sum`: `size` items (each `width` lanes, `stride` floats apart) summed as ILP
+ * interleaved partial sums by `multiRowSum`, the leftovers into the first, then the partials in order.
+ */
+function rowSum(x: Float32Array, base: number, stride: number, size: number, width: number): Float32Array {
+  const rows = Math.floor(size / ILP);
+  const partial = multiRowSum(x, base, stride * ILP, stride, rows, width);
+  for (let i = rows * ILP; i < size; i++) addInto(partial[0]!, x, base + i * stride);
+  for (let k = 1; k < ILP; k++) addLanes(partial[0]!, partial[k]!);
+  return partial[0]!;
+}
+
+/** SumKernel.cpp `multi_row_sum`: four accumulator levels, each flushed into the next every 2^p rows. */
+function multiRowSum(
+  x: Float32Array,
+  base: number,
+  rowStride: number,
+  colStride: number,
+  size: number,
+  width: number,
+): Float32Array[] {
+  const levels = 4;
+  const power = Math.max(4, Math.floor(ceilLog2(size) / levels));
+  const step = 2 ** power;
+  const acc = Array.from({ length: levels }, () =>
+    Array.from({ length: ILP }, () => new Float32Array(width)),
+  );
+  let i = 0;
+  const loadRow = (r: number) => {
+    for (let k = 0; k < ILP; k++) addInto(acc[0]![k]!, x, base + r * rowStride + k * colStride);
+  };
+  while (i + step <= size) {
+    for (let j = 0; j < step; j++, i++) loadRow(i);
+    for (let j = 1; j < levels; j++) {
+      for (let k = 0; k < ILP; k++) {
+        addLanes(acc[j]![k]!, acc[j - 1]![k]!);
+        acc[j - 1]![k]!.fill(0);
+      }
+      if ((i & ((step - 1) * 2 ** (j * power))) !== 0) break;
+    }
+  }
+  for (; i < size; i++) loadRow(i);
+  for (let j = 1; j < levels; j++) for (let k = 0; k < ILP; k++) addLanes(acc[0]![k]!, acc[j]![k]!);
+  return acc[0]!;
+}
+
+function addInto(acc: Float32Array, x: Float32Array, at: number): void {
+  for (let l = 0; l < acc.length; l++) acc[l] = acc[l]! + x[at + l]!;
+}
+
+function addLanes(acc: Float32Array, other: Float32Array): void {
+  for (let l = 0; l < acc.length; l++) acc[l] = acc[l]! + other[l]!;
+}
+
+/** ATen/native/cpu/utils.h `CeilLog2`: 1 for x ≤ 2, else ceil(log2(x)). */
+function ceilLog2(x: number): number {
+  return x <= 2 ? 1 : Math.ceil(Math.log2(x));
 }

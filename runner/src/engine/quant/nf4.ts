@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { CompactLayout } from "../native/addon.js";
 import { activeNativeAddon } from "../native/backend.js";
 import { outputBuffers } from "../native/buffer-pool.js";
-import { float32Mean, quantizeBlockwise } from "./blockwise.js";
+import { quantizeBlockwise, torchMeanFloat32 } from "./blockwise.js";
 import {
   DYNAMIC_CODES,
   DYNAMIC_THRESHOLDS,
@@ -83,7 +83,7 @@ function quantizeCodes(values: Float32Array): { words: Int32Array; absmax: Float
 
 function quantizeScales(absmax: Float32Array, options: Nf4Options): Nf4Scales {
   if (!options.doubleQuant) return { kind: "float32", absmax: tf.tensor1d(absmax) };
-  const offset = float32Mean(absmax);
+  const offset = torchMeanFloat32(absmax); // functional.py quantize_4bit: `_absmax.mean()`, float32
   const centred = absmax.map((a) => Math.fround(a - offset));
   const zero = nearestCode(0, DYNAMIC_THRESHOLDS);
   const q = quantizeBlockwise(centred, DOUBLE_QUANT_BLOCK, DYNAMIC_THRESHOLDS, zero);

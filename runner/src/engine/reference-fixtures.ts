@@ -1,0 +1,39 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * Fixtures written by the PyTorch reference scripts in runner/reference/ (see its README): what
+ * transformers, PEFT, bitsandbytes and the adapters library compute for tiny configs, committed so
+ * tests need no Python.
+ */
+export function readReferenceFixture<T>(name: string): T {
+  // this file runs from runner/dist/engine/
+  return JSON.parse(readFileSync(join(__dirname, "../../reference/fixtures", name), "utf8")) as T;
+}
+
+/** Little-endian hex bytes (the scripts' `f32_hex`) as float32 values. */
+export function float32FromHex(hex: string): Float32Array {
+  return new Float32Array(bytesFromHex(hex).buffer);
+}
+
+export function bytesFromHex(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex, "hex"));
+}
+
+export function hexOf(view: ArrayBufferView): string {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength).toString("hex");
+}
+
+/**
+ * n float32 values in [−scale, scale): the reference scripts' `lcg_floats` (a 32-bit LCG, top 24 bits),
+ * exact in float32 for a power-of-two scale, so both sides start from the same inputs.
+ */
+export function lcgFloats(n: number, seed: number, scale = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(1664525, s) + 1013904223) >>> 0;
+    out[i] = ((s >>> 8) / 2 ** 23 - 1) * scale;
+  }
+  return out;
+}
