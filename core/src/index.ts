@@ -30,7 +30,8 @@ export { type LinearModule, LINEAR_NAMES, layerLinears } from "./model/modules.j
 export { BYTE_VOCAB, MODEL_PRESETS, resolveModel } from "./model/presets.js";
 export { type ModelShape, modelShape } from "./model/shape.js";
 export { METHOD_CATALOG, type MethodField, type MethodInfo } from "./methods/catalog.js";
-export { loraScaling } from "./methods/lora.js";
+export { loraScaling, usesDora } from "./methods/lora.js";
+export { type LoraTarget, loraTargets } from "./methods/lora-targets.js";
 export { parseMethodConfig } from "./methods/parse.js";
 export { fromPeftConfig } from "./methods/peft-config.js";
 export { ALL_LINEAR, matchTargets, resolveTargetModules } from "./methods/targets.js";

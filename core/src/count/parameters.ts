@@ -2,6 +2,8 @@ import type { ModelConfig } from "../model/config.js";
 import { allLinears, baseParameters, linearBiases, type NamedLinear, sum } from "../model/modules.js";
 import { type ModelShape, modelShape } from "../model/shape.js";
 import { adaptersPerLayer, bottleneckSize } from "../methods/adapter.js";
+import { usesDora } from "../methods/lora.js";
+import { loraTargets } from "../methods/lora-targets.js";
 import { matchTargets } from "../methods/targets.js";
 import type {
   AdapterConfig,
@@ -68,14 +70,17 @@ function only(kind: string, n: number): Added {
   return { count: n, trainable: { [kind]: n } };
 }
 
-/** Per target: A [r, in] + B [out, r]; DoRA adds a magnitude [out]; `bias` unfreezes existing biases. */
+/**
+ * Per target: A [r, in] + B [out, r] at that target's rank (rank_pattern); DoRA (use_dora) adds a
+ * magnitude [out]; `bias` unfreezes existing biases ("lora_only": those of the wrapped modules).
+ */
 function loraParameters(model: ModelConfig, m: LoraLikeConfig): Added {
-  const targets = matchTargets(model, m.target_modules, "target_modules");
-  const loraA = sumOver(targets, (t) => m.r * t.inFeatures);
-  const loraB = sumOver(targets, (t) => t.outFeatures * m.r);
+  const targets = loraTargets(model, m);
+  const loraA = sumOver(targets, (t) => t.r * t.inFeatures);
+  const loraB = sumOver(targets, (t) => t.outFeatures * t.r);
   const trainable: Record<string, number> = { lora_A: loraA, lora_B: loraB };
   let count = loraA + loraB;
-  if (m.method === "dora") {
+  if (usesDora(m)) {
     const magnitude = sumOver(targets, (t) => t.outFeatures);
     trainable.lora_magnitude_vector = magnitude;
     count += magnitude;

@@ -1,6 +1,8 @@
 import { adaptersPerLayer, bottleneckSize } from "../methods/adapter.js";
+import { usesDora } from "../methods/lora.js";
+import { loraTargets } from "../methods/lora-targets.js";
 import { matchTargets } from "../methods/targets.js";
-import type { AdapterNonLinearity, MethodConfig } from "../methods/types.js";
+import type { AdapterNonLinearity, LoraLikeConfig, MethodConfig } from "../methods/types.js";
 import type { ModelConfig } from "../model/config.js";
 import type { ModelShape } from "../model/shape.js";
 import type { At } from "./ops.js";
@@ -60,34 +62,43 @@ export function methodOps(model: ModelConfig, s: ModelShape, method: MethodConfi
   }
 }
 
-/** LoRA, QLoRA (the same branch over NF4 bases) and DoRA: y + s·B(A(dropout(x))), DoRA rescaled. */
-function loraOps(model: ModelConfig, m: Extract<MethodConfig, { r: number }>): MethodOps {
-  const targets = matchTargets(model, m.target_modules, "target_modules").filter((t) => t.layer !== null);
-  const names = new Set(targets.map((t) => t.fullName));
+/**
+ * LoRA, QLoRA (the same branch over NF4 bases) and DoRA (the "dora" method or use_dora):
+ * y + s·B(A(dropout(x))), DoRA rescaled; each target at its own rank and scaling (rank_pattern).
+ */
+function loraOps(model: ModelConfig, m: LoraLikeConfig): MethodOps {
+  const targets = new Map(
+    loraTargets(model, m)
+      .filter((t) => t.layer !== null)
+      .map((t) => [t.fullName, t]),
+  );
+  const isDora = usesDora(m);
   const a = (name: string) => `${name}.lora_A`;
   const b = (name: string) => `${name}.lora_B`;
   const mag = (name: string) => `${name}.magnitude`;
   return {
     declare: (t) => {
-      for (const x of targets) {
-        t.weight(a(x.fullName), m.r * x.inFeatures, true);
-        t.weight(b(x.fullName), x.outFeatures * m.r, true);
-        if (m.method === "dora") t.weight(mag(x.fullName), x.outFeatures, true);
+      for (const x of targets.values()) {
+        t.weight(a(x.fullName), x.r * x.inFeatures, true);
+        t.weight(b(x.fullName), x.outFeatures * x.r, true);
+        if (isDora) t.weight(mag(x.fullName), x.outFeatures, true);
       }
     },
     layerVariables: (layer) =>
-      targets
+      [...targets.values()]
         .filter((x) => x.layer === layer)
-        .flatMap((x) => [a(x.fullName), b(x.fullName), ...(m.method === "dora" ? [mag(x.fullName)] : [])]),
+        .flatMap((x) => [a(x.fullName), b(x.fullName), ...(isDora ? [mag(x.fullName)] : [])]),
     linear: (at0, c) => {
-      if (!names.has(c.name)) return c.base(c.x);
-      const at = { ...at0, key: m.method === "dora" ? "dora" : "lora" };
+      const target = targets.get(c.name);
+      if (target === undefined) return c.base(c.x);
+      const at = { ...at0, key: isDora ? "dora" : "lora" };
       const y = c.base(c.x);
       const n = c.rows * c.out;
-      if (m.method === "dora") return dora(at, c, y, a(c.name), b(c.name), mag(c.name), m.r);
+      if (isDora) return dora(at, c, y, a(c.name), b(c.name), mag(c.name), target.r);
       const xd = m.lora_dropout > 0 ? dropout(at, c.x, c.rows * c.in) : c.x;
       // scaledLoraPath: scaled at rank r, joined by a residual add (no [N, out] tensor kept)
-      const low = op.unary(at, op.matmul(at, xd, a(c.name), c.rows * m.r), c.rows * m.r, "input", "scaled");
+      const r = target.r;
+      const low = op.unary(at, op.matmul(at, xd, a(c.name), c.rows * r), c.rows * r, "input", "scaled");
       return op.residual(at, y, op.matmul(at, low, b(c.name), n), n);
     },
   };

@@ -1,5 +1,5 @@
-import { matchTargets } from "../methods/targets.js";
-import type { MethodConfig } from "../methods/types.js";
+import { loraTargets } from "../methods/lora-targets.js";
+import { isLoraLike, type MethodConfig } from "../methods/types.js";
 import type { ModelConfig } from "../model/config.js";
 import { layerLinears } from "../model/modules.js";
 import type { ModelShape } from "../model/shape.js";
@@ -62,8 +62,8 @@ export function weightStorage(
 ): (weight: string) => Storage {
   const bias = "bias" in method ? method.bias : "none";
   const targets =
-    bias === "lora_only" && "target_modules" in method
-      ? new Set(matchTargets(model, method.target_modules, "target_modules").map((t) => `${t.fullName}.bias`))
+    bias === "lora_only" && isLoraLike(method)
+      ? new Set(loraTargets(model, method).map((t) => `${t.fullName}.bias`))
       : new Set<string>();
   return (weight) => {
     if (method.method === "full") return "trainable";

@@ -69,6 +69,14 @@ const LORA_FIELDS: MethodField[] = [
   },
 ];
 
+/** PEFT's LoraConfig(use_dora=True) on LoRA and QLoRA (QDoRA: DoRA over the NF4 base). */
+const USE_DORA: MethodField = {
+  name: "use_dora",
+  type: "boolean",
+  default: false,
+  description: "DoRA: also train a magnitude per output row (over NF4 weights under QLoRA).",
+};
+
 const VIRTUAL_TOKENS: MethodField = {
   name: "num_virtual_tokens",
   type: "integer",
@@ -89,7 +97,7 @@ export const METHOD_CATALOG: readonly MethodInfo[] = [
     method: "lora",
     name: "LoRA",
     description: "Frozen base; each targeted linear gets a trainable low-rank update B·A (B starts at zero).",
-    fields: LORA_FIELDS,
+    fields: [...LORA_FIELDS, USE_DORA],
   },
   {
     method: "qlora",
@@ -98,6 +106,7 @@ export const METHOD_CATALOG: readonly MethodInfo[] = [
       "LoRA over a frozen base whose decoder linears are stored in 4-bit NF4 (block 64), with the block scales double-quantised to 8 bits (block 256).",
     fields: [
       ...LORA_FIELDS,
+      USE_DORA,
       {
         name: "bnb_4bit_quant_type",
         type: "enum",

@@ -5,6 +5,7 @@ import { bottleneckSize, readAdapter } from "./adapter.js";
 import { readIa3 } from "./ia3.js";
 import { COMPUTE_DTYPES, readLoraFields } from "./lora.js";
 import { readPrefix, readPrompt } from "./prompt-learning.js";
+import { loraTargets } from "./lora-targets.js";
 import { matchTargets } from "./targets.js";
 import { METHOD_NAMES, type MethodConfig, type MethodName } from "./types.js";
 
@@ -35,12 +36,14 @@ function readMethod(f: FieldReader, name: MethodName, model: ModelConfig | undef
     case "full":
       return { method: "full" };
     case "lora":
+      return { method: name, ...readLoraFields(f), use_dora: f.bool("use_dora", false) };
     case "dora":
       return { method: name, ...readLoraFields(f) };
     case "qlora":
       return {
         method: "qlora",
         ...readLoraFields(f),
+        use_dora: f.bool("use_dora", false),
         bnb_4bit_quant_type: f.oneOf("bnb_4bit_quant_type", ["nf4"] as const, "nf4"),
         bnb_4bit_use_double_quant: f.bool("bnb_4bit_use_double_quant", true),
         bnb_4bit_compute_dtype: f.oneOf("bnb_4bit_compute_dtype", COMPUTE_DTYPES, "float32"),
@@ -56,18 +59,27 @@ function readMethod(f: FieldReader, name: MethodName, model: ModelConfig | undef
   }
 }
 
+const LORA_KEYS = [
+  "r",
+  "lora_alpha",
+  "lora_dropout",
+  "target_modules",
+  "bias",
+  "use_rslora",
+  "rank_pattern",
+  "alpha_pattern",
+  "layers_to_transform",
+  "layers_pattern",
+];
+
 /** Keys that mean something to this method (its own plus `method`). */
 const KNOWN_KEYS: Record<MethodName, readonly string[]> = {
   full: [],
-  lora: ["r", "lora_alpha", "lora_dropout", "target_modules", "bias", "use_rslora"],
-  dora: ["r", "lora_alpha", "lora_dropout", "target_modules", "bias", "use_rslora"],
+  lora: [...LORA_KEYS, "use_dora"],
+  dora: LORA_KEYS,
   qlora: [
-    "r",
-    "lora_alpha",
-    "lora_dropout",
-    "target_modules",
-    "bias",
-    "use_rslora",
+    ...LORA_KEYS,
+    "use_dora",
     "bnb_4bit_quant_type",
     "bnb_4bit_use_double_quant",
     "bnb_4bit_compute_dtype",
@@ -96,7 +108,7 @@ function checkAgainstModel(method: MethodConfig, model: ModelConfig): void {
     case "lora":
     case "dora":
     case "qlora":
-      matchTargets(model, method.target_modules, "target_modules");
+      loraTargets(model, method);
       return;
     case "ia3": {
       const targets = matchTargets(model, method.target_modules, "target_modules");

@@ -5,7 +5,18 @@ import { parseMethodConfig } from "./parse.js";
 import type { MethodConfig } from "./types.js";
 
 /** The PEFT keys each method takes over; everything else in adapter_config.json is bookkeeping. */
-const LORA_KEYS = ["r", "lora_alpha", "lora_dropout", "target_modules", "bias", "use_rslora"];
+const LORA_KEYS = [
+  "r",
+  "lora_alpha",
+  "lora_dropout",
+  "target_modules",
+  "bias",
+  "use_rslora",
+  "rank_pattern",
+  "alpha_pattern",
+  "layers_to_transform",
+  "layers_pattern",
+];
 const CARRIED: Record<string, { method: (src: Record<string, unknown>) => string; keys: string[] }> = {
   LORA: { method: (src) => (src.use_dora === true ? "dora" : "lora"), keys: LORA_KEYS },
   PREFIX_TUNING: {
@@ -20,7 +31,7 @@ const CARRIED: Record<string, { method: (src: Record<string, unknown>) => string
 };
 
 /** Settings that would change what trains; Tunelab does not implement them, so they must be unset. */
-const UNSUPPORTED_IF_SET = ["modules_to_save", "layers_to_transform", "rank_pattern", "alpha_pattern"];
+const UNSUPPORTED_IF_SET = ["modules_to_save"];
 
 /**
  * A PEFT adapter_config.json → a Tunelab method. LORA (use_dora → "dora"), PREFIX_TUNING, PROMPT_TUNING

@@ -19,6 +19,16 @@ export interface LoraFields {
   target_modules: TargetModules;
   bias: LoraBias;
   use_rslora: boolean;
+  /** DoRA's magnitude vectors on LoRA or QLoRA (QDoRA); the "dora" method implies it and omits the key. */
+  use_dora?: boolean;
+  /** Per-module rank by module name or regex (PEFT's get_pattern_key: the first key matching a name's tail). */
+  rank_pattern?: Record<string, number>;
+  /** Per-module lora_alpha, matched as rank_pattern. */
+  alpha_pattern?: Record<string, number>;
+  /** Only these decoder-layer indices get a LoRA branch (list target_modules only, as PEFT). */
+  layers_to_transform?: number[];
+  /** The module-list name(s) the layer index follows, e.g. "layers"; absent: the first numbered segment. */
+  layers_pattern?: string[];
 }
 
 export interface LoraConfig extends LoraFields {
