@@ -14,6 +14,7 @@ test("LoRA gets PEFT's defaults", () => {
     target_modules: ["q_proj", "v_proj"],
     bias: "none",
     use_rslora: false,
+    use_dora: false,
   });
 });
 
@@ -80,6 +81,48 @@ interface Rejected {
 
 // One row per rejected input, checked against tunelab-nano (max_position_embeddings 128, hidden 32).
 const REJECTED: Rejected[] = [
+  {
+    why: "rank_pattern value not an integer",
+    json: { method: "lora", rank_pattern: { q_proj: 2.5 } },
+    field: "rank_pattern",
+    message: /^rank_pattern\["q_proj"\] must be an integer >= 1, got 2.5$/,
+  },
+  {
+    why: "rank_pattern key matches no target",
+    json: { method: "lora", rank_pattern: { o_proj: 4 } },
+    field: "rank_pattern",
+    message: /^rank_pattern key "o_proj" matches no targeted module/,
+  },
+  {
+    why: "alpha_pattern not an object",
+    json: { method: "qlora", alpha_pattern: [16] },
+    field: "alpha_pattern",
+    message: /^alpha_pattern must be an object/,
+  },
+  {
+    why: "layers_to_transform outside the model",
+    json: { method: "dora", layers_to_transform: [2] },
+    field: "layers_to_transform",
+    message: /^layers_to_transform: the model has layers 0…1, got 2$/,
+  },
+  {
+    why: "layers_to_transform with a regex target",
+    json: { method: "lora", target_modules: ".*q_proj", layers_to_transform: 0 },
+    field: "layers_to_transform",
+    message: /cannot be used when target_modules is a regex string/,
+  },
+  {
+    why: "layers_pattern that names no module list",
+    json: { method: "lora", layers_to_transform: [0], layers_pattern: "h" },
+    field: "layers_to_transform",
+    message: /leaves no targeted module/,
+  },
+  {
+    why: "use_dora on the dora method",
+    json: { method: "dora", use_dora: true },
+    field: "use_dora",
+    message: /^use_dora is not a field of method "dora"/,
+  },
   {
     why: "not an object",
     json: "lora",
@@ -161,7 +204,7 @@ const REJECTED: Rejected[] = [
     json: { method: "lora", lora_alpa: 16 },
     field: "lora_alpa",
     message:
-      /^lora_alpa is not a field of method "lora"; allowed: r, lora_alpha, lora_dropout, target_modules, bias, use_rslora$/,
+      /^lora_alpa is not a field of method "lora"; allowed: r, lora_alpha, lora_dropout, target_modules, bias, use_rslora, rank_pattern, alpha_pattern, layers_to_transform, layers_pattern, use_dora$/,
   },
   {
     why: "LoRA key on full fine-tuning",

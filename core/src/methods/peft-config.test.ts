@@ -35,13 +35,53 @@ test("LORA adapter_config.json → lora with PEFT's values", () => {
     target_modules: ["v_proj", "q_proj"],
     bias: "none",
     use_rslora: false,
+    use_dora: false,
   });
   // and it counts like the adapter it came from (Llama-2-7B r 8 q,v).
   assert.equal(countParameters("Llama-2-7B", fromPeftConfig(LORA_ADAPTER)).trainable, 4_194_304);
 });
 
-test("LORA with use_dora → dora", () => {
-  assert.equal(fromPeftConfig({ ...LORA_ADAPTER, use_dora: true }).method, "dora");
+test("LORA with use_dora → lora with use_dora, counted with DoRA's magnitudes", () => {
+  const dora = fromPeftConfig({ ...LORA_ADAPTER, use_dora: true });
+  assert.deepEqual([dora.method, "use_dora" in dora && dora.use_dora], ["lora", true]);
+  // q [4096] + v [4096] per layer, 32 layers
+  assert.equal(countParameters("Llama-2-7B", dora).trainable, 4_194_304 + 32 * (4096 + 4096));
+});
+
+test("a LORA config over an NF4 base: base { method: qlora } makes QLoRA (QDoRA with use_dora)", () => {
+  const q = fromPeftConfig({ ...LORA_ADAPTER, use_dora: true }, undefined, {
+    method: "qlora",
+    bnb_4bit_use_double_quant: false,
+  });
+  assert.equal(q.method, "qlora");
+  assert.ok(q.method === "qlora" && q.use_dora && !q.bnb_4bit_use_double_quant);
+  assert.throws(
+    () => fromPeftConfig(LORA_ADAPTER, undefined, { method: "qlora", r: 4 }),
+    (e: unknown) => e instanceof ValidationError && e.field === "method.r",
+  );
+  assert.throws(
+    () => fromPeftConfig(LORA_ADAPTER, undefined, { method: "ia3" }),
+    (e: unknown) => e instanceof ValidationError && e.field === "method.method",
+  );
+});
+
+test("rank_pattern, alpha_pattern and layers_to_transform are carried and counted per module", () => {
+  const m = fromPeftConfig(
+    {
+      ...LORA_ADAPTER,
+      rank_pattern: { "model.layers.0.self_attn.q_proj": 16 },
+      alpha_pattern: { v_proj: 32 },
+      layers_to_transform: [0, 1],
+      layers_pattern: "layers",
+    },
+    resolveModel("Llama-2-7B"),
+  );
+  assert.ok(m.method === "lora");
+  assert.deepEqual(m.layers_to_transform, [0, 1]);
+  assert.deepEqual(m.layers_pattern, ["layers"]);
+  // layers 0 and 1 only: q and v, r 8, plus q of layer 0 at r 16 instead of 8
+  const perModule = 8 * (4096 + 4096);
+  assert.equal(countParameters("Llama-2-7B", m).trainable, 4 * perModule + perModule);
 });
 
 test("PREFIX_TUNING: PEFT's encoder_hidden_size without projection is dropped", () => {
@@ -137,12 +177,43 @@ test("modules_to_save is refused rather than silently not trained", () => {
   rejects(
     { ...LORA_ADAPTER, modules_to_save: ["lm_head"] },
     "modules_to_save",
-    /modules_to_save is not supported/,
+    /^modules_to_save a list is not supported by Tunelab; remove it or leave it empty$/,
   );
 });
 
-test("layers_to_transform is refused", () => {
-  rejects({ ...LORA_ADAPTER, layers_to_transform: [0, 1] }, "layers_to_transform", /not supported/);
+// Every LoraConfig field that changes what trains and that Tunelab does not implement, with a value.
+const UNSUPPORTED_LORA: [string, unknown][] = [
+  ["fan_in_fan_out", true],
+  ["init_lora_weights", "gaussian"],
+  ["init_lora_weights", false],
+  ["exclude_modules", ["k_proj"]],
+  ["target_parameters", ["mlp.experts.down_proj"]],
+  ["trainable_token_indices", [0, 1]],
+  ["layer_replication", [[0, 4]]],
+  ["lora_bias", true],
+  ["use_qalora", true],
+  ["megatron_config", { tensor_model_parallel_size: 2 }],
+  ["loftq_config", { loftq_bits: 4 }],
+  ["eva_config", { rho: 2 }],
+  ["corda_config", { cache_file: "x" }],
+  ["lora_ga_config", { direction: "ArB2r" }],
+  ["arrow_config", { top_k: 3 }],
+  ["alora_invocation_tokens", [1, 2]],
+  ["ensure_weight_tying", true],
+];
+for (const [key, value] of UNSUPPORTED_LORA) {
+  test(`LORA ${key} = ${JSON.stringify(value)} is refused naming the field`, () => {
+    rejects({ ...LORA_ADAPTER, [key]: value }, key, new RegExp(`^${key} .* is not supported by Tunelab`));
+  });
+}
+
+test("PEFT's own defaults of those fields are accepted", () => {
+  const defaults = { ...LORA_ADAPTER, loftq_config: {}, megatron_core: "megatron.core", lora_bias: false };
+  assert.equal(fromPeftConfig(defaults).method, "lora");
+});
+
+test("layers_pattern without layers_to_transform is refused, as PEFT's LoraConfig does", () => {
+  rejects({ ...LORA_ADAPTER, layers_pattern: "layers" }, "layers_pattern", /needs layers_to_transform/);
 });
 
 test("PEFT's SAMPLE_VOCAB prompt init is refused", () => {

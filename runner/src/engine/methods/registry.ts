@@ -3,7 +3,7 @@ import type { Model } from "../model.js";
 import type { MethodOptions, PeftMethod } from "../peft-hooks.js";
 import { storageDtype, withStorageDtype } from "./frozen-storage.js";
 import { createFull } from "./full.js";
-import { createLora } from "./lora.js";
+import { createLoraOrDora } from "./lora.js";
 import { createPeftMethod, isPeftMethod } from "./peft-methods.js";
 
 /**
@@ -20,7 +20,7 @@ export function createMethod(model: Model, json: unknown, opts: MethodOptions): 
 
 function createByName(model: Model, config: MethodConfig, opts: MethodOptions): PeftMethod {
   if (config.method === "full") return createFull(model, config);
-  if (config.method === "lora") return createLora(model, config, opts);
+  if (config.method === "lora") return createLoraOrDora(model, config, opts);
   if (isPeftMethod(config)) return createPeftMethod(model, config, opts);
   const name = (config as MethodConfig).method;
   throw new ValidationError({ field: "method", message: `method ${name} has no engine implementation` });
