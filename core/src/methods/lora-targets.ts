@@ -34,7 +34,9 @@ export function loraTargets(model: ModelConfig, m: LoraFields): LoraTarget[] {
     }
     const entries = m.target_modules;
     // check_target_module_exists: a module named exactly in the list skips the layer filter.
-    kept = matched.filter((t) => entries.includes(t.fullName) || layers.includes(layerIndex(t.fullName, m.layers_pattern) ?? -1));
+    kept = matched.filter(
+      (t) => entries.includes(t.fullName) || layers.includes(layerIndex(t.fullName, m.layers_pattern) ?? -1),
+    );
     if (kept.length === 0) {
       throw new ValidationError({
         field: "layers_to_transform",
@@ -73,7 +75,9 @@ export function loraTargets(model: ModelConfig, m: LoraFields): LoraTarget[] {
  */
 function layerIndex(fullName: string, patterns: string[] | undefined): number | null {
   const regexes =
-    patterns === undefined ? [/^.*?\.[^.]*\.(\d+)\./] : patterns.map((p) => new RegExp(`^.*?\\.${p}\\.(\\d+)\\.`));
+    patterns === undefined
+      ? [/^.*?\.[^.]*\.(\d+)\./]
+      : patterns.map((p) => new RegExp(`^.*?\\.${p}\\.(\\d+)\\.`));
   for (const re of regexes) {
     const hit = re.exec(fullName);
     if (hit) return Number(hit[1]);

@@ -36,7 +36,10 @@ export function readLoraFields(f: FieldReader): LoraFields {
     f.fail("layers_pattern", "layers_pattern cannot be used when target_modules is a regex string");
   }
   if (layersPattern && !layers) {
-    f.fail("layers_pattern", "layers_pattern needs layers_to_transform (it only says where the layer index is)");
+    f.fail(
+      "layers_pattern",
+      "layers_pattern needs layers_to_transform (it only says where the layer index is)",
+    );
   }
   return fields;
 }
@@ -57,7 +60,10 @@ function readPattern(f: FieldReader, key: string, integer: boolean): Record<stri
       value > 0 &&
       (!integer || Number.isInteger(value));
     if (!ok) {
-      f.fail(key, `${key}["${pattern}"] must be ${integer ? "an integer >= 1" : "a number > 0"}, got ${describe(value)}`);
+      f.fail(
+        key,
+        `${key}["${pattern}"] must be ${integer ? "an integer >= 1" : "a number > 0"}, got ${describe(value)}`,
+      );
       continue;
     }
     try {
@@ -77,7 +83,10 @@ function readLayers(f: FieldReader): number[] | undefined {
   if (raw === undefined || raw === null) return undefined;
   const list = Array.isArray(raw) ? raw : [raw];
   if (!list.every((i) => typeof i === "number" && Number.isInteger(i) && i >= 0)) {
-    f.fail("layers_to_transform", `layers_to_transform must be a layer index or a list of them, got ${describe(raw)}`);
+    f.fail(
+      "layers_to_transform",
+      `layers_to_transform must be a layer index or a list of them, got ${describe(raw)}`,
+    );
     return undefined;
   }
   return list.length > 0 ? [...new Set(list as number[])] : undefined;
@@ -88,7 +97,10 @@ function readLayersPattern(f: FieldReader): string[] | undefined {
   if (raw === undefined || raw === null) return undefined;
   const list = Array.isArray(raw) ? raw : [raw];
   if (!list.every((p) => typeof p === "string" && p.length > 0)) {
-    f.fail("layers_pattern", `layers_pattern must be a name such as "layers" or a list of them, got ${describe(raw)}`);
+    f.fail(
+      "layers_pattern",
+      `layers_pattern must be a name such as "layers" or a list of them, got ${describe(raw)}`,
+    );
     return undefined;
   }
   return list.length > 0 ? (list as string[]) : undefined;

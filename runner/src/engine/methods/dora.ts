@@ -34,7 +34,8 @@ export function createDora(
   const trainable = new Map(lora.trainable);
   for (const [name, m] of magnitude) trainable.set(`${PEFT_PREFIX}${name}.lora_magnitude_vector`, m);
   const own = [...trainable.values()];
-  for (const [name, v] of trainableBiases(base, config.bias, new Set(lora.pairs.keys()))) trainable.set(name, v);
+  for (const [name, v] of trainableBiases(base, config.bias, new Set(lora.pairs.keys())))
+    trainable.set(name, v);
   return {
     config,
     hooks: {
@@ -42,7 +43,12 @@ export function createDora(
         const y = frozen.forward(x);
         const pair = lora.pairs.get(name);
         if (!pair) return y;
-        const norm = doraWeightNorm(frozen.weight, pair.a as tf.Tensor2D, pair.b as tf.Tensor2D, pair.scaling);
+        const norm = doraWeightNorm(
+          frozen.weight,
+          pair.a as tf.Tensor2D,
+          pair.b as tf.Tensor2D,
+          pair.scaling,
+        );
         const m = magnitude.get(name)! as tf.Tensor1D;
         // PEFT scales the base output without its bias, on dropout(x) when dropout is active; the
         // FrozenLinear's forward adds the bias (Qwen2's q/k/v), so the term takes its own matmul.

@@ -38,7 +38,10 @@ export function peftBiasName(module: string, wrapped: boolean): string {
  * PEFT 0.7 (or by Tunelab before it followed it) names a wrapped module's bias `….q_proj.bias`; that name
  * is read when the `base_layer` one is absent, so old folders still load.
  */
-export function assignLoraTensors(trainable: Map<string, tf.Variable>, tensors: Map<string, tf.Tensor>): void {
+export function assignLoraTensors(
+  trainable: Map<string, tf.Variable>,
+  tensors: Map<string, tf.Tensor>,
+): void {
   assignAll(trainable, tensors, (name) => {
     if (!name.endsWith(".base_layer.bias") || tensors.has(name)) return name;
     const legacy = `${name.slice(0, -".base_layer.bias".length)}.bias`;
