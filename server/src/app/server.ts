@@ -19,6 +19,7 @@ import { RunnerService } from "../runners/runner.service.js";
 import { artifactRoutes } from "../artifacts/download.route.js";
 import { BaseModelService } from "../base-models/base-model.service.js";
 import { exportRoutes } from "../export/export.route.js";
+import { ReportService } from "../export/report.service.js";
 import { DatasetService } from "../datasets/dataset.service.js";
 import { ExperimentService } from "../experiments/experiment.service.js";
 import { MetricsService } from "../metrics/metrics.service.js";
@@ -149,7 +150,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   app.use(healthRoutes(db, metrics.registry));
   app.use(ideRoutes());
   const authenticate = (header: unknown) => authenticator.fromHeader(header);
-  app.use(artifactRoutes(db, authenticate), exportRoutes(services.metrics, authenticate));
+  app.use(artifactRoutes(db, authenticate), exportRoutes(services.metrics, new ReportService(db, services.metrics), authenticate));
   app.use(
     "/graphql",
     express.json({ limit: jsonBodyLimit(config.datasetMaxBytes) }),

@@ -10,6 +10,7 @@ import { useUrlState } from "../../lib/url-state";
 import { MemoryLegend } from "../charts/bars";
 import { type ChartLine, LineChart } from "../charts/line-chart";
 import { ErrorMessage } from "../common/error-message";
+import { ParetoPanel, paretoReportQuery } from "./pareto-panel";
 import { COLUMNS, type Row, rawValue, type Scales, sortRows } from "./columns";
 import { SamplesTable } from "./samples-table";
 
@@ -224,6 +225,18 @@ function Comparison({
     }
   }
 
+  async function downloadReport() {
+    const query = experimentId ? `experimentId=${experimentId}` : `runIds=${runIds.join(",")}`;
+    try {
+      await downloadWithKey(
+        `/export/compare.html?${query}&${paretoReportQuery(params)}`,
+        `compare-${experimentId ?? "runs"}.html`,
+      );
+    } catch (e) {
+      setLiveError(e instanceof ApiError ? e : new ApiError([{ message: String(e) }]));
+    }
+  }
+
   const exp = experiment.data?.experiment;
   const ready = compare.data !== undefined && metrics.loaded;
   const activeCount = liveRunIds.length;
@@ -245,6 +258,9 @@ function Comparison({
           </span>
           <button type="button" className="secondary" onClick={() => void exportCsv()}>
             Export CSV
+          </button>
+          <button type="button" className="secondary" onClick={() => void downloadReport()}>
+            Download report
           </button>
         </div>
       </div>
@@ -372,6 +388,8 @@ function Comparison({
           </div>
         </section>
       ) : null}
+
+      {rows.length > 0 ? <ParetoPanel rows={rows} params={params} setParams={setParams} /> : null}
 
       {rows.length > 0 ? <SamplesTable rows={visible} /> : null}
     </>
