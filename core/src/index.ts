@@ -37,6 +37,26 @@ export { fromPeftConfig } from "./methods/peft-config.js";
 export { ALL_LINEAR, matchTargets, resolveTargetModules } from "./methods/targets.js";
 export { bottleneckSize } from "./methods/adapter.js";
 export * from "./methods/types.js";
+export {
+  type ExpandSweepInput,
+  expandSweep,
+  MAX_SWEEP_COMBINATIONS,
+  type SweepPlan,
+  type SweptRun,
+  type SweepVariantInput,
+} from "./sweep/expand.js";
+export { formatSweepValue, sweepRunName } from "./sweep/names.js";
+export {
+  parseSweep,
+  SWEEP_HYPERPARAMETERS,
+  SWEEP_METHOD_FIELDS,
+  SWEEP_STRATEGIES,
+  type SweepParameter,
+  type SweepParameters,
+  type SweepSpec,
+  type SweepStrategy,
+  type SweepValue,
+} from "./sweep/spec.js";
 
 /** A preset name, a Hugging Face config.json object, or an already parsed ModelConfig. */
 export type ModelInput = string | ModelConfig | Record<string, unknown>;
