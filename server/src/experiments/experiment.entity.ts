@@ -3,6 +3,7 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, ID, ObjectType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
 import { bigintAsNumber } from "../db/transformers.js";
+import { Sweep } from "./sweep.types.js";
 
 /** One dataset + one base model + shared hyperparameters, and one run per method variant. */
 @ObjectType({
@@ -40,6 +41,10 @@ export class Experiment {
   @Field(() => GraphQLJSONObject, { description: "The hyperparameters every run shares, as validated." })
   @Column("jsonb")
   hyperparameters!: Record<string, unknown>;
+
+  @Field(() => Sweep, { nullable: true, description: "The sweep its runs were generated from, if any." })
+  @Column("jsonb", { nullable: true })
+  sweep!: Sweep | null;
 
   @Field()
   @CreateDateColumn({ name: "created_at", type: "timestamptz", precision: 3 })

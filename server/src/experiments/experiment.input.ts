@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, Float, ID, InputType, Int } from "type-graphql";
+import { SweepInput } from "./sweep.types.js";
 
 @InputType({ description: "What every run of an experiment shares." })
 export class HyperparametersInput {
@@ -66,6 +67,13 @@ export class VariantInput {
 
   @Field(() => [String], { nullable: true, description: "Labels a runner must carry to take this run." })
   requiredLabels?: string[] | null;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description:
+      'This variant\'s own method fields to sweep, `{ "r": { "values": [4, 8] } }`, crossed with the experiment\'s sweep.',
+  })
+  sweep?: Record<string, unknown> | null;
 }
 
 @InputType()
@@ -87,6 +95,12 @@ export class CreateExperimentInput {
 
   @Field(() => [VariantInput])
   variants!: VariantInput[];
+
+  @Field(() => SweepInput, {
+    nullable: true,
+    description: "Turns the variants into a sweep: every variant × every combination (see SweepInput).",
+  })
+  sweep?: SweepInput | null;
 }
 
 @InputType()

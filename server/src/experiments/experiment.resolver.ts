@@ -12,6 +12,7 @@ import { Experiment } from "./experiment.entity.js";
 import { CreateExperimentInput, ExperimentFilter } from "./experiment.input.js";
 import type { ExperimentService } from "./experiment.service.js";
 import { RunStatusCounts } from "./experiment.types.js";
+import { ExperimentPlan } from "./sweep.types.js";
 
 export const ExperimentConnection = connectionType(Experiment);
 
@@ -32,6 +33,18 @@ export class ExperimentResolver {
   ): Promise<Experiment> {
     requireScope(ctx, "read-write");
     return this.service.create(input);
+  }
+
+  @Query(() => ExperimentPlan, {
+    description:
+      "The runs createExperiment would queue for this input (names, configs, predictions), validated the same way; nothing is stored.",
+  })
+  planExperiment(
+    @Arg("input") input: CreateExperimentInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ExperimentPlan> {
+    requireScope(ctx, "read");
+    return this.service.plan(input);
   }
 
   @Mutation(() => ID, {

@@ -1,15 +1,11 @@
 import { type Connection, type ConnectionArgs, pageRequest, toConnection } from "../api/connection.js";
-import { notFoundError, userInputError } from "../api/errors.js";
+import { notFoundError } from "../api/errors.js";
 import type { Events } from "../app/events.js";
-import { BaseModelStatus } from "../base-models/base-model.entity.js";
-import { findBaseModel } from "../base-models/base-model.repository.js";
-import { findDataset } from "../datasets/dataset.repository.js";
 import type { Database } from "../db/database.js";
 import type { ListOrder } from "../runs/list-order.js";
-import { predictRun } from "../runs/predict.js";
 import { recordStatus } from "../runs/run-status.js";
-import { RunKind, RunStatus } from "../runs/run.entity.js";
-import { insertRuns, type NewRun } from "../runs/run.repository.js";
+import { RunStatus } from "../runs/run.entity.js";
+import { insertRuns } from "../runs/run.repository.js";
 import { isUuid } from "../runs/uuid.js";
 import type { Experiment } from "./experiment.entity.js";
 import type { CreateExperimentInput, ExperimentFilter } from "./experiment.input.js";
@@ -20,10 +16,8 @@ import {
   insertExperiment,
   listExperiments,
 } from "./experiment.repository.js";
-import { validateHyperparameters } from "./hyperparameters.js";
-
-export const maxVariants = 50;
-const labelPattern = /^[A-Za-z0-9_.:/-]{1,64}$/;
+import { planExperiment } from "./plan.js";
+import type { ExperimentPlan } from "./sweep.types.js";
 
 export class ExperimentService {
   constructor(
@@ -32,94 +26,26 @@ export class ExperimentService {
   ) {}
 
   /**
-   * Validates everything (errors name the input field, e.g. `variants[1].method.r`), then stores the
-   * experiment and one QUEUED run per variant, with core's predicted counts and memory, in one
-   * transaction: on any error nothing is created.
+   * Validates everything (errors name the input field, e.g. `variants[1].method.r`,
+   * `sweep.parameters.r.values[2]`), then stores the experiment and its QUEUED runs (one per variant, or
+   * the sweep's), with core's predicted counts and memory, in one transaction: on any error nothing is
+   * created.
    */
   async create(input: CreateExperimentInput): Promise<Experiment> {
-    const name = input.name.trim();
-    if (name === "" || name.length > 200)
-      throw userInputError("name must be 1 to 200 characters", { field: "name" });
-    if (input.description.length > 10_000) {
-      throw userInputError("description must be at most 10,000 characters", { field: "description" });
-    }
-    const h = validateHyperparameters(input.hyperparameters);
-    if (input.variants.length === 0 || input.variants.length > maxVariants) {
-      throw userInputError(`variants must hold 1 to ${maxVariants} methods, got ${input.variants.length}`, {
-        field: "variants",
-      });
-    }
     const { experiment, runIds } = await this.db.write(async (m) => {
-      if (!isUuid(input.datasetId) || !(await findDataset(m, input.datasetId))) {
-        throw userInputError(`dataset ${input.datasetId} does not exist`, { field: "datasetId" });
-      }
-      if (
-        h.generalDatasetId &&
-        (!isUuid(h.generalDatasetId) || !(await findDataset(m, h.generalDatasetId)))
-      ) {
-        throw userInputError(`dataset ${h.generalDatasetId} does not exist`, {
-          field: "hyperparameters.generalDatasetId",
-        });
-      }
-      const baseModel = isUuid(input.baseModelId) ? await findBaseModel(m, input.baseModelId) : null;
-      if (!baseModel) {
-        throw userInputError(`base model ${input.baseModelId} does not exist`, { field: "baseModelId" });
-      }
-      if (baseModel.status !== BaseModelStatus.READY) {
-        throw userInputError(`base model "${baseModel.name}" is ${baseModel.status}, not READY`, {
-          field: "baseModelId",
-        });
-      }
-      const names = new Set<string>();
-      const runs: NewRun[] = input.variants.map((v, i) => {
-        const at = `variants[${i}]`;
-        const prediction = predictRun(baseModel.config, v.method, h, {
-          method: `${at}.method`,
-          model: "baseModelId",
-        });
-        const labels = v.requiredLabels ?? [];
-        labels.forEach((label, j) => {
-          if (!labelPattern.test(label)) {
-            throw userInputError(`label "${label}" must match ${labelPattern}`, {
-              field: `${at}.requiredLabels[${j}]`,
-            });
-          }
-        });
-        const runName = v.name?.trim() || uniqueName(prediction.methodConfig.method, names);
-        if (runName.length > 200)
-          throw userInputError("name must be at most 200 characters", { field: `${at}.name` });
-        if (names.has(runName)) {
-          throw userInputError(`two variants are named "${runName}"`, { field: `${at}.name` });
-        }
-        names.add(runName);
-        return {
-          experimentId: null,
-          kind: RunKind.TRAIN,
-          name: runName,
-          baseModelId: baseModel.id,
-          datasetId: input.datasetId,
-          method: prediction.methodConfig.method,
-          methodConfig: prediction.methodConfig,
-          hyperparameters: { ...h },
-          requiredLabels: [...new Set(labels)],
-          status: RunStatus.QUEUED,
-          trainableParams: prediction.trainable,
-          totalParams: prediction.total,
-          predictedTotalBytes: prediction.totalBytes,
-          predicted: prediction.predicted,
-        };
-      });
+      const plan = await planExperiment(m, input);
       const experimentId = await insertExperiment(m, {
-        name,
+        name: plan.name,
         description: input.description,
         datasetId: input.datasetId,
-        generalDatasetId: h.generalDatasetId,
-        baseModelId: baseModel.id,
-        hyperparameters: { ...h },
+        generalDatasetId: plan.hyperparameters.generalDatasetId,
+        baseModelId: plan.baseModel.id,
+        hyperparameters: { ...plan.hyperparameters },
+        sweep: plan.sweep,
       });
       const runIds = await insertRuns(
         m,
-        runs.map((r) => ({ ...r, experimentId })),
+        plan.runs.map((r) => ({ ...r, experimentId })),
       );
       for (const runId of runIds) await recordStatus(m, runId, null, RunStatus.QUEUED, "created");
       return { experiment: (await findExperiment(m, experimentId))!, runIds };
@@ -127,6 +53,24 @@ export class ExperimentService {
     this.events.publish("RUNS_QUEUED", { runIds });
     for (const runId of runIds) this.events.publish("RUN_UPDATED", { runId, experimentId: experiment.id });
     return experiment;
+  }
+
+  /** What create would store for the input, validated the same way; nothing is stored. */
+  async plan(input: CreateExperimentInput): Promise<ExperimentPlan> {
+    const plan = await this.db.read((m) => planExperiment(m, input));
+    return {
+      combinations: plan.combinations,
+      sweep: plan.sweep,
+      runs: plan.runs.map((r) => ({
+        name: r.name,
+        method: r.method,
+        methodConfig: r.methodConfig,
+        hyperparameters: r.hyperparameters,
+        sweepValues: r.sweepValues ?? null,
+        trainableParams: r.trainableParams,
+        predictedTotalBytes: r.predictedTotalBytes,
+      })),
+    };
   }
 
   async get(id: string): Promise<Experiment> {
@@ -150,12 +94,4 @@ export class ExperimentService {
       ),
     );
   }
-}
-
-/** "lora", then "lora-2", "lora-3" for further unnamed variants of the same method. */
-function uniqueName(method: string, taken: Set<string>): string {
-  if (!taken.has(method)) return method;
-  let i = 2;
-  while (taken.has(`${method}-${i}`)) i++;
-  return `${method}-${i}`;
 }

@@ -24,15 +24,18 @@ export const maxSamplePrompts = 20;
 
 /**
  * Range checks of everything that is not the model's business (seqLen against the model is checked by
- * core.estimate). Errors name `<prefix>.<field>`.
+ * core.estimate). Errors name `<prefix>.<field>`, or `paths[field]` where a field's value came from
+ * elsewhere (a sweep's `sweep.parameters.learningRate.values[1]`).
  */
 export function validateHyperparameters(
   h: HyperparametersInput,
   prefix = "hyperparameters",
+  paths: Record<string, string> = {},
 ): Hyperparameters {
   const fail = (field: string, message: string) => {
-    const path = prefix ? `${prefix}.${field}` : field;
-    throw userInputError(`${path} ${message}`, { field: path });
+    const swept = paths[field];
+    const path = swept ?? (prefix ? `${prefix}.${field}` : field);
+    throw userInputError(swept ? `${swept}: ${field} ${message}` : `${path} ${message}`, { field: path });
   };
   const int = (field: keyof HyperparametersInput, min: number, max: number) => {
     const v = h[field] as number;
@@ -61,6 +64,10 @@ export function validateHyperparameters(
   }
   if (!(DTYPES as readonly string[]).includes(h.dtype)) {
     fail("dtype", `must be one of ${DTYPES.join(", ")}, got "${h.dtype}"`);
+  }
+  // GraphQL checks the type of a field typed in; a swept value arrives as JSON.
+  if (typeof h.gradientCheckpointing !== "boolean") {
+    fail("gradientCheckpointing", `must be true or false, got ${JSON.stringify(h.gradientCheckpointing)}`);
   }
   return {
     steps: h.steps,

@@ -17,6 +17,8 @@ export class RunComparison {
   @Field(() => GraphQLJSONObject, { description: "The method with every default filled in." })
   methodConfig!: Record<string, unknown>;
   @Field(() => GraphQLJSONObject) hyperparameters!: Record<string, unknown>;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: "The swept fields of a sweep's run." })
+  sweepValues!: Record<string, unknown> | null;
   @Field(() => Float) trainableParams!: number;
   @Field(() => Float) totalParams!: number;
   @Field(() => Float) trainablePercent!: number;

@@ -140,6 +140,7 @@ export class MetricsService {
             method: run.method,
             methodConfig: run.methodConfig,
             hyperparameters: run.hyperparameters,
+            sweepValues: run.sweepValues,
             trainableParams: run.trainableParams,
             totalParams: run.totalParams,
             trainablePercent: (100 * run.trainableParams) / run.totalParams,

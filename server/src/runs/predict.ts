@@ -22,13 +22,19 @@ export interface Prediction {
 /**
  * Validates a method against the base model and the run's shape with core and predicts its counts and
  * memory. core's fields are renamed to the client's input: `method.r` → `<methodField>.r`, memory options
- * (`batchSize`, `seqLen`, …) → `hyperparameters.<name>`, the model → `modelField`.
+ * (`batchSize`, `seqLen`, …) → `hyperparameters.<name>`, the model → `modelField`, a swept field → its value.
  */
 export function predictRun(
   model: Record<string, unknown>,
   method: unknown,
   h: Hyperparameters,
-  fields: { method: string; model: string; hyperparameters?: string },
+  fields: {
+    method: string;
+    model: string;
+    hyperparameters?: string;
+    /** core's field (`r`, `seqLen`) → where a swept value of it is in the input (`sweep.parameters.r.values[2]`). */
+    swept?: Record<string, string>;
+  },
 ): Prediction {
   try {
     const e = estimate({
@@ -57,6 +63,8 @@ export function predictRun(
     if (!(error instanceof ValidationError)) throw error;
     const rename = (field: string) => {
       const [head, ...rest] = field.split(".");
+      const swept = fields.swept?.[head === "method" ? (rest[0] ?? "method") : head!];
+      if (swept) return swept;
       const h = fields.hyperparameters ?? "hyperparameters";
       const base =
         head === "method" ? fields.method : head === "model" ? fields.model : h ? `${h}.${head}` : head!;

@@ -75,6 +75,13 @@ export class Run {
   @Column("jsonb")
   hyperparameters!: Record<string, unknown>;
 
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: "The swept fields this run was given (`{ r: 4, learningRate: 0.0001 }`); null outside a sweep.",
+  })
+  @Column("jsonb", { name: "sweep_values", nullable: true })
+  sweepValues!: Record<string, unknown> | null;
+
   @Field(() => [String], { description: "A runner must carry all of these labels." })
   @Column("text", { name: "required_labels", array: true, default: () => "'{}'" })
   requiredLabels!: string[];

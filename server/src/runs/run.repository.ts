@@ -25,7 +25,8 @@ export type NewRun = Pick<
   | "totalParams"
   | "predictedTotalBytes"
   | "predicted"
->;
+> &
+  Partial<Pick<Run, "sweepValues">>;
 
 export async function insertRuns(m: EntityManager, runs: NewRun[]): Promise<string[]> {
   if (runs.length === 0) return [];
