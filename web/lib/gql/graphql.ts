@@ -53,6 +53,8 @@ export type CreateExperimentInput = {
   description?: string;
   hyperparameters: HyperparametersInput;
   name: string;
+  /** Turns the variants into a sweep: every variant × every combination (see SweepInput). */
+  sweep?: SweepInput | null | undefined;
   variants: Array<VariantInput>;
 };
 
@@ -122,6 +124,23 @@ export type RunnerStatus =
   | 'OFFLINE'
   | 'ONLINE';
 
+/** A grid or seeded random sample crossed with every variant: a hyperparameter applies to every run, a method field to the runs whose method has it, a swept `method` replaces the variant's method; duplicate runs are dropped. */
+export type SweepInput = {
+  /** RANDOM: how many distinct runs to draw. */
+  count?: number | null | undefined;
+  /** `{ "r": { "values": [4, 8, 16] }, "learningRate": { "values": [1e-4, 3e-4] }, "method": { "values": ["lora", "qlora"] } }`: keys are hyperparameters (HyperparametersInput names), method fields (PEFT key names) or `method`; the first key varies slowest. */
+  parameters: Record<string, unknown>;
+  /** RANDOM: the sampler's seed, 0 to 2³²−1 (same seed, same runs); default: drawn and stored. */
+  seed?: number | null | undefined;
+  strategy?: SweepStrategy;
+};
+
+export type SweepStrategy =
+  /** Every combination of the values. */
+  | 'GRID'
+  /** count distinct combinations, drawn reproducibly with seed. */
+  | 'RANDOM';
+
 /** One method to train: becomes one run. */
 export type VariantInput = {
   /** `{ method: "lora", r: 8, … }` with PEFT's key names; missing fields take PEFT's defaults. */
@@ -130,6 +149,8 @@ export type VariantInput = {
   name?: string | null | undefined;
   /** Labels a runner must carry to take this run. */
   requiredLabels?: Array<string> | null | undefined;
+  /** This variant's own method fields to sweep, `{ "r": { "values": [4, 8] } }`, crossed with the experiment's sweep. */
+  sweep?: Record<string, unknown> | null | undefined;
 };
 
 export type MetricsQueryVariables = Exact<{
