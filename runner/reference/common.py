@@ -36,3 +36,11 @@ def write_fixture(name, data):
         json.dump(data, f, indent=1, sort_keys=True)
         f.write("\n")
     print("wrote", path)
+
+
+def fnv1a(name):
+    """32-bit FNV-1a of a UTF-8 string: the seed of a named tensor."""
+    h = 0x811C9DC5
+    for byte in name.encode("utf-8"):
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h

@@ -1,5 +1,6 @@
 import { ValidationError } from "../errors.js";
 import { FieldReader, describe } from "../fields.js";
+import { type RopeParameters, readRope } from "./rope.js";
 
 /** Decoder families whose layers are exactly Llama's (RMSNorm, RoPE, GQA attention, SwiGLU MLP). */
 export const SUPPORTED_MODEL_TYPES = ["llama", "mistral", "qwen2"] as const;
@@ -7,7 +8,8 @@ export type SupportedModelType = (typeof SUPPORTED_MODEL_TYPES)[number];
 
 /**
  * A Hugging Face `config.json` object as it is (snake_case keys), with HF's defaults filled in for the
- * fields Tunelab reads. Keys Tunelab does not read (rope_scaling, sliding_window, …) are kept verbatim.
+ * fields Tunelab reads. Keys Tunelab does not read (sliding_window, …) are kept verbatim, and so are
+ * `rope_scaling` / `rope_parameters` (the engine computes them; `ropeParameters` reads them).
  */
 export interface ModelConfig {
   model_type: SupportedModelType;
@@ -23,6 +25,7 @@ export interface ModelConfig {
   head_dim: number;
   max_position_embeddings: number;
   rms_norm_eps: number;
+  /** From the top level or, in transformers 5's layout, `rope_parameters.rope_theta`; HF default 10000. */
   rope_theta: number;
   tie_word_embeddings: boolean;
   /** Llama only: a bias on q/k/v/o. Qwen2 always has q/k/v biases (see `modelShape`). */
@@ -85,7 +88,8 @@ export function parseModelConfig(json: unknown): ModelConfig {
     fallback: defaults.max_position_embeddings,
   });
   const rmsNormEps = f.num("rms_norm_eps", { min: 0, exclusiveMin: true, fallback: defaults.rms_norm_eps });
-  const ropeTheta = f.num("rope_theta", { min: 0, exclusiveMin: true, fallback: 10000 });
+  const rope = readRope(src, { headDim });
+  f.issues.push(...rope.issues);
   const tied = f.bool("tie_word_embeddings", false);
   const attentionBias = f.bool("attention_bias", false);
   const mlpBias = f.bool("mlp_bias", false);
@@ -133,12 +137,20 @@ export function parseModelConfig(json: unknown): ModelConfig {
     head_dim: headDim,
     max_position_embeddings: maxPositions,
     rms_norm_eps: rmsNormEps,
-    rope_theta: ropeTheta,
+    rope_theta: rope.rope.rope_theta,
     tie_word_embeddings: tied,
     attention_bias: attentionBias,
     mlp_bias: mlpBias,
     ...(torchDtype === undefined ? {} : { torch_dtype: torchDtype }),
   };
+}
+
+/**
+ * The config's rotary embedding as transformers computes it (type, theta and that type's parameters),
+ * from either config layout. parseModelConfig has already refused anything the engine cannot compute.
+ */
+export function ropeParameters(config: ModelConfig): RopeParameters {
+  return readRope(config, { headDim: config.head_dim }).rope;
 }
 
 function isStringList(value: unknown): value is string[] {

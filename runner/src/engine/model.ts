@@ -5,6 +5,7 @@ import { detached } from "./detach.js";
 import { frozenLinearOf } from "./ops/frozen-linear.js";
 import { layerOps } from "./ops/layer-ops.js";
 import type { BaseModel, ForwardHooks, LayerPrefix } from "./peft-hooks.js";
+import { type RopeFrequencies, ropeFrequencies } from "./rope-scaling.js";
 
 /**
  * A Llama-architecture decoder (Llama/Mistral/Qwen2 configs) in tfjs core ops, nanoGPT-style: RMSNorm,
@@ -81,7 +82,7 @@ export function forward(model: BaseModel, ids: number[][], opts: ForwardOptions 
     ? past.keyMask.map((row, i) => [...row, ...mask[i]!])
     : mask.map((row) => [...new Array<number>(n).fill(1), ...row]);
   const bias = attentionBias(keyMask, t, keyMask[0]!.length - t); // [B, 1, T, keys]
-  const [cos, sin] = ropeTables(start, t, c.head_dim, c.rope_theta); // [T, hd]
+  const [cos, sin] = ropeTables(start, t, ropeFrequencies(c, start + t)); // [T, hd]
   const cache: KvCache | undefined = opts.cache
     ? { keys: [], values: [], keyMask, length: start + t }
     : undefined;
@@ -173,15 +174,23 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor, eps: number): tf.Tensor
   return layerOps().rmsNorm(x, weight, eps);
 }
 
-/** cos/sin of position·θ^(−2i/hd) for positions start…start+T−1, each frequency twice (HF layout). */
-export function ropeTables(start: number, t: number, hd: number, theta: number): [tf.Tensor2D, tf.Tensor2D] {
+/**
+ * cos/sin of position · inv_freq[i] for positions start…start+T−1, each frequency twice (HF layout), times
+ * the RoPE type's attention scaling; in float32 step by step as models/llama/modeling_llama.py
+ * `LlamaRotaryEmbedding.forward` computes them. `rope` is a theta (plain RoPE) or rope-scaling.ts's output.
+ */
+export function ropeTables(start: number, t: number, rope: RopeFrequencies): [tf.Tensor2D, tf.Tensor2D] {
+  const { invFreq, attentionScaling } = rope;
+  const half = invFreq.length;
+  const hd = 2 * half;
+  const scale = Math.fround(attentionScaling);
   const cos = new Float32Array(t * hd);
   const sin = new Float32Array(t * hd);
   for (let p = 0; p < t; p++) {
     for (let i = 0; i < hd; i++) {
-      const angle = (start + p) / theta ** ((2 * (i % (hd / 2))) / hd);
-      cos[p * hd + i] = Math.cos(angle);
-      sin[p * hd + i] = Math.sin(angle);
+      const angle = Math.fround((start + p) * invFreq[i % half]!);
+      cos[p * hd + i] = Math.fround(Math.cos(angle)) * scale;
+      sin[p * hd + i] = Math.fround(Math.sin(angle)) * scale;
     }
   }
   return [tf.tensor2d(cos, [t, hd]), tf.tensor2d(sin, [t, hd])];

@@ -37,3 +37,27 @@ export function lcgFloats(n: number, seed: number, scale = 1): Float32Array {
   }
   return out;
 }
+
+/** 32-bit FNV-1a of a UTF-8 string: the reference scripts' seed of a named tensor (`common.py` `fnv1a`). */
+export function fnv1a(name: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(name, "utf8")) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  return h;
+}
+
+/** A named tensor's seeded values: `u/4`, or `1 + u/8` for norm weights (`hf_llama.py` `seeded_weights`). */
+export function seededValues(name: string, size: number): Float32Array {
+  if (name.endsWith("norm.weight")) return lcgFloats(size, fnv1a(name), 0.125).map((u) => u + 1);
+  return lcgFloats(size, fnv1a(name), 0.25);
+}
+
+/** Largest |a − b| over the largest |b|: how far logits are from the reference's, relative to their scale. */
+export function relativeMaxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
+}

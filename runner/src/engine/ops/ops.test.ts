@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { attentionBias, ropeTables } from "../model.js";
+import { plainRope } from "../rope-scaling.js";
 import { FUSED_OPS as F } from "./layer-ops.js";
 import { finiteDifferenceError, maxRelDiff, randn, valueAndGrads, BACKENDS } from "./ops-test-kit.js";
 import { REFERENCE_OPS as R } from "./reference.js";
@@ -20,7 +21,7 @@ function ropeCase(name: string, b: number, t: number, n: number, hd: number, sta
   return {
     name,
     make: () => {
-      const [cos, sin] = ropeTables(start, t, hd, 10000);
+      const [cos, sin] = ropeTables(start, t, plainRope(10000, hd));
       return {
         inputs: [randn([b * t, n * hd], 1)],
         fused: (x) => F.rope(x as tf.Tensor2D, cos, sin),
