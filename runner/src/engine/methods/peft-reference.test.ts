@@ -11,15 +11,14 @@ import { createMethod } from "./registry.js";
 import { dropReplaced, logitsOf } from "./peft-test-model.js";
 
 /**
- * The LoRA family against PEFT itself, through committed fixtures that runner/fixtures/peft/make_fixtures.py
- * writes from PEFT's and bitsandbytes' code (see its docstring): a tiny Qwen2 base folder and, per case, the
+ * The LoRA family against PEFT itself, through committed fixtures that runner/reference/peft_lora.py writes from PEFT's and bitsandbytes' code (see its docstring): a tiny Qwen2 base folder and, per case, the
  * adapter folder PEFT saves, the tensor names and shapes it saves, the DoRA magnitudes it initialises and
  * the logits it computes. Each case goes in as PEFT's adapter_config.json (fromPeftConfig), is built over
  * the base (createMethod), is checked to save exactly PEFT's names and shapes (export), then loads PEFT's
  * tensors (import) and must give PEFT's logits.
  */
 
-const FIXTURES = join(__dirname, "..", "..", "..", "fixtures", "peft");
+const FIXTURES = join(__dirname, "..", "..", "..", "reference", "fixtures", "peft_lora");
 
 interface Expected {
   ids: number[][];
