@@ -60,10 +60,18 @@ export class VariantInput {
   name?: string | null;
 
   @Field(() => GraphQLJSONObject, {
+    nullable: true,
     description:
-      "`{ method: \"lora\", r: 8, … }` with PEFT's key names; missing fields take PEFT's defaults.",
+      '`{ method: "lora", r: 8, … }` with PEFT\'s key names; missing fields take PEFT\'s defaults. With peftConfig, only `{ method: "qlora", bnb_4bit_… }` (train that adapter over an NF4 base).',
   })
-  method!: Record<string, unknown>;
+  method?: Record<string, unknown> | null;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description:
+      "A PEFT adapter_config.json (LORA incl. use_dora, rank_pattern, alpha_pattern, layers_to_transform; PREFIX_TUNING, PROMPT_TUNING, IA3) to train instead of `method`; a field Tunelab does not support is an error naming it.",
+  })
+  peftConfig?: Record<string, unknown> | null;
 
   @Field(() => [String], { nullable: true, description: "Labels a runner must carry to take this run." })
   requiredLabels?: string[] | null;

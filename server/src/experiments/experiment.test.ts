@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { countParameters, estimateMemory } from "@tunelab/core";
+import { countParameters, estimateMemory, fromPeftConfig } from "@tunelab/core";
 import { createApiKeyForTest } from "../testing/auth.js";
 import { drivers, type TestServer, startTestServer } from "../testing/test-server.js";
 import {
@@ -66,7 +66,69 @@ for (const driver of drivers) {
       assert.equal(e.hyperparameters.optimizer, "adamw");
     });
 
+    // A LORA adapter_config.json as PEFT writes it (LoraConfig.to_dict keys).
+    const peftLora = {
+      peft_type: "LORA",
+      task_type: "CAUSAL_LM",
+      r: 4,
+      lora_alpha: 8,
+      target_modules: ["q_proj", "v_proj"],
+      bias: "none",
+      use_dora: true,
+      rank_pattern: { "model.layers.0.self_attn.q_proj": 8 },
+      alpha_pattern: {},
+      layers_to_transform: null,
+      layers_pattern: null,
+      fan_in_fan_out: false,
+      init_lora_weights: true,
+      modules_to_save: null,
+      lora_bias: false,
+      inference_mode: true,
+    };
+
+    test("a pasted PEFT adapter_config.json trains as PEFT would, alone or over an NF4 base", async () => {
+      const e = await createExperiment(server, seeded, [
+        { peftConfig: peftLora },
+        { peftConfig: peftLora, method: { method: "qlora", bnb_4bit_use_double_quant: false } },
+      ]);
+      assert.deepEqual(
+        e.runs.map((r) => [r.name, r.method, r.methodConfig.use_dora, r.methodConfig.rank_pattern]),
+        [
+          ["lora", "lora", true, peftLora.rank_pattern],
+          ["qlora", "qlora", true, peftLora.rank_pattern],
+        ],
+      );
+      assert.equal(e.runs[1]!.methodConfig.bnb_4bit_use_double_quant, false);
+      const want = countParameters("tunelab-nano", fromPeftConfig(peftLora));
+      assert.equal(e.runs[0]!.trainableParams, want.trainable);
+    });
+
     const invalid: [string, (input: Record<string, unknown>) => void][] = [
+      ["variants[0].method", (i) => (i.variants = [{ name: "nothing" }])],
+      [
+        "variants[0].peftConfig.peft_type",
+        (i) => (i.variants = [{ peftConfig: { ...peftLora, peft_type: "ADALORA" } }]),
+      ],
+      [
+        "variants[0].peftConfig.fan_in_fan_out",
+        (i) => (i.variants = [{ peftConfig: { ...peftLora, fan_in_fan_out: true } }]),
+      ],
+      [
+        "variants[0].peftConfig.init_lora_weights",
+        (i) => (i.variants = [{ peftConfig: { ...peftLora, init_lora_weights: "pissa" } }]),
+      ],
+      [
+        "variants[0].peftConfig.target_modules",
+        (i) => (i.variants = [{ peftConfig: { ...peftLora, target_modules: ["wq"], rank_pattern: {} } }]),
+      ],
+      [
+        "variants[0].peftConfig.rank_pattern",
+        (i) => (i.variants = [{ peftConfig: { ...peftLora, rank_pattern: { o_proj: 4 } } }]),
+      ],
+      [
+        "variants[0].method.r",
+        (i) => (i.variants = [{ peftConfig: peftLora, method: { method: "qlora", r: 16 } }]),
+      ],
       ["name", (i) => (i.name = "  ")],
       ["datasetId", (i) => (i.datasetId = "00000000-0000-4000-8000-000000000000")],
       ["datasetId", (i) => (i.datasetId = "not-a-uuid")],

@@ -10,6 +10,7 @@ import { RunKind, RunStatus } from "../runs/run.entity.js";
 import type { NewRun } from "../runs/run.repository.js";
 import { isUuid } from "../runs/uuid.js";
 import type { CreateExperimentInput, HyperparametersInput } from "./experiment.input.js";
+import { resolveVariantMethod, variantMethodField } from "./peft-variant.js";
 import { type Hyperparameters, validateHyperparameters } from "./hyperparameters.js";
 import type { Sweep, SweepStrategy } from "./sweep.types.js";
 
@@ -49,6 +50,10 @@ export async function planExperiment(
       field: "variants",
     });
   }
+  input = {
+    ...input,
+    variants: input.variants.map((v, i) => ({ ...v, method: resolveVariantMethod(v, `variants[${i}]`) })),
+  };
   const { runs: swept, sweep, combinations } = expand(input);
   if (!isUuid(input.datasetId) || !(await findDataset(m, input.datasetId))) {
     throw userInputError(`dataset ${input.datasetId} does not exist`, { field: "datasetId" });
@@ -80,7 +85,7 @@ export async function planExperiment(
       s.sources,
     );
     const prediction = predictRun(baseModel.config, s.method, h, {
-      method: `${at}.method`,
+      method: variantMethodField(v, at),
       model: "baseModelId",
       swept: s.sources,
     });
@@ -153,7 +158,9 @@ function expand(input: CreateExperimentInput): {
         };
   let plan: ReturnType<typeof expandSweep>;
   try {
-    plan = expandSweep({ variants: input.variants, sweep, maxRuns: maxRunsPerExperiment });
+    // planExperiment has resolved every variant's method (resolveVariantMethod)
+    const variants = input.variants.map((v) => ({ ...v, method: v.method! }));
+    plan = expandSweep({ variants, sweep, maxRuns: maxRunsPerExperiment });
   } catch (e) {
     if (e instanceof ValidationError) throw validationInputError(e);
     throw e;
