@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { liveBufferBytes, peakBufferBytes } from "./memory-meter.js";
+import { buffersAtPeak, liveBufferBytes, peakBufferBytes } from "./memory-meter.js";
 
 test("the meter counts a shared buffer once and sees the peak inside a function", () => {
   const start = liveBufferBytes();
@@ -18,4 +18,29 @@ test("the meter counts a shared buffer once and sees the peak inside a function"
   assert.equal(peak - start, 4000 + 16_000);
   tf.dispose([a, ...views]);
   assert.equal(liveBufferBytes(), start);
+});
+
+test("buffersAtPeak names the buffers alive at the peak, not those before or after it", () => {
+  const start = liveBufferBytes();
+  const kept = tf.zeros([100]); // 400 bytes, alive throughout
+  const freedEarly = tf.zeros([50]); // 200 bytes, freed before the peak
+  let atPeak: tf.Tensor | undefined;
+  const { peak, alive } = buffersAtPeak(() => {
+    freedEarly.dispose();
+    atPeak = tf.ones([1000]); // 4,000 bytes: the peak
+    const other = tf.ones([10]); // 40 more
+    tf.dispose([atPeak, other]);
+    tf.dispose(tf.ones([200])); // 800, after the peak
+  });
+  const id = (t: tf.Tensor) => (t as unknown as { dataId: object }).dataId;
+  assert.equal(peak - start, 400 + 4000 + 40);
+  assert.equal(alive.get(id(kept)), 400);
+  assert.equal(alive.get(id(atPeak!)), 4000);
+  assert.equal(alive.has(id(freedEarly)), false);
+  assert.equal(
+    [...alive.values()].reduce((a, b) => a + b, 0),
+    peak,
+    "the buffers alive sum to the peak",
+  );
+  kept.dispose();
 });

@@ -17,10 +17,20 @@ interface TensorInfoMap {
   delete(key: object): boolean;
 }
 
+/** Buffer lifetimes while `buffersAtPeak` records: event numbers of each birth and death. */
+interface Recording {
+  event: number;
+  peakEvent: number;
+  before: Map<object, number>;
+  born: Map<object, { at: number; bytes: number }>;
+  died: Map<object, number>;
+}
+
 class Meter {
   live = 0;
   peak = 0;
-  private readonly sizes = new Map<object, number>();
+  recording: Recording | null = null;
+  readonly sizes = new Map<object, number>();
   private watched: TensorInfoMap | undefined;
 
   /** Watches the engine's current bookkeeping (again after tfjs replaced it, e.g. engine.reset()). */
@@ -37,7 +47,12 @@ class Meter {
       if (!this.sizes.has(key)) {
         this.sizes.set(key, value.bytes);
         this.live += value.bytes;
-        if (this.live > this.peak) this.peak = this.live;
+        const r = this.recording;
+        if (r) r.born.set(key, { at: ++r.event, bytes: value.bytes });
+        if (this.live > this.peak) {
+          this.peak = this.live;
+          if (r) r.peakEvent = r.event;
+        }
       }
       return set(key, value);
     };
@@ -46,6 +61,7 @@ class Meter {
       if (bytes !== undefined) {
         this.sizes.delete(key);
         this.live -= bytes;
+        if (this.recording) this.recording.died.set(key, ++this.recording.event);
       }
       return remove(key);
     };
@@ -67,4 +83,33 @@ export function peakBufferBytes(fn: () => void): number {
   meter.peak = meter.live;
   fn();
   return meter.peak;
+}
+
+/**
+ * Runs `fn` and returns its peak (as peakBufferBytes) and the buffers alive at that moment, keyed by the
+ * engine's data id (`tensor.dataId`) with their bytes: what a cost profile splits into weights, optimizer
+ * state, gradients and the rest. It logs each buffer's birth and death while `fn` runs and replays the log
+ * up to the peak afterwards, so the split costs one map entry per allocation, not a copy per new peak.
+ */
+export function buffersAtPeak(fn: () => void): { peak: number; alive: Map<object, number> } {
+  meter.attach();
+  meter.peak = meter.live;
+  const r: Recording = {
+    event: 0,
+    peakEvent: 0,
+    before: new Map(meter.sizes),
+    born: new Map(),
+    died: new Map(),
+  };
+  meter.recording = r;
+  try {
+    fn();
+  } finally {
+    meter.recording = null;
+  }
+  const diedBy = (key: object) => (r.died.get(key) ?? Number.POSITIVE_INFINITY) <= r.peakEvent;
+  const alive = new Map<object, number>();
+  for (const [key, bytes] of r.before) if (!diedBy(key)) alive.set(key, bytes);
+  for (const [key, b] of r.born) if (b.at <= r.peakEvent && !diedBy(key)) alive.set(key, b.bytes);
+  return { peak: meter.peak, alive };
 }

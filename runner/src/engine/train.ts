@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { type Batch, batchAt, evalBatches, type Sequence } from "./data.js";
-import { liveBufferBytes, peakBufferBytes } from "./memory-meter.js";
+import { BufferRoles, type MemoryBreakdown, tagState } from "./memory-breakdown.js";
+import { buffersAtPeak, liveBufferBytes, peakBufferBytes } from "./memory-meter.js";
 import { causalLmLoss, forward, type Model } from "./model.js";
 import {
   ADAMW_DEFAULTS,
@@ -83,6 +84,8 @@ export interface LoopInput {
   onCheckpoint?: (state: TrainState) => Promise<void> | void;
   /** What a step's error (and its 1-based step number) is rethrown as, e.g. out of memory explained. */
   stepFailed?: (err: unknown, step: number) => unknown;
+  /** Split the largest step peak by what its buffers are (cost profiles; one map entry per allocation). */
+  measureBreakdown?: boolean;
 }
 
 export interface LoopResult {
@@ -91,6 +94,8 @@ export interface LoopResult {
   history: StepMetrics[];
   state: TrainState;
   measuredPeakBytes: number;
+  /** The step with the largest peak, split (with `measureBreakdown`). */
+  peakBreakdown?: MemoryBreakdown;
 }
 
 /** Mean loss over batches, weighted by their loss tokens; no gradients, no dropout. */
@@ -129,6 +134,15 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
   const history: StepMetrics[] = [];
   const evalSet = input.eval.length ? evalBatches(input.eval, o.batchSize, o.pad) : [];
   let measuredPeakBytes = 0;
+  let peakBreakdown: MemoryBreakdown | undefined;
+  const state = () => ({
+    trainable: vars,
+    optimizer: [...optimizer.m.values(), ...optimizer.v.values()],
+    frozen: [
+      ...model.weights.values(),
+      ...method.replacedWeights.flatMap((n) => method.hooks.compactWeight?.(n)?.tensors ?? []),
+    ],
+  });
   let step = input.resume?.step ?? 0;
   let cancelled = false;
 
@@ -147,6 +161,8 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
       totalSteps: o.steps,
       minLrRatio: o.minLrRatio,
     });
+    const roles = input.measureBreakdown ? new BufferRoles() : null;
+    if (roles) tagState(roles, state());
     const runStep = () => {
       const sums = new Map<string, tf.Tensor>();
       for (let micro = 0; micro < o.accumulation; micro++) {
@@ -159,11 +175,13 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
         );
         trainLoss += value.dataSync()[0]! / o.accumulation;
         value.dispose();
+        roles?.tag(Object.values(grads), "gradient");
         for (const [i, name] of names.entries()) {
           const g = grads[vars[i]!.name];
           if (g) accumulate(sums, name, g, o.accumulation);
         }
       }
+      roles?.tag(sums.values(), "gradient");
       gradNorm = globalNorm(sums.values());
       adamWStep(params, sums, optimizer, lr, o.adamw, clipScale(gradNorm, o.maxGradNorm));
       tf.dispose([...sums.values()]);
@@ -175,7 +193,13 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
         throw input.stepFailed ? input.stepFailed(err, step + 1) : err;
       }
     };
-    const peakTensorBytes = peakBufferBytes(guardedStep);
+    let peakTensorBytes: number;
+    if (roles) {
+      const { peak, alive } = buffersAtPeak(guardedStep);
+      tagState(roles, state()); // buffers the update replaced (non-native backends assign new ones)
+      if (peak > measuredPeakBytes) peakBreakdown = roles.breakdown(peak, alive);
+      peakTensorBytes = peak;
+    } else peakTensorBytes = peakBufferBytes(guardedStep);
     measuredPeakBytes = Math.max(measuredPeakBytes, peakTensorBytes);
     history.push(metrics());
     function metrics(): StepMetrics {
@@ -202,7 +226,14 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
     }
     await new Promise((r) => setImmediate(r)); // let an abort (or a worker message) arrive between steps
   }
-  return { steps: step, cancelled, history, state: { step, seed: o.seed, optimizer }, measuredPeakBytes };
+  return {
+    steps: step,
+    cancelled,
+    history,
+    state: { step, seed: o.seed, optimizer },
+    measuredPeakBytes,
+    peakBreakdown,
+  };
 }
 
 /**
