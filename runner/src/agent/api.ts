@@ -18,7 +18,8 @@ export interface FileRef {
 
 export interface JobSpec {
   runId: string;
-  kind: "TRAIN" | "PRETRAIN";
+  /** PROFILE: a cost profile (a few steps on random tokens; no dataset read, nothing uploaded). */
+  kind: "TRAIN" | "PRETRAIN" | "PROFILE";
   method: { method: string } & Record<string, unknown>;
   hyperparameters: Hyperparameters;
   dataset: { id: string; contentHash: string; rowCount: number };

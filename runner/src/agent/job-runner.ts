@@ -3,7 +3,9 @@ import { existsSync } from "node:fs";
 import { copyFile, link, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import type { Dtype } from "@tunelab/core";
 import type { Logger } from "pino";
+import type { ProfileJob } from "../engine/run-profile.js";
 import type { TrainingJob } from "../engine/run-training.js";
 import type { StepMetrics } from "../engine/train.js";
 import {
@@ -153,9 +155,12 @@ export class JobRunner {
     const total = spec.hyperparameters.steps;
     this.deps.progress.start(this.id, { runId: spec.runId, method: spec.method.method, total });
     // 2. inputs
-    let training: TrainingJob;
+    let training: ToWorker & { type: "run" | "profile" };
     try {
-      training = await this.prepare(spec);
+      training =
+        spec.kind === "PROFILE"
+          ? { type: "profile", job: await this.prepareProfile(spec) }
+          : { type: "run", job: await this.prepare(spec) };
     } catch (err) {
       const retryable =
         err instanceof PrepareError ? err.retryable : err instanceof ApiError && err.retryable;
@@ -181,6 +186,24 @@ export class JobRunner {
 
   private dir(...parts: string[]): string {
     return join(this.deps.workDir, "jobs", this.id, ...parts);
+  }
+
+  /** A cost profile reads no dataset: random tokens of the run's batch × seqLen (run-profile.ts). */
+  private async prepareProfile(spec: JobSpec): Promise<ProfileJob> {
+    const h = spec.hyperparameters;
+    return {
+      base: await this.baseModel(spec),
+      method: spec.method,
+      steps: h.steps,
+      batchSize: h.batchSize ?? 1,
+      seqLen: h.seqLen ?? 32,
+      options: {
+        lr: h.learningRate,
+        seed: h.seed,
+        gradientCheckpointing: h.gradientCheckpointing,
+        dtype: h.dtype as Dtype | undefined, // the engine refuses one it does not know, naming dtype
+      },
+    };
   }
 
   private async prepare(spec: JobSpec): Promise<TrainingJob> {
@@ -296,7 +319,7 @@ export class JobRunner {
   }
 
   private train(
-    job: TrainingJob,
+    message: ToWorker & { type: "run" | "profile" },
   ): Promise<{ result: WorkerResult | null; error: string | null; exit: string }> {
     return new Promise((resolve) => {
       const worker = fork(join(__dirname, "worker.js"), [], {
@@ -337,7 +360,7 @@ export class JobRunner {
         if (this.killTimer) clearTimeout(this.killTimer);
         resolve({ result, error, exit: signal ? `signal ${signal}` : `code ${code}` });
       });
-      worker.send({ type: "run", job } satisfies ToWorker);
+      worker.send(message satisfies ToWorker);
       if (this.stopRequest) this.abortWorker();
     });
   }
@@ -398,14 +421,14 @@ export class JobRunner {
     try {
       await this.drainMetrics(deadline - Date.now());
       await Promise.race([this.uploads, sleep(deadline - Date.now(), this.done.signal)]);
-      if (result.outputDir) {
+      if ("outputDir" in result && result.outputDir) {
         const files = await folderFiles(result.outputDir);
         await withRetry(() => api.uploadAdapter(this.id, files), {
           deadline,
           onRetry: this.retryLog("adapter upload"),
         });
       }
-      const samples = result.samples.map((s) => ({
+      const samples = ("samples" in result ? result.samples : []).map((s) => ({
         prompt: s.prompt,
         output: s.completion,
         step: result.steps,
@@ -429,7 +452,6 @@ export class JobRunner {
     this.log.info(
       {
         steps: result.steps,
-        finalTrainLoss: result.finalTrainLoss,
         measuredPeakBytes: result.measuredPeakBytes,
       },
       "job succeeded",
@@ -480,6 +502,7 @@ export class JobRunner {
 
 /** What completeJob stores: the engine's result without the history and the local output path. */
 function summary(result: WorkerResult): Record<string, unknown> {
+  if (!("outputDir" in result)) return result as unknown as Record<string, unknown>;
   const { outputDir: _outputDir, ...rest } = result;
   return rest as unknown as Record<string, unknown>;
 }

@@ -1,18 +1,23 @@
 import { initBackend } from "../engine/backend.js";
+import { type ProfileJob, type ProfileResult, runProfile } from "../engine/run-profile.js";
 import { runTraining, type TrainingJob, type TrainingResult } from "../engine/run-training.js";
 import type { StepMetrics } from "../engine/train.js";
 
 /**
  * The child process one job trains in (forked by job-runner.ts). A long synchronous tfjs step blocks only
  * this process: the agent keeps heartbeating, and can kill it. IPC messages:
- *   parent → worker: {type:"run", job} | {type:"abort"} | {type:"probe"}
+ *   parent → worker: {type:"run", job} | {type:"profile", job} | {type:"abort"} | {type:"probe"}
  *   worker → parent: {type:"backend", source, skipped} | {type:"metrics", m} | {type:"checkpoint", dir, step}
  *                    | {type:"result", result} | {type:"error", message}
  * The worker exits when the agent goes away (IPC disconnect), so a killed agent leaves no trainer behind.
  */
 
-export type ToWorker = { type: "run"; job: TrainingJob } | { type: "abort" } | { type: "probe" };
-export type WorkerResult = Omit<TrainingResult, "history">;
+export type ToWorker =
+  | { type: "run"; job: TrainingJob }
+  | { type: "profile"; job: ProfileJob }
+  | { type: "abort" }
+  | { type: "probe" };
+export type WorkerResult = Omit<TrainingResult, "history"> | ProfileResult;
 export type FromWorker =
   | { type: "backend"; source: string; skipped: string[] }
   | { type: "metrics"; m: StepMetrics }
@@ -27,12 +32,17 @@ function send(m: FromWorker): Promise<void> {
   });
 }
 
-async function run(job: TrainingJob, controller: AbortController): Promise<void> {
+async function run(m: ToWorker & { type: "run" | "profile" }, controller: AbortController): Promise<void> {
   const backend = await initBackend();
   await send({ type: "backend", source: backend.source, skipped: backend.skipped });
-  const { history: _history, ...result } = await runTraining(job, {
+  const onMetrics = (metrics: StepMetrics) => void send({ type: "metrics", m: metrics });
+  if (m.type === "profile") {
+    await send({ type: "result", result: await runProfile(m.job, { signal: controller.signal, onMetrics }) });
+    return;
+  }
+  const { history: _history, ...result } = await runTraining(m.job, {
     signal: controller.signal,
-    onMetrics: (m) => void send({ type: "metrics", m }),
+    onMetrics,
     onCheckpoint: (dir, step) => void send({ type: "checkpoint", dir, step }),
   });
   await send({ type: "result", result });
@@ -52,8 +62,8 @@ if (require.main === module) {
         .then((b) => send({ type: "backend", source: b.source, skipped: b.skipped }))
         .catch((e: Error) => send({ type: "error", message: e.message }))
         .finally(() => process.exit(0));
-    else if (m.type === "run")
-      run(m.job, controller)
+    else if (m.type === "run" || m.type === "profile")
+      run(m, controller)
         .then(() => process.exit(0))
         .catch(async (e: Error) => {
           await send({ type: "error", message: e.message || String(e) });

@@ -31,7 +31,11 @@ function checkParts(p: CostProfile, trainable: number): void {
 }
 
 for (const backend of ["native", "cpu"] as const) {
-  const use = async (t: TestContext) => (backend === "cpu" ? (await useCpu(), true) : useNativeOrSkip(t));
+  const use = async (t: TestContext): Promise<boolean> => {
+    if (backend === "native") return useNativeOrSkip(t);
+    await useCpu();
+    return true;
+  };
 
   test(`${backend}: a full profile splits its peak into weights, gradients, AdamW state and activations`, async (t) => {
     if (!(await use(t))) return;

@@ -48,6 +48,8 @@ export function resultColumns(result: Record<string, unknown>) {
     finalTrainLoss: num("finalTrainLoss"),
     bestEvalLoss: num("bestEvalLoss"),
     tokensPerSecond: num("tokensPerSecond"),
+    // validated by the job service (validateCostProfile) before it gets here
+    costProfile: (result.costProfile as Record<string, unknown> | undefined) ?? null,
   };
 }
 
@@ -117,8 +119,8 @@ export async function endAttempt(
     const c = resultColumns(outcome.result);
     await m.query(
       `UPDATE run SET status = 'SUCCEEDED', status_reason = NULL, result = $2::jsonb, measured_peak_bytes = $3,
-              final_train_loss = $4, best_eval_loss = $5, tokens_per_second = $6, error = NULL,
-              finished_at = now(), updated_at = now()
+              final_train_loss = $4, best_eval_loss = $5, tokens_per_second = $6, cost_profile = $7::jsonb,
+              error = NULL, finished_at = now(), updated_at = now()
         WHERE id = $1`,
       [
         run.id,
@@ -127,6 +129,7 @@ export async function endAttempt(
         c.finalTrainLoss,
         c.bestEvalLoss,
         c.tokensPerSecond,
+        c.costProfile === null ? null : JSON.stringify(c.costProfile),
       ],
     );
     await recordStatus(m, run.id, run.status, runStatus, null, job.attempt);

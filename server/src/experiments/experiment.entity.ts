@@ -1,9 +1,17 @@
 import "reflect-metadata";
 import { GraphQLJSONObject } from "graphql-scalars";
-import { Field, ID, ObjectType } from "type-graphql";
+import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
 import { bigintAsNumber } from "../db/transformers.js";
 import { Sweep } from "./sweep.types.js";
+
+export enum ExperimentKind {
+  /** Each variant fine-tunes the base model: quality and cost. */
+  TRAIN = "TRAIN",
+  /** Each variant is a cost profile: a few steps on random tokens, measuring memory and speed only. */
+  PROFILE = "PROFILE",
+}
+registerEnumType(ExperimentKind, { name: "ExperimentKind" });
 
 /** One dataset + one base model + shared hyperparameters, and one run per method variant. */
 @ObjectType({
@@ -25,6 +33,10 @@ export class Experiment {
   @Field()
   @Column("text", { default: "" })
   description!: string;
+
+  @Field(() => ExperimentKind, { description: "TRAIN runs fine-tune; PROFILE runs measure costs only." })
+  @Column("text", { default: ExperimentKind.TRAIN })
+  kind!: ExperimentKind;
 
   @Field(() => ID)
   @Column("uuid", { name: "dataset_id" })

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, Float, ID, InputType, Int } from "type-graphql";
 import { SweepInput } from "./sweep.types.js";
+import { ExperimentKind } from "./experiment.entity.js";
 
 @InputType({ description: "What every run of an experiment shares." })
 export class HyperparametersInput {
@@ -91,6 +92,13 @@ export class CreateExperimentInput {
 
   @Field({ defaultValue: "" })
   description!: string;
+
+  @Field(() => ExperimentKind, {
+    defaultValue: ExperimentKind.TRAIN,
+    description:
+      "PROFILE: each variant trains `steps` steps (5 is plenty) on seeded random tokens of batchSize × seqLen to measure memory and speed; no eval, samples or adapter.",
+  })
+  kind?: ExperimentKind;
 
   @Field(() => ID)
   datasetId!: string;

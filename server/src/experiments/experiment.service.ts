@@ -7,7 +7,7 @@ import { recordStatus } from "../runs/run-status.js";
 import { RunStatus } from "../runs/run.entity.js";
 import { insertRuns } from "../runs/run.repository.js";
 import { isUuid } from "../runs/uuid.js";
-import type { Experiment } from "./experiment.entity.js";
+import { type Experiment, ExperimentKind } from "./experiment.entity.js";
 import type { CreateExperimentInput, ExperimentFilter } from "./experiment.input.js";
 import {
   countExperiments,
@@ -37,6 +37,7 @@ export class ExperimentService {
       const experimentId = await insertExperiment(m, {
         name: plan.name,
         description: input.description,
+        kind: input.kind ?? ExperimentKind.TRAIN,
         datasetId: input.datasetId,
         generalDatasetId: plan.hyperparameters.generalDatasetId,
         baseModelId: plan.baseModel.id,

@@ -9,6 +9,7 @@ import { predictRun } from "../runs/predict.js";
 import { RunKind, RunStatus } from "../runs/run.entity.js";
 import type { NewRun } from "../runs/run.repository.js";
 import { isUuid } from "../runs/uuid.js";
+import { ExperimentKind } from "./experiment.entity.js";
 import type { CreateExperimentInput, HyperparametersInput } from "./experiment.input.js";
 import { resolveVariantMethod, variantMethodField } from "./peft-variant.js";
 import { type Hyperparameters, validateHyperparameters } from "./hyperparameters.js";
@@ -109,7 +110,7 @@ export async function planExperiment(
       throw userInputError("name must be at most 200 characters", { field: `${at}.name` });
     names.add(runName);
     return {
-      kind: RunKind.TRAIN,
+      kind: input.kind === ExperimentKind.PROFILE ? RunKind.PROFILE : RunKind.TRAIN,
       name: runName,
       baseModelId: baseModel.id,
       datasetId: input.datasetId,

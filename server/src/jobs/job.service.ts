@@ -23,7 +23,14 @@ import {
   type SampleInput,
 } from "./job.types.js";
 import { loadJobs } from "./spec.js";
-import { decodeFiles, requireId, validatePoints, validateResult, validateSamples } from "./validate.js";
+import {
+  decodeFiles,
+  requireId,
+  validateCostProfile,
+  validatePoints,
+  validateResult,
+  validateSamples,
+} from "./validate.js";
 
 interface OwnJob {
   id: string;
@@ -207,8 +214,11 @@ export class JobService {
   async complete(runnerId: string, jobId: string, input: unknown): Promise<Job> {
     requireId(jobId, "jobId");
     const result = validateResult(input);
+    if (result.costProfile !== undefined) result.costProfile = validateCostProfile(result.costProfile);
     const end = await this.db.write(async (m) => {
       const job = await this.ownJob(m, runnerId, jobId, "update", true);
+      // a profile that stopped early (cancelled) may have nothing to report; a finished one must
+      if (job.kind === RunKind.PROFILE && result.cancelled !== true) validateCostProfile(result.costProfile);
       return endAttempt(m, job, { kind: "succeeded", result }, this.config);
     });
     this.dispatcher.publish(end.events, end.retryAfterMs);

@@ -1,4 +1,5 @@
 import { userInputError } from "../api/errors.js";
+import { type CostProfile, costProfileByteFields } from "../runs/cost-profile.type.js";
 import { isUuid } from "../runs/uuid.js";
 import type { FileUploadInput, MetricPointInput, SampleInput } from "./job.types.js";
 
@@ -109,4 +110,50 @@ export function validateResult(input: unknown): Record<string, unknown> {
     throw userInputError("result.cancelled must be a boolean", { field: "result.cancelled" });
   }
   return result;
+}
+
+/**
+ * A PROFILE run's `result.costProfile` (the engine's CostProfile): byte counts are integers ≥ 0 whose
+ * parts sum to peakBytes, speeds finite ≥ 0, steps an integer ≥ 0, randomWeights a boolean. Errors name
+ * the field, e.g. `result.costProfile.gradientBytes`.
+ */
+export function validateCostProfile(input: unknown): CostProfile {
+  const at = "result.costProfile";
+  if (typeof input !== "object" || input === null || Array.isArray(input)) {
+    throw userInputError(`${at} must be an object (a PROFILE run's measurements)`, { field: at });
+  }
+  const p = input as Record<string, unknown>;
+  const fail = (key: string, message: string): never => {
+    throw userInputError(`${at}.${key} ${message}`, { field: `${at}.${key}` });
+  };
+  for (const key of costProfileByteFields) {
+    const v = p[key];
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0)
+      fail(key, `must be a whole number of bytes ≥ 0, got ${JSON.stringify(v)}`);
+  }
+  for (const key of ["msPerStep", "tokensPerSecond"]) {
+    const v = p[key];
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+      fail(key, `must be a finite number ≥ 0, got ${JSON.stringify(v)}`);
+  }
+  if (typeof p.steps !== "number" || !Number.isInteger(p.steps) || p.steps < 0)
+    fail("steps", `must be an integer ≥ 0, got ${JSON.stringify(p.steps)}`);
+  if (typeof p.randomWeights !== "boolean")
+    fail("randomWeights", `must be a boolean, got ${JSON.stringify(p.randomWeights)}`);
+  const n = (key: string) => p[key] as number;
+  const parts = costProfileByteFields.slice(1).reduce((sum, key) => sum + n(key), 0);
+  if (parts !== n("peakBytes"))
+    fail("peakBytes", `must equal the sum of its parts (${parts}), got ${n("peakBytes")}`);
+  return {
+    peakBytes: n("peakBytes"),
+    frozenBytes: n("frozenBytes"),
+    trainableBytes: n("trainableBytes"),
+    gradientBytes: n("gradientBytes"),
+    optimizerBytes: n("optimizerBytes"),
+    activationBytes: n("activationBytes"),
+    msPerStep: n("msPerStep"),
+    tokensPerSecond: n("tokensPerSecond"),
+    steps: n("steps"),
+    randomWeights: p.randomWeights as boolean,
+  };
 }

@@ -3,6 +3,7 @@ import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
 import { bigintAsNumber } from "../db/transformers.js";
+import { CostProfile } from "./cost-profile.type.js";
 
 export enum RunStatus {
   QUEUED = "QUEUED",
@@ -27,6 +28,8 @@ export enum RunKind {
   TRAIN = "TRAIN",
   /** Trains a base model from random weights (method full). */
   PRETRAIN = "PRETRAIN",
+  /** A few steps on random tokens to measure what a method costs (costProfile); nothing learnt is kept. */
+  PROFILE = "PROFILE",
 }
 registerEnumType(RunKind, { name: "RunKind" });
 
@@ -145,6 +148,13 @@ export class Run {
   @Field(() => Float, { nullable: true })
   @Column("bigint", { name: "measured_peak_bytes", nullable: true, transformer: bigintAsNumber })
   measuredPeakBytes!: number | null;
+
+  @Field(() => CostProfile, {
+    nullable: true,
+    description: "A PROFILE run's measured peak split into its parts, ms/step and tokens/s.",
+  })
+  @Column("jsonb", { name: "cost_profile", nullable: true })
+  costProfile!: CostProfile | null;
 
   @Field(() => Float, { nullable: true })
   @Column("double precision", { name: "final_train_loss", nullable: true })
