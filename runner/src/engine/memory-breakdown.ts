@@ -17,23 +17,31 @@ export interface MemoryBreakdown {
 
 export type BufferRole = "frozen" | "trainable" | "gradient" | "optimizer";
 
-/** Which buffer (by data id) plays which role; a buffer tagged twice keeps its first role. */
+/**
+ * Which buffer (by data id) plays which role, and for which tensor. A variable keeps its identity while its
+ * buffer changes (`assign` on non-native backends gives it a new one), so both its old and new buffers are
+ * tagged with it as owner; if both are alive at the peak (mid-update), one is the variable and the other a
+ * temporary of the update, counted with the rest. A buffer tagged twice keeps its first role.
+ */
 export class BufferRoles {
-  private readonly roles = new Map<object, BufferRole>();
+  private readonly roles = new Map<object, { role: BufferRole; owner: tf.Tensor }>();
 
   tag(tensors: Iterable<tf.Tensor>, role: BufferRole): void {
     for (const t of tensors) {
       const id = (t as unknown as { dataId: object }).dataId;
-      if (!this.roles.has(id)) this.roles.set(id, role);
+      if (!this.roles.has(id)) this.roles.set(id, { role, owner: t });
     }
   }
 
   /** `alive`: the buffers alive at the peak and their bytes; whatever has no role is activations. */
   breakdown(peakBytes: number, alive: Map<object, number>): MemoryBreakdown {
     const bytes: Record<BufferRole, number> = { frozen: 0, trainable: 0, gradient: 0, optimizer: 0 };
+    const counted = new Set<tf.Tensor>();
     for (const [id, n] of alive) {
-      const role = this.roles.get(id);
-      if (role) bytes[role] += n;
+      const tagged = this.roles.get(id);
+      if (!tagged || counted.has(tagged.owner)) continue;
+      counted.add(tagged.owner);
+      bytes[tagged.role] += n;
     }
     return {
       peakBytes,
