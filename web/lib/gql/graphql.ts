@@ -52,6 +52,8 @@ export type CreateExperimentInput = {
   datasetId: string | number;
   description?: string;
   hyperparameters: HyperparametersInput;
+  /** PROFILE: each variant trains `steps` steps (5 is plenty) on seeded random tokens of batchSize × seqLen to measure memory and speed; no eval, samples or adapter. */
+  kind?: ExperimentKind;
   name: string;
   /** Turns the variants into a sweep: every variant × every combination (see SweepInput). */
   sweep?: SweepInput | null | undefined;
@@ -78,6 +80,10 @@ export type DatasetKind =
 
 export type DatasetSplit =
   | 'EVAL'
+  | 'TRAIN';
+
+export type ExperimentKind =
+  | 'PROFILE'
   | 'TRAIN';
 
 /** What every run of an experiment shares. */
@@ -109,6 +115,7 @@ export type HyperparametersInput = {
 
 export type RunKind =
   | 'PRETRAIN'
+  | 'PROFILE'
   | 'TRAIN';
 
 export type RunStatus =
