@@ -13,7 +13,10 @@ export function formatError(logger: Logger) {
       return { ...formatted, message: "internal server error (see the server log)" };
     }
     if (code === "BAD_USER_INPUT" && formatted.extensions?.field === undefined) {
-      const path = /got invalid value .* at "([^"]+)"/.exec(formatted.message)?.[1];
+      // `at "input.points[0].step"` names the leaf; a whole variable (`$maxPoints`) is named by itself.
+      const path =
+        /got invalid value .* at "([^"]+)"/.exec(formatted.message)?.[1] ??
+        /^Variable "\$(\w+)" got invalid value/.exec(formatted.message)?.[1];
       if (path)
         return { ...formatted, extensions: { ...formatted.extensions, field: path.split(".").pop() } };
     }

@@ -21,6 +21,7 @@ import { EstimateResolver } from "../estimates/estimate.resolver.js";
 import { JobResolver } from "../jobs/job.resolver.js";
 import type { JobService } from "../jobs/job.service.js";
 import type { DatasetService } from "../datasets/dataset.service.js";
+import { sanitizeArguments } from "../api/sanitize.js";
 import { createEvents, type Events } from "./events.js";
 
 /** The services resolvers delegate to; one instance of each per server. */
@@ -74,7 +75,7 @@ export const resolvers = [
 
 export async function buildAppSchema(services: Services, events: Events): Promise<GraphQLSchema> {
   const instances = resolverInstances(services);
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers,
     pubSub: events,
     validate: false,
@@ -86,6 +87,8 @@ export async function buildAppSchema(services: Services, events: Events): Promis
       },
     },
   });
+  sanitizeArguments(schema);
+  return schema;
 }
 
 /** The schema's shape alone (emit:schema, check:schema): resolvers without services never run. */

@@ -1,7 +1,8 @@
 import "reflect-metadata";
 import { GraphQLJSON } from "graphql-scalars";
-import { Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
+import { Extensions, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { connectionType } from "../api/connection.js";
+import { numberRange } from "../api/sanitize.js";
 import { DatasetSplit } from "../datasets/dataset-row.entity.js";
 
 export enum JobStatus {
@@ -90,6 +91,8 @@ export class MetricPointInput {
   @Field(() => Int)
   step!: number;
 
+  /** What float32 (the engine's tensors) can hold: a diverging loss is still reported. */
+  @Extensions(numberRange(-3.4028234663852886e38, 3.4028234663852886e38))
   @Field(() => Float)
   value!: number;
 

@@ -78,7 +78,7 @@ export const tokenOperations = new Set(["registerRunner"]);
 export const publicOperations = new Set(["estimate", "modelPresets", "methods"]);
 
 /** A value of the type that passes GraphQL validation (not the service's): for authorization sweeps. */
-function sampleValue(type: GraphQLInputType): unknown {
+export function sampleValue(type: GraphQLInputType): unknown {
   if (isNonNullType(type)) return sampleValue(type.ofType);
   if (isListType(type)) return [];
   if (isEnumType(type)) return type.getValues()[0]!.value;
