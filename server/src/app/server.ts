@@ -150,7 +150,10 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   app.use(healthRoutes(db, metrics.registry));
   app.use(ideRoutes());
   const authenticate = (header: unknown) => authenticator.fromHeader(header);
-  app.use(artifactRoutes(db, authenticate), exportRoutes(services.metrics, new ReportService(db, services.metrics), authenticate));
+  app.use(
+    artifactRoutes(db, authenticate),
+    exportRoutes(services.metrics, new ReportService(db, services.metrics), authenticate),
+  );
   app.use(
     "/graphql",
     express.json({ limit: jsonBodyLimit(config.datasetMaxBytes) }),
@@ -167,7 +170,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     if (adminKeyFile) writeAdminKeyFile(config.dataDir, adminKey);
     logger.warn(
       { adminKeyFile },
-      `created the admin API key (shown once, READ_WRITE): ${adminKey}${adminKeyFile ? ` (also written to ${adminKeyFile})` : ""}`,
+      `created the admin API key (shown once, ADMIN): ${adminKey}${adminKeyFile ? ` (also written to ${adminKeyFile})` : ""}`,
     );
   }
 

@@ -8,7 +8,7 @@ import { insertApiKey } from "./api-key.repository.js";
 const adminKeyLock = 7_464_001;
 
 /**
- * On an empty database (no api_key row at all) creates the admin READ_WRITE key and returns it; otherwise
+ * On an empty database (no api_key row at all) creates the ADMIN key and returns it; otherwise
  * null. Servers starting together on one PostgreSQL serialise on a transaction-scoped advisory lock, so
  * exactly one key is created.
  */
@@ -17,7 +17,7 @@ export function ensureAdminKey(db: Database): Promise<string | null> {
     await m.query("SELECT pg_advisory_xact_lock($1)", [adminKeyLock]);
     const [row] = (await m.query("SELECT EXISTS (SELECT 1 FROM api_key) AS any")) as { any: boolean }[];
     if (row!.any) return null;
-    return (await insertApiKey(m, "admin", ApiKeyScope.READ_WRITE)).key;
+    return (await insertApiKey(m, "admin", ApiKeyScope.ADMIN)).key;
   });
 }
 

@@ -9,12 +9,18 @@ export enum ApiKeyScope {
   READ = "READ",
   /** Queries, subscriptions and mutations. */
   READ_WRITE = "READ_WRITE",
+  /** Everything, including API keys, registration tokens and runners. */
+  ADMIN = "ADMIN",
 }
 registerEnumType(ApiKeyScope, { name: "ApiKeyScope", description: "What an API key may do." });
 
-export const scopeOf = (s: ApiKeyScope): Scope => (s === ApiKeyScope.READ_WRITE ? "read-write" : "read");
-export const scopeColumn = (s: Scope): ApiKeyScope =>
-  s === "read-write" ? ApiKeyScope.READ_WRITE : ApiKeyScope.READ;
+const scopes: [ApiKeyScope, Scope][] = [
+  [ApiKeyScope.READ, "read"],
+  [ApiKeyScope.READ_WRITE, "read-write"],
+  [ApiKeyScope.ADMIN, "admin"],
+];
+export const scopeOf = (s: ApiKeyScope): Scope => scopes.find(([c]) => c === s)?.[1] ?? "read";
+export const scopeColumn = (s: Scope): ApiKeyScope => scopes.find(([, v]) => v === s)![0];
 
 /** An API key for people and scripts. Only its sha256 is stored; the key itself is shown once. */
 @ObjectType({ description: "An API key (the secret itself is shown only when it is created)." })

@@ -17,19 +17,19 @@ export class ApiKeyResolver {
     description: "A new API key; the key is in the answer, only this once.",
   })
   createApiKey(@Arg("input") input: CreateApiKeyInput, @Ctx() ctx: RequestContext) {
-    requireScope(ctx, "read-write");
+    requireScope(ctx, "admin");
     return this.service.create(input);
   }
 
   @Query(() => ApiKeyConnection, { description: "API keys, newest first (revoked ones only when asked)." })
   apiKeys(@Args() args: ApiKeysArgs, @Ctx() ctx: RequestContext) {
-    requireScope(ctx, "read");
+    requireScope(ctx, "admin");
     return this.service.list(args);
   }
 
   @Mutation(() => ApiKey, { description: "Revokes a key at once, on open connections too." })
   revokeApiKey(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
-    requireScope(ctx, "read-write");
-    return this.service.revoke(id);
+    requireScope(ctx, "admin");
+    return this.service.revoke(id, ctx.auth.kind === "apiKey" ? ctx.auth.keyId : undefined);
   }
 }

@@ -9,6 +9,7 @@ import { buildSchemaShape } from "../app/schema.js";
 import { startServer } from "../app/server.js";
 import { loadConfig } from "../config.js";
 import {
+  adminOperations,
   createApiKeyForTest,
   publicOperations,
   registerRunnerForTest,
@@ -85,7 +86,7 @@ for (const driver of drivers) {
       const [row] = (await server.db.read((m) =>
         m.query("SELECT name, scope, key_hash FROM api_key WHERE name = 'admin'"),
       )) as { name: string; scope: string; key_hash: string }[];
-      assert.deepEqual(row, { name: "admin", scope: "READ_WRITE", key_hash: hashSecret(server.adminKey) });
+      assert.deepEqual(row, { name: "admin", scope: "ADMIN", key_hash: hashSecret(server.adminKey) });
       if (driver === "pglite") {
         assert.ok(server.adminKeyFile);
         assert.equal(readFileSync(server.adminKeyFile, "utf8").trim(), server.adminKey);
@@ -95,7 +96,7 @@ for (const driver of drivers) {
       }
     });
 
-    test("every people operation: none → UNAUTHENTICATED, runner secret → FORBIDDEN, read key → FORBIDDEN on mutations", async () => {
+    test("every people operation: none → UNAUTHENTICATED, runner secret → FORBIDDEN, read key → FORBIDDEN on mutations, read-write key → FORBIDDEN on key and runner management", async () => {
       const ops = sampleOperations(await buildSchemaShape()).filter(
         (op) =>
           op.kind !== "subscription" &&
@@ -106,12 +107,19 @@ for (const driver of drivers) {
       assert.ok(
         ops.some((op) => op.name === "createDataset") && ops.some((op) => op.name === "revokeRunner"),
       );
+      const writeKey = await createApiKeyForTest(server.db, "read-write");
       const refusals: string[] = [];
       for (const op of ops) {
         const cases: [string, string | null, string | undefined][] = [
           ["no credential", null, "UNAUTHENTICATED"],
           ["runner secret", runnerSecret, "FORBIDDEN"],
-          ["read key", readKey, op.kind === "mutation" ? "FORBIDDEN" : undefined],
+          [
+            "read key",
+            readKey,
+            op.kind === "mutation" || adminOperations.has(op.name) ? "FORBIDDEN" : undefined,
+          ],
+          ["read-write key", writeKey, adminOperations.has(op.name) ? "FORBIDDEN" : undefined],
+          ["admin key", server.adminKey, undefined],
         ];
         for (const [who, token, expected] of cases) {
           const res = await server.gql(op.query, op.variables, token);
@@ -189,8 +197,6 @@ for (const driver of drivers) {
 
       const listed = await server.gql<{ apiKeys: { edges: { node: { id: string } }[] } }>(
         "{ apiKeys(first: 100) { totalCount edges { node { id } } } }",
-        {},
-        key,
       );
       assert.ok(listed.data!.apiKeys.edges.some((e) => e.node.id === apiKey.id));
 
@@ -202,6 +208,28 @@ for (const driver of drivers) {
       const after = await server.gql("{ datasets { totalCount } }", {}, key);
       assert.equal(after.status, 401);
       assert.match(after.errors![0]!.message, /revoked/);
+    });
+
+    test("the last ADMIN key cannot be revoked (CONFLICT saying why); another admin key can be", async () => {
+      const second = await server.gql<{ createApiKey: { key: string; apiKey: { id: string } } }>(
+        `mutation { createApiKey(input: { name: "second admin", scope: ADMIN }) { key apiKey { id } } }`,
+      );
+      const { key, apiKey } = second.data!.createApiKey;
+      const [own] = (await server.db.read((m) =>
+        m.query("SELECT id FROM api_key WHERE key_hash = $1", [hashSecret(server.adminKey)]),
+      )) as { id: string }[];
+      const revoke = "mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }";
+      // Two admin keys: the second may revoke itself.
+      const self = await server.gql<{ revokeApiKey: { revokedAt: string | null } }>(
+        revoke,
+        { id: apiKey.id },
+        key,
+      );
+      assert.ok(self.data?.revokeApiKey.revokedAt, JSON.stringify(self.errors));
+      const last = await server.gql(revoke, { id: own!.id });
+      assert.equal(codeOf(last), "CONFLICT");
+      assert.match(last.errors![0]!.message, /the key you are using is the last ADMIN key/);
+      assert.equal((await server.gql("{ apiKeys { totalCount } }")).errors, undefined, "still usable");
     });
 
     test("createApiKey validates its name", async () => {

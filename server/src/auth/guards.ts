@@ -1,5 +1,5 @@
 import { codedError, ErrorCode } from "../api/errors.js";
-import type { Scope } from "./secrets.js";
+import { type Scope, scopeAllows } from "./secrets.js";
 
 /**
  * Who is calling, resolved once per HTTP request (from `Authorization: Bearer`) or once per graphql-ws
@@ -18,8 +18,9 @@ export interface HasAuth {
 }
 
 /**
- * People operations: a read key may query, a read-write key may also mutate. No credential →
- * UNAUTHENTICATED; a runner secret, or a read key on a mutation → FORBIDDEN.
+ * People operations: a read key may query, a read-write key may also mutate, an admin key may also manage
+ * API keys, registration tokens and runners. No credential → UNAUTHENTICATED; a runner secret, or a key
+ * below the scope needed → FORBIDDEN naming the scope needed.
  */
 export function requireScope(ctx: HasAuth, needed: Scope): void {
   const { auth } = ctx;
@@ -29,8 +30,13 @@ export function requireScope(ctx: HasAuth, needed: Scope): void {
   if (auth.kind === "runner") {
     throw codedError(ErrorCode.FORBIDDEN, "a runner secret cannot call this operation; use an API key");
   }
-  if (needed === "read-write" && auth.scope !== "read-write") {
-    throw codedError(ErrorCode.FORBIDDEN, "this API key is read-only; the operation needs a READ_WRITE key");
+  if (!scopeAllows(auth.scope, needed)) {
+    const column = needed === "admin" ? "ADMIN" : "READ_WRITE";
+    throw codedError(
+      ErrorCode.FORBIDDEN,
+      `this API key is ${auth.scope === "read" ? "read-only" : "not an admin key"}; the operation needs a ${column} key`,
+      { neededScope: column },
+    );
   }
 }
 

@@ -23,6 +23,9 @@ test("read keys cannot write; read-write keys can do both", () => {
   assert.ok(!scopeAllows("read", "read-write"));
   assert.ok(scopeAllows("read-write", "read"));
   assert.ok(scopeAllows("read-write", "read-write"));
+  assert.ok(!scopeAllows("read-write", "admin"));
+  assert.ok(scopeAllows("admin", "read-write"));
+  assert.ok(scopeAllows("admin", "admin"));
 });
 
 test("registration tokens: ok before expiry, expired at expiry, used once", () => {

@@ -1,7 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
-/** What an API key may do: read-only queries, or reads plus mutations. */
-export type Scope = "read" | "read-write";
+/** What an API key may do: read-only queries; reads plus mutations; and key and runner management. */
+export type Scope = "read" | "read-write" | "admin";
+
+const scopeRank: Record<Scope, number> = { read: 0, "read-write": 1, admin: 2 };
 
 /**
  * A new bearer secret: a readable prefix (so a leaked key says what it is) and 32 random bytes.
@@ -25,7 +27,7 @@ export function secretMatches(secret: string, storedHash: string): boolean {
 
 /** Whether a key with `granted` scope may perform an operation needing `needed`. */
 export function scopeAllows(granted: Scope, needed: Scope): boolean {
-  return granted === "read-write" || needed === "read";
+  return scopeRank[granted] >= scopeRank[needed];
 }
 
 /** Registration tokens are single use and expire. */

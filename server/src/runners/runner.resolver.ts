@@ -32,19 +32,19 @@ export class RunnerResolver {
     input: CreateRegistrationTokenInput | null,
     @Ctx() ctx: RequestContext,
   ) {
-    requireScope(ctx, "read-write");
+    requireScope(ctx, "admin");
     return this.service.createRegistrationToken(input);
   }
 
   @Query(() => RegistrationTokenConnection, { description: "Registration tokens, newest first." })
   registrationTokens(@Args() args: RunnersArgs, @Ctx() ctx: RequestContext) {
-    requireScope(ctx, "read");
+    requireScope(ctx, "admin");
     return this.service.listRegistrationTokens(args);
   }
 
   @Mutation(() => RegistrationToken, { description: "No runner can register with it any more." })
   revokeRegistrationToken(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
-    requireScope(ctx, "read-write");
+    requireScope(ctx, "admin");
     return this.service.revokeRegistrationToken(id);
   }
 
@@ -69,7 +69,7 @@ export class RunnerResolver {
 
   @Mutation(() => Runner, { description: "Its secret stops working at once, on open connections too." })
   revokeRunner(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext) {
-    requireScope(ctx, "read-write");
+    requireScope(ctx, "admin");
     return this.service.revoke(id);
   }
 

@@ -80,7 +80,8 @@ export class Run {
 
   @Field(() => GraphQLJSONObject, {
     nullable: true,
-    description: "The swept fields this run was given (`{ r: 4, learningRate: 0.0001 }`); null outside a sweep.",
+    description:
+      "The swept fields this run was given (`{ r: 4, learningRate: 0.0001 }`); null outside a sweep.",
   })
   @Column("jsonb", { name: "sweep_values", nullable: true })
   sweepValues!: Record<string, unknown> | null;

@@ -11,7 +11,7 @@ import {
   isNonNullType,
   isScalarType,
 } from "graphql";
-import { ApiKeyScope } from "../auth/api-key.entity.js";
+import { scopeColumn } from "../auth/api-key.entity.js";
 import { insertApiKey } from "../auth/api-key.repository.js";
 import type { Scope } from "../auth/secrets.js";
 import type { Database } from "../db/database.js";
@@ -23,8 +23,7 @@ export async function createApiKeyForTest(
   scope: Scope,
   name = `test ${scope}`,
 ): Promise<string> {
-  const s = scope === "read-write" ? ApiKeyScope.READ_WRITE : ApiKeyScope.READ;
-  return (await db.write((m) => insertApiKey(m, name, s))).key;
+  return (await db.write((m) => insertApiKey(m, name, scopeColumn(scope)))).key;
 }
 
 let runnerCount = 0;
@@ -76,6 +75,16 @@ export const runnerOperations = new Set([
 export const tokenOperations = new Set(["registerRunner"]);
 /** Stateless calculators over core (server/src/estimates): no stored data, open to anyone. */
 export const publicOperations = new Set(["estimate", "modelPresets", "methods"]);
+/** Key and runner management: an ADMIN key only (a READ_WRITE key → FORBIDDEN). */
+export const adminOperations = new Set([
+  "apiKeys",
+  "createApiKey",
+  "revokeApiKey",
+  "registrationTokens",
+  "createRegistrationToken",
+  "revokeRegistrationToken",
+  "revokeRunner",
+]);
 
 /** A value of the type that passes GraphQL validation (not the service's): for authorization sweeps. */
 export function sampleValue(type: GraphQLInputType): unknown {

@@ -21,7 +21,7 @@ export interface TestServer extends RunningServer {
     variables?: Record<string, unknown>,
     token?: string | null,
   ): Promise<GqlResponse<T>>;
-  /** A READ_WRITE API key: the admin key the server created on its first start. */
+  /** An ADMIN API key: the admin key the server created on its first start. */
   adminKey: string;
   /** Base URL without /graphql, for /healthz etc. */
   origin: string;
@@ -74,7 +74,7 @@ export async function startTestServer(
     await cleanup();
     throw error;
   }
-  const adminKey = server.adminKey ?? (await createApiKeyForTest(server.db, "read-write", "test admin"));
+  const adminKey = server.adminKey ?? (await createApiKeyForTest(server.db, "admin", "test admin"));
   return {
     ...server,
     adminKey,

@@ -6,6 +6,7 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 /** What an API key may do. */
 export type ApiKeyScope =
+  | 'ADMIN'
   | 'READ'
   | 'READ_WRITE';
 
@@ -150,10 +151,12 @@ export type SweepStrategy =
 
 /** One method to train: becomes one run. */
 export type VariantInput = {
-  /** `{ method: "lora", r: 8, … }` with PEFT's key names; missing fields take PEFT's defaults. */
-  method: Record<string, unknown>;
+  /** `{ method: "lora", r: 8, … }` with PEFT's key names; missing fields take PEFT's defaults. With peftConfig, only `{ method: "qlora", bnb_4bit_… }` (train that adapter over an NF4 base). */
+  method?: Record<string, unknown> | null | undefined;
   /** Defaults to the method's name. */
   name?: string | null | undefined;
+  /** A PEFT adapter_config.json (LORA incl. use_dora, rank_pattern, alpha_pattern, layers_to_transform; PREFIX_TUNING, PROMPT_TUNING, IA3) to train instead of `method`; a field Tunelab does not support is an error naming it. */
+  peftConfig?: Record<string, unknown> | null | undefined;
   /** Labels a runner must carry to take this run. */
   requiredLabels?: Array<string> | null | undefined;
   /** This variant's own method fields to sweep, `{ "r": { "values": [4, 8] } }`, crossed with the experiment's sweep. */

@@ -98,6 +98,12 @@ function BrowserKey() {
   );
 }
 
+const scopeLabel: Record<ApiKeyScope, string> = {
+  READ: "read",
+  READ_WRITE: "read and write",
+  ADMIN: "admin",
+};
+
 export function ApiKeysView() {
   const { data, error, refetch } = useQuery(ApiKeysQuery, {});
   const create = useMutation(CreateApiKey);
@@ -149,6 +155,7 @@ export function ApiKeysView() {
             <select id="key-scope" value={scope} onChange={(e) => setScope(e.target.value as ApiKeyScope)}>
               <option value="READ">read</option>
               <option value="READ_WRITE">read and write</option>
+              <option value="ADMIN">admin (keys and runners too)</option>
             </select>
           </div>
           <button type="submit" disabled={create.pending || !name.trim()}>
@@ -202,7 +209,7 @@ export function ApiKeysView() {
               {keys.map((k) => (
                 <tr key={k.id}>
                   <td>{k.name}</td>
-                  <td>{k.scope === "READ" ? "read" : "read and write"}</td>
+                  <td>{scopeLabel[k.scope]}</td>
                   <td>
                     <code>{k.keyHint}</code>
                   </td>
