@@ -15,7 +15,7 @@ import { type RopeFrequencies, ropeFrequencies } from "./rope-scaling.js";
  *
  * Methods never edit this file: they pass ForwardHooks (peft-hooks.ts). Every linear is called through
  * `hooks.linear(fullName, x, frozen)` (LoRA, QLoRA, DoRA, IA3), `hooks.prefix` prepends per-layer keys and
- * values (prefix tuning), `hooks.inputEmbeddings` prepends virtual tokens (prompt tuning), and
+ * values (prefix tuning, as a cache: real tokens then start at position n), `hooks.inputEmbeddings` prepends virtual tokens (prompt tuning), and
  * `hooks.attentionOutput` / `hooks.mlpOutput` see each sub-block's output before its residual add (adapters).
  * Notation: B batch, T new tokens, P cached tokens, n prefix tokens, d hidden, H heads, G kv heads, hd head dim.
  */
@@ -31,7 +31,7 @@ export interface KvCache {
   values: tf.Tensor4D[];
   /** Key mask [B][n + P]: 1 where the key may be attended. */
   keyMask: number[][];
-  /** P: tokens already in the cache (the position of the next token). */
+  /** n + P: keys already in the cache, prefix included; the position of the next token. */
   length: number;
 }
 
@@ -75,9 +75,12 @@ export function forward(model: BaseModel, ids: number[][], opts: ForwardOptions 
   const virtualTokens = h.shape[1] - ids[0]!.length;
   if (virtualTokens > 0) mask = mask.map((row) => [...new Array<number>(virtualTokens).fill(1), ...row]);
   const t = h.shape[1];
-  const start = past?.length ?? 0;
   const prefix = past ? undefined : hooks.prefix?.(b);
   const n = prefix?.[0]?.key.shape[2] ?? 0;
+  // The prefix is a cache of n earlier tokens, so real tokens sit at positions n…n+T−1: PEFT passes it as
+  // `past_key_values` (peft_model.py PeftModelForCausalLM.forward / prepare_inputs_for_generation), and
+  // transformers' LlamaModel.forward numbers positions from the cache's length (cache_position).
+  const start = past ? past.length : n;
   const keyMask = past
     ? past.keyMask.map((row, i) => [...row, ...mask[i]!])
     : mask.map((row) => [...new Array<number>(n).fill(1), ...row]);

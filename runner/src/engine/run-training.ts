@@ -140,8 +140,10 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
   let optimizerState: AdamWState | undefined;
   try {
     const examples = typeof job.data === "string" ? parseJsonl(await readFile(job.data, "utf8")) : job.data;
-    // prompt tuning's virtual tokens take positions too: n + T must fit max_position_embeddings
-    const virtual = method.config.method === "prompt" ? method.config.num_virtual_tokens : 0;
+    // prompt tuning's virtual tokens and prefix tuning's cache take positions too: n + T must fit
+    // max_position_embeddings
+    const m = method.config;
+    const virtual = m.method === "prompt" || m.method === "prefix" ? m.num_virtual_tokens : 0;
     const maxLen = Math.min(job.maxSeqLen ?? 256, model.config.max_position_embeddings - virtual);
     const split =
       job.evalData === undefined

@@ -16,9 +16,10 @@ import {
  * they are one Embedding(n, 2·L·t), N(0, 1) as torch initialises it; with it, Embedding(n, t) → Linear(t,
  * h) → tanh → Linear(h, 2·L·t), torch's Linear init. t = head_dim · num_key_value_heads.
  *
- * Positions: the prefix keys carry no rotary embedding and real tokens keep positions 0…T−1, as without
- * the prefix. (transformers numbers real tokens n…n+T−1 when past_key_values are given; attention between
- * real tokens is the same either way, since RoPE depends only on their distance.)
+ * Positions: as in PEFT, the prefix is a KV cache of n tokens (`past_key_values`, unrotated), so real
+ * tokens take positions n…n+T−1 (transformers counts positions from the cache's length; PEFT's
+ * `_adjust_prompt_learning_kwargs` offsets explicit position_ids by n too). Their queries meet the
+ * prefix keys at those angles, so the positions change the logits (model.ts `forward`).
  *
  * Export: PEFT saves the encoder's output for all virtual tokens as `prompt_embeddings` [n, 2·L·t] and,
  * loaded for inference, uses it directly; importing such a file here does the same.
