@@ -9,6 +9,7 @@ import { MemoryLegend } from "../charts/bars";
 import { ErrorMessage } from "../common/error-message";
 import { EstimatePanel } from "./estimate-panel";
 import { type FieldValues, initialValues, type MethodField, methodObject } from "./method-fields";
+import { type PastedPeft, PastedPeftFields, PeftPaste, pastedMethod } from "./peft-paste";
 
 const FormData = graphql(`
   query NewExperimentData {
@@ -41,6 +42,8 @@ interface Variant {
   method: string;
   name: string;
   values: FieldValues;
+  /** Set when the variant comes from a pasted PEFT adapter_config.json (sent as peftConfig). */
+  peft?: PastedPeft;
 }
 
 const HYPERPARAMETERS = [
@@ -166,10 +169,18 @@ export function NewExperimentForm() {
           samplePrompts: prompts.split("\n").filter((p) => p.trim() !== ""),
           generalDatasetId: generalDatasetId || null,
         },
-        variants: variants.map((v) => ({
-          name: v.name.trim() || null,
-          method: methodObject(v.method, fieldsOf.get(v.method) ?? [], v.values),
-        })),
+        variants: variants.map((v) =>
+          v.peft
+            ? {
+                name: v.name.trim() || null,
+                peftConfig: v.peft.config,
+                method: v.peft.overNf4 ? { method: "qlora" } : null,
+              }
+            : {
+                name: v.name.trim() || null,
+                method: methodObject(v.method, fieldsOf.get(v.method) ?? [], v.values),
+              },
+        ),
       },
     });
     if (result) router.push(`/compare?experiment=${result.createExperiment.id}`);
@@ -356,7 +367,12 @@ export function NewExperimentForm() {
           {variants.map((v, index) => {
             const fields = fieldsOf.get(v.method) ?? [];
             const info = methods.find((m) => m.method === v.method);
-            const method = methodObject(v.method, fields, v.values);
+            const pasted = v.peft ? pastedMethod(v.peft) : null;
+            const method = pasted
+              ? "method" in pasted
+                ? pasted.method
+                : null
+              : methodObject(v.method, fields, v.values);
             return (
               <fieldset key={v.uid} className="card variant" data-testid="variant">
                 <legend>
@@ -371,7 +387,14 @@ export function NewExperimentForm() {
                     onChange={(e) => updateVariant(v.uid, { name: e.target.value })}
                   />
                 </div>
-                {fields.map((f) => {
+                {v.peft ? (
+                  <PastedPeftFields
+                    uid={v.uid}
+                    pasted={v.peft}
+                    onChange={(peft) => updateVariant(v.uid, { peft })}
+                  />
+                ) : null}
+                {(v.peft ? [] : fields).map((f) => {
                   const id = `v${v.uid}-${f.name}`;
                   const invalid = errorField === `variants[${index}].method.${f.name}` || undefined;
                   const value = v.values[f.name];
@@ -426,7 +449,7 @@ export function NewExperimentForm() {
                     setTotals((t) => (t[v.uid] === bytes ? t : { ...t, [v.uid]: bytes ?? 0 }))
                   }
                   label={v.name || v.method}
-                  input={estimateBase ? { ...estimateBase, method } : null}
+                  input={estimateBase && method ? { ...estimateBase, method } : null}
                 />
                 <button
                   type="button"
@@ -460,6 +483,14 @@ export function NewExperimentForm() {
             Add method
           </button>
         </div>
+        <PeftPaste
+          onAdd={(peft, method) => {
+            const taken = new Set(variants.map((v) => v.name));
+            let vname = `${method}-peft`;
+            for (let i = 2; taken.has(vname); i++) vname = `${method}-peft-${i}`;
+            setVariants([...variants, { uid: nextUid++, method, name: vname, values: {}, peft }]);
+          }}
+        />
         <div id="create-error">
           <ErrorMessage error={create.error} context="Could not create the experiment" />
         </div>
