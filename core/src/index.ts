@@ -25,6 +25,11 @@ export {
 export type { ActivationDetail } from "./memory/activations.js";
 export type { Kernels } from "./memory/step.js";
 export { nf4Bytes } from "./memory/quantization.js";
+export {
+  checkMemoryPrediction,
+  MEMORY_PREDICTION_TOLERANCE,
+  type PredictionCheck,
+} from "./memory/accuracy.js";
 export { type ModelConfig, parseModelConfig, ropeParameters, SUPPORTED_MODEL_TYPES } from "./model/config.js";
 export { type RopeParameters, type RopeType, SUPPORTED_ROPE_TYPES } from "./model/rope.js";
 export { type LinearModule, LINEAR_NAMES, layerLinears } from "./model/modules.js";

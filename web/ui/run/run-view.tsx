@@ -16,6 +16,7 @@ import { useMutation, useQuery } from "../../lib/hooks";
 import { useLiveMetrics } from "../../lib/live-metrics";
 import { MemoryBar, MemoryLegend, memoryTerms } from "../charts/bars";
 import { LineChart } from "../charts/line-chart";
+import { PredictionNote } from "./prediction-note";
 import { ErrorMessage } from "../common/error-message";
 import { StatusBadge } from "../common/status-badge";
 
@@ -229,6 +230,7 @@ function RunDetails({ id }: { id: string }) {
                 max={Math.max(run.predictedTotalBytes, run.measuredPeakBytes ?? 0)}
               />
               <MemoryLegend />
+              <PredictionNote predicted={run.predictedTotalBytes} measured={run.measuredPeakBytes} />
             </dd>
             <dt>Final train loss</dt>
             <dd>{formatValue(run.finalTrainLoss)}</dd>
