@@ -1,5 +1,5 @@
 // Per-method benchmark of the engine, and the calibration of core's memory model: every method (full,
-// LoRA, QLoRA, DoRA, IA3, adapter, prefix, prompt; PEFT's defaults) trains two steps through the engine's
+// LoRA, QLoRA, DoRA, QDoRA = QLoRA with use_dora, IA3, adapter, prefix, prompt; PEFT's defaults) trains two steps through the engine's
 // own loop (trainLoop: AdamW, clipping, the methods' hooks) on tunelab-tiny, tunelab-small and
 // SmolLM-135M (presets, random init), batch 4 × 128, float32 and (not full) bfloat16; tunelab-small also
 // at batch 1 × 128 and with gradient checkpointing. Each row: the loop's measured peak (memory-meter.ts:
@@ -10,6 +10,7 @@
 //        node bench/engine/methods.mjs --only tunelab   (models whose name contains it; printed, not written)
 //        node bench/engine/methods.mjs --compare-only [--model tunelab-small] [--rounds 8]   (QLoRA vs LoRA speed)
 //        node bench/engine/methods.mjs --report   (engine-methods.md again from engine-methods.json)
+//        node bench/engine/methods.mjs --method qdora --merge   (re-measure some rows into the results)
 // Writes bench/results/engine-methods.json and .md. Numbers vary by machine; the ratios should not.
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -27,7 +28,9 @@ const arg = (name, fallback) => {
   return i >= 0 ? process.argv[i + 1] : fallback;
 };
 const BACKEND = arg("backend", undefined);
-const METHODS = ["full", "lora", "qlora", "dora", "ia3", "prefix", "prompt", "adapter"];
+const METHODS = ["full", "lora", "qlora", "dora", "qdora", "ia3", "prefix", "prompt", "adapter"];
+/** Rows whose method is not a method name: QDoRA is PEFT's LoraConfig(use_dora=True) over an NF4 base. */
+const METHOD_JSON = { qdora: { method: "qlora", use_dora: true } };
 const MODELS = ["tunelab-tiny", "tunelab-small", "SmolLM-135M"];
 
 /** The runs: (model, method, batch, seq, dtype, checkpointing). */
@@ -47,7 +50,8 @@ function configurations() {
       out.push({ model, method, batch: 4, seq: 128, dtype: "float32", checkpointing: true });
   }
   const only = arg("only", "");
-  return out.filter((c) => c.model.includes(only));
+  const method = arg("method", "");
+  return out.filter((c) => c.model.includes(only) && (method === "" || c.method === method));
 }
 
 /** One configuration, in this process: two steps, the measured peak and core's prediction. */
@@ -60,7 +64,7 @@ async function one(c) {
   const { TRAIN_DEFAULTS, trainLoop } = require(join(E, "train.js"));
   const choice = await initBackend(BACKEND);
   const config = core.resolveModel(c.model);
-  const json = { method: c.method };
+  const json = METHOD_JSON[c.method] ?? { method: c.method };
   const model = initModel(config, 1);
   const method = createMethod(model, json, { seed: 1, dtype: c.dtype });
   for (const name of method.replacedWeights) {
@@ -202,11 +206,35 @@ async function main() {
     largestDeviation: Math.max(...rows.map((r) => Math.abs(r.measuredPeakBytes / r.predictedBytes - 1))),
     rows,
   };
-  if (arg("only", "") !== "") {
+  const dir = join(root, "bench", "results");
+  if (process.argv.includes("--merge")) {
+    // a subset (--method, --only) re-measured into the committed results, each row replacing its own
+    const key = (r) => [r.model, r.method, r.dtype, r.batch, r.seq, r.checkpointing].join();
+    const old = require(join(dir, "engine-methods.json"));
+    const fresh = new Map(rows.map((r) => [key(r), r]));
+    const merged = old.rows.map((r) => fresh.get(key(r)) ?? r);
+    for (const r of rows) if (!old.rows.some((o) => key(o) === key(r))) merged.push(r);
+    const order = (r) => [
+      MODELS.indexOf(r.model),
+      r.checkpointing,
+      -r.batch,
+      r.dtype === "float32" ? 0 : 1,
+      METHODS.indexOf(r.method),
+    ];
+    merged.sort((a, b) => {
+      const [x, y] = [order(a), order(b)];
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+      return 0;
+    });
+    result.rows = merged;
+    result.date = `${old.date}; ${rows.length} rows re-measured ${result.date}`;
+    result.largestDeviation = Math.max(
+      ...merged.map((r) => Math.abs(r.measuredPeakBytes / r.predictedBytes - 1)),
+    );
+  } else if (arg("only", "") !== "" || arg("method", "") !== "") {
     console.log(JSON.stringify(result, null, 2)); // a subset: the committed results stay as they are
     return;
   }
-  const dir = join(root, "bench", "results");
   writeFileSync(join(dir, "engine-methods.json"), `${JSON.stringify(result, null, 2)}\n`);
   report(result);
 }
@@ -217,7 +245,7 @@ function report(result) {
   const md = [
     `# Engine methods: measured peak memory vs core's prediction (${result.backend}, ${result.date})`,
     "",
-    "Every method with PEFT's defaults (LoRA/QLoRA/DoRA r 8 on q_proj, v_proj; IA3 k, v, down; adapter Pfeiffer rf 16; prefix and prompt 20 virtual tokens), two steps of the engine's trainLoop (AdamW, clipping) from a preset with random init. Measured: trainLoop's measuredPeakBytes (memory-meter.ts: most bytes of distinct tensor buffers alive at once, both steps). Predicted: core's estimateMemory total for the same run (kernels " +
+    "Every method with PEFT's defaults (LoRA/QLoRA/DoRA/QDoRA r 8 on q_proj, v_proj; QDoRA is QLoRA with use_dora; IA3 k, v, down; adapter Pfeiffer rf 16; prefix and prompt 20 virtual tokens), two steps of the engine's trainLoop (AdamW, clipping) from a preset with random init. Measured: trainLoop's measuredPeakBytes (memory-meter.ts: most bytes of distinct tensor buffers alive at once, both steps). Predicted: core's estimateMemory total for the same run (kernels " +
       `"${rows[0]?.kernels}"), and where core puts the peak. ms/step: the second step. Each row in its own process.`,
     `Machine: 2 cores shared with other work; 1-minute load average ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after (per row in the JSON). Largest |measured/predicted − 1|: ${(result.largestDeviation * 100).toFixed(3)}%.`,
     "",
