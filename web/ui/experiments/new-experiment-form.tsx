@@ -9,7 +9,8 @@ import { MemoryLegend } from "../charts/bars";
 import { ErrorMessage } from "../common/error-message";
 import { EstimatePanel } from "./estimate-panel";
 import { type FieldValues, initialValues, type MethodField, methodObject } from "./method-fields";
-import { type PastedPeft, PastedPeftFields, PeftPaste, pastedMethod } from "./peft-paste";
+import { PastedPeftFields, PeftPaste } from "./peft-paste";
+import { type PastedPeft, pastedMethod, pastedVariantInput } from "./peft-variant";
 
 const FormData = graphql(`
   query NewExperimentData {
@@ -171,11 +172,7 @@ export function NewExperimentForm() {
         },
         variants: variants.map((v) =>
           v.peft
-            ? {
-                name: v.name.trim() || null,
-                peftConfig: v.peft.config,
-                method: v.peft.overNf4 ? { method: "qlora" } : null,
-              }
+            ? pastedVariantInput(v.name.trim() || null, v.peft)
             : {
                 name: v.name.trim() || null,
                 method: methodObject(v.method, fieldsOf.get(v.method) ?? [], v.values),

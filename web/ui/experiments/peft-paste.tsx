@@ -1,53 +1,24 @@
 "use client";
-import { fromPeftConfig } from "@tunelab/core/dist/methods/peft-config.js";
 import { useState } from "react";
+import { type PastedPeft, pastedMethod, readPasted } from "./peft-variant";
 
 /**
- * A variant from a pasted PEFT adapter_config.json. core's fromPeftConfig reads it here for the preview and
- * the estimate (the same code the server runs), and the server gets the pasted file itself (`peftConfig`),
- * so its errors name the file's keys. A LORA config may train over an NF4 base (QLoRA; QDoRA with use_dora).
+ * The paste box and a pasted variant's body (peft-variant.ts reads the file with core's fromPeftConfig).
  */
-export interface PastedPeft {
-  config: Record<string, unknown>;
-  overNf4: boolean;
-}
-
-/** The method the pasted file trains as, or the error core gives for it. */
-export function pastedMethod(p: PastedPeft): { method: Record<string, unknown> } | { error: string } {
-  try {
-    const method = fromPeftConfig(p.config, undefined, p.overNf4 ? { method: "qlora" } : undefined);
-    return { method: { ...method } };
-  } catch (e) {
-    const field = (e as { field?: string }).field;
-    return { error: `${field ? `${field}: ` : ""}${(e as Error).message}` };
-  }
-}
 
 /** The paste box: adds a variant when the text is a JSON object core can read. */
 export function PeftPaste({ onAdd }: { onAdd: (pasted: PastedPeft, method: string) => void }) {
   const [text, setText] = useState("");
   const [error, setError] = useState<string | null>(null);
   function add() {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (e) {
-      setError(`not JSON: ${(e as Error).message}`);
-      return;
-    }
-    if (json === null || typeof json !== "object" || Array.isArray(json)) {
-      setError("adapter_config.json must be a JSON object");
-      return;
-    }
-    const pasted = { config: json as Record<string, unknown>, overNf4: false };
-    const read = pastedMethod(pasted);
+    const read = readPasted(text);
     if ("error" in read) {
       setError(read.error);
       return;
     }
     setError(null);
     setText("");
-    onAdd(pasted, String(read.method.method));
+    onAdd(read.pasted, read.method);
   }
   return (
     <div className="field" style={{ marginTop: 12 }}>
