@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
-import { type Dtype, estimateMemory, type ModelConfig, resolveModel } from "@tunelab/core";
+import {
+  type Dtype,
+  estimateMemory,
+  MEMORY_PREDICTION_TOLERANCE,
+  type ModelConfig,
+  resolveModel,
+} from "@tunelab/core";
 import { initBackend } from "./backend.js";
 import { backendLabel } from "./memory-guard.js";
 import { createMethod } from "./methods/registry.js";
@@ -16,7 +22,7 @@ import { TRAIN_DEFAULTS, trainLoop } from "./train.js";
  * real sizes.
  */
 
-const TOLERANCE = 0.1;
+const TOLERANCE = MEMORY_PREDICTION_TOLERANCE;
 const METHODS = ["full", "lora", "qlora", "dora", "ia3", "prefix", "prompt", "adapter"];
 // SmolLM-135M's width, heads (9 query, 3 kv), MLP and 49,152-token vocabulary, 2 of its 30 layers
 const SMOLLM_2_LAYERS = resolveModel({ ...resolveModel("SmolLM-135M"), num_hidden_layers: 2 });
@@ -25,6 +31,8 @@ interface Case {
   name: string;
   config: ModelConfig;
   method: string;
+  /** The method's JSON when it is more than `{ method }`. */
+  json?: { method: string } & Record<string, unknown>;
   dtype: Dtype;
   gradientCheckpointing?: boolean;
 }
@@ -61,6 +69,28 @@ const CASES: Case[] = [
     method,
     dtype: "bfloat16" as const,
   })),
+  // PEFT's LoraConfig keys beyond the defaults: QDoRA, per-module ranks on some layers, trained biases
+  ...[
+    { method: "qlora", use_dora: true },
+    {
+      method: "lora",
+      target_modules: ["q_proj", "v_proj", "down_proj"],
+      rank_pattern: { down_proj: 16 },
+      alpha_pattern: { q_proj: 32 },
+      layers_to_transform: [1],
+      bias: "all",
+    },
+  ].flatMap((json) =>
+    [
+      { name: "tunelab-tiny", config: resolveModel("tunelab-tiny") },
+      { name: "SmolLM-135M 2 layers", config: SMOLLM_2_LAYERS },
+    ].map((m) => ({
+      ...m,
+      method: `${json.method} (${Object.keys(json).slice(1).join(", ")})`,
+      json,
+      dtype: "float32" as const,
+    })),
+  ),
 ];
 
 test("measured peak within 10% of core's prediction, every method (tiny and SmolLM-shaped, 2 × 32)", async () => {
@@ -71,7 +101,7 @@ test("measured peak within 10% of core's prediction, every method (tiny and Smol
   const seq = 32;
   const failures: string[] = [];
   for (const c of CASES) {
-    const json = { method: c.method };
+    const json = c.json ?? { method: c.method };
     const model = initModel(c.config, 1);
     const method = createMethod(model, json, { seed: 1, dtype: c.dtype });
     for (const name of method.replacedWeights) {
