@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fineTuneSet, generalSet, pretrainCorpus, SAMPLE_PROMPTS, toJsonl } from "./demo/data.mjs";
+import { ensureProfileExperiment, profileFinished } from "./demo/profile.mjs";
 
 const HELP = `Usage: npm start [-- options]
 
@@ -247,9 +248,11 @@ async function main() {
   const experiment = await ensureExperiment(gql, dataset, general, base);
   const dashboard = `${origin}/compare?experiment=${experiment.id}`;
   log(`demo: comparing 5 methods — open ${dashboard}`);
+  const profile = await ensureProfileExperiment(gql, findByName, dataset);
+  log(`demo: what they cost at SmolLM-135M scale — ${origin}/compare?experiment=${profile.id}`);
   for (;;) {
     const { done, line } = await progress(gql, experiment.id, dashboard);
-    if (done) {
+    if (done && (await profileFinished(gql, profile.id))) {
       log(line.replace("runs finished", "runs finished ✔"));
       log(`The comparison is ready: ${dashboard}   (Ctrl-C stops Tunelab)`);
       return;

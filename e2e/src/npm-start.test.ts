@@ -123,6 +123,8 @@ test("npm start on an empty folder ends at a finished comparison of five methods
     assert.ok(run.trainableParams < full.trainableParams, `${run.name} trains fewer parameters than full`);
   }
 
+  const profileId = await assertCostProfiles(origin);
+
   // The dashboard on the same URL, as the local user opens it (no key to paste on the embedded default).
   const browser = await launchBrowser();
   try {
@@ -131,6 +133,12 @@ test("npm start on an empty folder ends at a finished comparison of five methods
     for (const run of compare) await page.getByText(run.name, { exact: true }).first().waitFor();
     await page.locator("canvas").first().waitFor();
     await screenshot(page, "npm-start-comparison");
+    // the cost profile's comparison: the measured breakdown of each method, labelled as costs only
+    await page.goto(`${origin}/compare?experiment=${profileId}`);
+    const panel = page.getByTestId("cost-profile");
+    await panel.getByText("random weights: cost only").waitFor();
+    await panel.locator("tbody tr[data-peak-bytes]:not([data-peak-bytes=''])").nth(4).waitFor();
+    await screenshot(page, "npm-start-cost-profile");
   } finally {
     await browser.close();
   }
@@ -143,6 +151,60 @@ test("npm start on an empty folder ends at a finished comparison of five methods
     origin,
     "{ experiments(first: 10) { totalCount } }",
   );
-  assert.equal(experiments.totalCount, 1);
+  assert.equal(experiments.totalCount, 2, "the quality experiment and the cost profile");
   assert.equal(await stop(second), 0);
 });
+
+interface ProfiledRun {
+  name: string;
+  method: string;
+  status: string;
+  error: string | null;
+  trainableParams: number;
+  costProfile: {
+    peakBytes: number;
+    frozenBytes: number;
+    trainableBytes: number;
+    gradientBytes: number;
+    optimizerBytes: number;
+    activationBytes: number;
+    randomWeights: boolean;
+  } | null;
+}
+
+/**
+ * The demo's cost-profile experiment (SmolLM-135M's architecture, random weights) measured what PEFT saves:
+ * full fine-tuning's peak is at least twice LoRA's (weights, gradients and AdamW state dominate, not
+ * activations) and QLoRA's is below LoRA's (its base stays 4-bit: no float32 copies held). Returns its id.
+ */
+async function assertCostProfiles(origin: string): Promise<string> {
+  const { experiments } = await graphql<{
+    experiments: { edges: { node: { id: string; kind: string; runs: ProfiledRun[] } }[] };
+  }>(
+    origin,
+    `{ experiments(first: 5, filter: { nameContains: "SmolLM-135M scale" }) { edges { node { id kind runs {
+         name method status error trainableParams
+         costProfile { peakBytes frozenBytes trainableBytes gradientBytes optimizerBytes activationBytes randomWeights }
+       } } } } }`,
+  );
+  assert.equal(experiments.edges.length, 1, "the demo seeds one cost-profile experiment");
+  const { id, kind, runs } = experiments.edges[0]!.node;
+  assert.equal(kind, "PROFILE");
+  assert.deepEqual(runs.map((r) => r.method).sort(), ["adapter", "full", "lora", "prefix", "qlora"]);
+  for (const run of runs) {
+    assert.equal(run.status, "SUCCEEDED", `${run.name}: ${run.error}`);
+    const p = run.costProfile!;
+    assert.equal(p.randomWeights, true);
+    assert.equal(
+      p.frozenBytes + p.trainableBytes + p.gradientBytes + p.optimizerBytes + p.activationBytes,
+      p.peakBytes,
+      `${run.name}: the parts sum to the peak`,
+    );
+    assert.equal(p.trainableBytes, 4 * run.trainableParams, `${run.name}: float32 trainable weights`);
+    assert.equal(p.optimizerBytes, 8 * run.trainableParams, `${run.name}: AdamW's two moments`);
+  }
+  const peak = (method: string) => runs.find((r) => r.method === method)!.costProfile!.peakBytes;
+  assert.ok(peak("full") >= 2 * peak("lora"), `full ${peak("full")} ≥ 2 × LoRA ${peak("lora")}`);
+  assert.ok(peak("qlora") < peak("lora"), `QLoRA ${peak("qlora")} < LoRA ${peak("lora")}`);
+  return id;
+}

@@ -24,6 +24,7 @@ type Documents = {
     "\n  query ExperimentName($id: ID!) {\n    experiment(id: $id) { id name description hyperparameters dataset { name } baseModel { name } runs { id } }\n  }\n": typeof types.ExperimentNameDocument,
     "\n  subscription RunUpdated($experimentId: ID!) {\n    runUpdated(experimentId: $experimentId) { id status }\n  }\n": typeof types.RunUpdatedDocument,
     "\n  query ExperimentPicker {\n    experiments(first: 50) { edges { node { id name statusCounts { total succeeded } } } }\n  }\n": typeof types.ExperimentPickerDocument,
+    "\n  query CostProfiles($id: ID!) {\n    experiment(id: $id) {\n      id\n      kind\n      runs {\n        id\n        name\n        method\n        status\n        statusReason\n        predicted\n        costProfile {\n          peakBytes\n          frozenBytes\n          trainableBytes\n          gradientBytes\n          optimizerBytes\n          activationBytes\n          msPerStep\n          tokensPerSecond\n          steps\n          randomWeights\n        }\n      }\n    }\n  }\n": typeof types.CostProfilesDocument,
     "\n  query DatasetPreview($id: ID!) {\n    dataset(id: $id) {\n      id\n      name\n      kind\n      rowCount\n      rows(first: 25) { index line split text prompt completion }\n    }\n  }\n": typeof types.DatasetPreviewDocument,
     "\n  query Datasets {\n    datasets(first: 100) {\n      totalCount\n      edges {\n        node { id name kind format rowCount trainRowCount evalRowCount sizeBytes contentHash createdAt }\n      }\n    }\n  }\n": typeof types.DatasetsDocument,
     "\n  mutation CreateDataset($input: CreateDatasetInput!) {\n    createDataset(input: $input) { id name rowCount trainRowCount evalRowCount }\n  }\n": typeof types.CreateDatasetDocument,
@@ -51,6 +52,7 @@ const documents: Documents = {
     "\n  query ExperimentName($id: ID!) {\n    experiment(id: $id) { id name description hyperparameters dataset { name } baseModel { name } runs { id } }\n  }\n": types.ExperimentNameDocument,
     "\n  subscription RunUpdated($experimentId: ID!) {\n    runUpdated(experimentId: $experimentId) { id status }\n  }\n": types.RunUpdatedDocument,
     "\n  query ExperimentPicker {\n    experiments(first: 50) { edges { node { id name statusCounts { total succeeded } } } }\n  }\n": types.ExperimentPickerDocument,
+    "\n  query CostProfiles($id: ID!) {\n    experiment(id: $id) {\n      id\n      kind\n      runs {\n        id\n        name\n        method\n        status\n        statusReason\n        predicted\n        costProfile {\n          peakBytes\n          frozenBytes\n          trainableBytes\n          gradientBytes\n          optimizerBytes\n          activationBytes\n          msPerStep\n          tokensPerSecond\n          steps\n          randomWeights\n        }\n      }\n    }\n  }\n": types.CostProfilesDocument,
     "\n  query DatasetPreview($id: ID!) {\n    dataset(id: $id) {\n      id\n      name\n      kind\n      rowCount\n      rows(first: 25) { index line split text prompt completion }\n    }\n  }\n": types.DatasetPreviewDocument,
     "\n  query Datasets {\n    datasets(first: 100) {\n      totalCount\n      edges {\n        node { id name kind format rowCount trainRowCount evalRowCount sizeBytes contentHash createdAt }\n      }\n    }\n  }\n": types.DatasetsDocument,
     "\n  mutation CreateDataset($input: CreateDatasetInput!) {\n    createDataset(input: $input) { id name rowCount trainRowCount evalRowCount }\n  }\n": types.CreateDatasetDocument,
@@ -105,6 +107,10 @@ export function graphql(source: "\n  subscription RunUpdated($experimentId: ID!)
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ExperimentPicker {\n    experiments(first: 50) { edges { node { id name statusCounts { total succeeded } } } }\n  }\n"): typeof import('./graphql').ExperimentPickerDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query CostProfiles($id: ID!) {\n    experiment(id: $id) {\n      id\n      kind\n      runs {\n        id\n        name\n        method\n        status\n        statusReason\n        predicted\n        costProfile {\n          peakBytes\n          frozenBytes\n          trainableBytes\n          gradientBytes\n          optimizerBytes\n          activationBytes\n          msPerStep\n          tokensPerSecond\n          steps\n          randomWeights\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').CostProfilesDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

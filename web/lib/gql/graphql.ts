@@ -225,6 +225,13 @@ export type ExperimentPickerQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type ExperimentPickerQuery = { experiments: { edges: Array<{ node: { id: string, name: string, statusCounts: { total: number, succeeded: number } } }> } };
 
+export type CostProfilesQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type CostProfilesQuery = { experiment: { id: string, kind: ExperimentKind, runs: Array<{ id: string, name: string, method: string, status: RunStatus, statusReason: string | null, predicted: Record<string, unknown>, costProfile: { peakBytes: number, frozenBytes: number, trainableBytes: number, gradientBytes: number, optimizerBytes: number, activationBytes: number, msPerStep: number, tokensPerSecond: number, steps: number, randomWeights: boolean } | null }> } };
+
 export type DatasetPreviewQueryVariables = Exact<{
   id: string | number;
 }>;
@@ -493,6 +500,34 @@ export const ExperimentPickerDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ExperimentPickerQuery, ExperimentPickerQueryVariables>;
+export const CostProfilesDocument = new TypedDocumentString(`
+    query CostProfiles($id: ID!) {
+  experiment(id: $id) {
+    id
+    kind
+    runs {
+      id
+      name
+      method
+      status
+      statusReason
+      predicted
+      costProfile {
+        peakBytes
+        frozenBytes
+        trainableBytes
+        gradientBytes
+        optimizerBytes
+        activationBytes
+        msPerStep
+        tokensPerSecond
+        steps
+        randomWeights
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<CostProfilesQuery, CostProfilesQueryVariables>;
 export const DatasetPreviewDocument = new TypedDocumentString(`
     query DatasetPreview($id: ID!) {
   dataset(id: $id) {

@@ -10,6 +10,7 @@ import { useUrlState } from "../../lib/url-state";
 import { MemoryLegend } from "../charts/bars";
 import { type ChartLine, LineChart } from "../charts/line-chart";
 import { ErrorMessage } from "../common/error-message";
+import { CostProfilePanel } from "./cost-profile-panel";
 import { ParetoPanel, paretoReportQuery } from "./pareto-panel";
 import { COLUMNS, type Row, rawValue, type Scales, sortRows } from "./columns";
 import { SamplesTable } from "./samples-table";
@@ -332,6 +333,10 @@ function Comparison({
             </table>
           </div>
         </section>
+      ) : null}
+
+      {experimentId ? (
+        <CostProfilePanel experimentId={experimentId} version={rows.map((r) => r.status).join()} />
       ) : null}
 
       {rows.length > 0 ? (
