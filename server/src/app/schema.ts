@@ -18,6 +18,8 @@ import type { RunnerService } from "../runners/runner.service.js";
 import { RunResolver } from "../runs/run.resolver.js";
 import type { RunService } from "../runs/run.service.js";
 import { EstimateResolver } from "../estimates/estimate.resolver.js";
+import { FitResolver } from "../fit/fit.resolver.js";
+import { FitService } from "../fit/fit.service.js";
 import { JobResolver } from "../jobs/job.resolver.js";
 import type { JobService } from "../jobs/job.service.js";
 import type { DatasetService } from "../datasets/dataset.service.js";
@@ -52,6 +54,8 @@ function resolverInstances(services: Services) {
     [ArtifactResolver, new ArtifactResolver()],
     [ArtifactFileResolver, new ArtifactFileResolver()],
     [EstimateResolver, new EstimateResolver()],
+    // Reads only through the base model and runner services: built here from them.
+    [FitResolver, new FitResolver(new FitService(services.baseModels, services.runners))],
     [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
     [RunnerResolver, new RunnerResolver(services.runners)],
     [JobResolver, new JobResolver(services.jobs)],
@@ -61,6 +65,7 @@ function resolverInstances(services: Services) {
 export const resolvers = [
   DatasetResolver,
   EstimateResolver,
+  FitResolver,
   BaseModelResolver,
   ExperimentResolver,
   RunResolver,

@@ -73,8 +73,11 @@ export const runnerOperations = new Set([
   "failJob",
 ]);
 export const tokenOperations = new Set(["registerRunner"]);
-/** Stateless calculators over core (server/src/estimates): no stored data, open to anyone. */
-export const publicOperations = new Set(["estimate", "modelPresets", "methods"]);
+/**
+ * Stateless calculators over core (server/src/estimates, server/src/fit): no stored data, open to anyone
+ * (`fit` asks for a read key only when given a baseModelId or runnerId).
+ */
+export const publicOperations = new Set(["estimate", "modelPresets", "methods", "fit", "gpuMemorySizes"]);
 /** Key and runner management: an ADMIN key only (a READ_WRITE key → FORBIDDEN). */
 export const adminOperations = new Set([
   "apiKeys",
