@@ -182,12 +182,18 @@ describe("fit: what fits a budget, over GraphQL", () => {
     const prompt2048 = byMethod.prompt!.withoutCheckpointing.rows.find((r) => r.seqLen === 2048)!;
     assert.match(prompt2048.unavailable!, /max_position_embeddings/);
     assert.deepEqual(prompt2048.cells, []);
-    // The budget splits the grid: full fine-tuning at 1024 tokens fits one example without checkpointing,
-    // and checkpointing (activations recomputed per layer) fits a larger batch for every method.
-    const full1024 = byMethod.full!.withoutCheckpointing.rows.find((r) => r.seqLen === 1024)!;
+    // The budget splits the grid: full fine-tuning at 1024 tokens does not fit even one example, and
+    // checkpointing (activations recomputed per layer) makes batch 1 fit; LoRA with it fits batch 4 too.
+    const row1024 = (m: FitMethod, g: "withoutCheckpointing" | "withCheckpointing") =>
+      m[g].rows.find((r) => r.seqLen === 1024)!;
+    assert.equal(row1024(byMethod.full!, "withoutCheckpointing").largestBatch, null);
     assert.deepEqual(
-      full1024.cells.map((c) => c.fits),
+      row1024(byMethod.full!, "withCheckpointing").cells.map((c) => c.fits),
       [true, false, false],
+    );
+    assert.deepEqual(
+      row1024(byMethod.lora!, "withCheckpointing").cells.map((c) => c.fits),
+      [true, true, false],
     );
     for (const m of f.methods) {
       m.withoutCheckpointing.rows.forEach((row, i) => {
