@@ -87,6 +87,28 @@ export type ExperimentKind =
   | 'PROFILE'
   | 'TRAIN';
 
+/** A model (model or baseModelId), a budget (budgetBytes or runnerId) and the grid to predict. Lists are bounded (see each field). */
+export type FitInput = {
+  /** A registered base model's config (needs a read key). */
+  baseModelId?: string | number | null | undefined;
+  /** Batch sizes of the grid: 1 to 6 distinct values, each 1 to 4096. Default 1, 4, 16, 64. */
+  batchSizes?: Array<number> | null | undefined;
+  /** The memory budget in bytes (a positive number). */
+  budgetBytes?: number | null | undefined;
+  /** Storage of frozen weights: float32, bfloat16 or float16. Full fine-tuning trains every weight and stays float32 (its `dtype` says so). */
+  dtype?: string;
+  /** Method objects as `estimate` takes them (at most 8). Default: every method of `methods` with its defaults. */
+  methods?: Array<Record<string, unknown>> | null | undefined;
+  /** A preset name (see modelPresets, e.g. "Llama-3-8B") or a Hugging Face config.json object. */
+  model?: unknown;
+  /** One of "adamw", "sgd", "sgd-momentum". */
+  optimizer?: string;
+  /** A registered runner whose largest device is the budget (needs a read key). */
+  runnerId?: string | number | null | undefined;
+  /** Sequence lengths of the grid: 1 to 4 distinct values, each at most the model's max_position_embeddings. Default: the three largest powers of two up to min(max_position_embeddings, 4096). */
+  seqLens?: Array<number> | null | undefined;
+};
+
 /** What every run of an experiment shares. */
 export type HyperparametersInput = {
   /** Examples per step (before gradient accumulation). */
@@ -288,6 +310,25 @@ export type CreateBaseModelMutationVariables = Exact<{
 
 export type CreateBaseModelMutation = { createBaseModel: { id: string, name: string } };
 
+export type FitChoicesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type FitChoicesQuery = { modelPresets: Array<{ name: string, parameters: number, local: boolean }>, gpuMemorySizes: Array<{ name: string, memoryBytes: number }>, methods: Array<{ method: string, name: string }> };
+
+export type FitStoredChoicesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type FitStoredChoicesQuery = { baseModels: { edges: Array<{ node: { id: string, name: string, status: BaseModelStatus } }> }, runners: { edges: Array<{ node: { id: string, name: string, status: RunnerStatus, maxDeviceMemoryBytes: number, devices: Array<{ name: string, memoryBytes: number }> } }> } };
+
+export type FitQueryVariables = Exact<{
+  input: FitInput;
+}>;
+
+
+export type FitQuery = { fit: { figuresFor: string, modelName: string | null, parameters: number, budgetBytes: number, budgetSource: string, dtype: string, batchSizes: Array<number>, seqLens: Array<number>, maxSearchBatch: number, methods: Array<{ method: Record<string, unknown>, name: string, dtype: string, note: string | null, trainableParameters: number, withoutCheckpointing: { gradientCheckpointing: boolean, rows: Array<{ seqLen: number, unavailable: string | null, largestBatch: number | null, largestBatchPeakBytes: number | null, nextBatchPeakBytes: number | null, reachedCap: boolean, cells: Array<{ batchSize: number, peakBytes: number, fits: boolean }> }> }, withCheckpointing: { gradientCheckpointing: boolean, rows: Array<{ seqLen: number, unavailable: string | null, largestBatch: number | null, largestBatchPeakBytes: number | null, nextBatchPeakBytes: number | null, reachedCap: boolean, cells: Array<{ batchSize: number, peakBytes: number, fits: boolean }> }> } }> } };
+
+export type FitGridFieldsFragment = { gradientCheckpointing: boolean, rows: Array<{ seqLen: number, unavailable: string | null, largestBatch: number | null, largestBatchPeakBytes: number | null, nextBatchPeakBytes: number | null, reachedCap: boolean, cells: Array<{ batchSize: number, peakBytes: number, fits: boolean }> }> };
+
 export type RunQueryVariables = Exact<{
   id: string | number;
 }>;
@@ -361,7 +402,24 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-
+export const FitGridFieldsFragmentDoc = new TypedDocumentString(`
+    fragment FitGridFields on FitGrid {
+  gradientCheckpointing
+  rows {
+    seqLen
+    unavailable
+    largestBatch
+    largestBatchPeakBytes
+    nextBatchPeakBytes
+    reachedCap
+    cells {
+      batchSize
+      peakBytes
+      fits
+    }
+  }
+}
+    `, {"fragmentName":"FitGridFields"}) as unknown as TypedDocumentString<FitGridFieldsFragment, unknown>;
 export const MetricsDocument = new TypedDocumentString(`
     query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {
   metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {
@@ -709,6 +767,93 @@ export const CreateBaseModelDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateBaseModelMutation, CreateBaseModelMutationVariables>;
+export const FitChoicesDocument = new TypedDocumentString(`
+    query FitChoices {
+  modelPresets {
+    name
+    parameters
+    local
+  }
+  gpuMemorySizes {
+    name
+    memoryBytes
+  }
+  methods {
+    method
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<FitChoicesQuery, FitChoicesQueryVariables>;
+export const FitStoredChoicesDocument = new TypedDocumentString(`
+    query FitStoredChoices {
+  baseModels(first: 100) {
+    edges {
+      node {
+        id
+        name
+        status
+      }
+    }
+  }
+  runners(first: 100) {
+    edges {
+      node {
+        id
+        name
+        status
+        maxDeviceMemoryBytes
+        devices {
+          name
+          memoryBytes
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<FitStoredChoicesQuery, FitStoredChoicesQueryVariables>;
+export const FitDocument = new TypedDocumentString(`
+    query Fit($input: FitInput!) {
+  fit(input: $input) {
+    figuresFor
+    modelName
+    parameters
+    budgetBytes
+    budgetSource
+    dtype
+    batchSizes
+    seqLens
+    maxSearchBatch
+    methods {
+      method
+      name
+      dtype
+      note
+      trainableParameters
+      withoutCheckpointing {
+        ...FitGridFields
+      }
+      withCheckpointing {
+        ...FitGridFields
+      }
+    }
+  }
+}
+    fragment FitGridFields on FitGrid {
+  gradientCheckpointing
+  rows {
+    seqLen
+    unavailable
+    largestBatch
+    largestBatchPeakBytes
+    nextBatchPeakBytes
+    reachedCap
+    cells {
+      batchSize
+      peakBytes
+      fits
+    }
+  }
+}`) as unknown as TypedDocumentString<FitQuery, FitQueryVariables>;
 export const RunDocument = new TypedDocumentString(`
     query Run($id: ID!) {
   run(id: $id) {

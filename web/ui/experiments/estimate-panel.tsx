@@ -1,4 +1,5 @@
 "use client";
+import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { ApiError, request } from "../../lib/client";
 import { formatBytes, formatCount, formatPercent } from "../../lib/format";
@@ -50,9 +51,12 @@ export function EstimatePanel({
   label,
   scaleMax,
   onTotal,
+  fitHref,
 }: {
   input: EstimateInput | null;
   label: string;
+  /** The fit page for this model and settings: every batch × length against common GPU sizes. */
+  fitHref?: string;
   /** The bar's full width in bytes: the largest variant's total, so the variants' bars compare. */
   scaleMax?: number;
   onTotal?: (bytes: number | undefined) => void;
@@ -116,6 +120,11 @@ export function EstimatePanel({
           <div className="muted">
             <code>{result.parameters.peftLine}</code>
           </div>
+          {fitHref ? (
+            <div>
+              <Link href={fitHref}>Will it fit? Every batch size × length against common GPUs</Link>
+            </div>
+          ) : null}
         </>
       ) : null}
     </section>

@@ -447,6 +447,7 @@ export function NewExperimentForm() {
                   }
                   label={v.name || v.method}
                   input={estimateBase && method ? { ...estimateBase, method } : null}
+                  fitHref={`/fit?${new URLSearchParams({ baseModel: baseModelId, dtype, optimizer, methods: v.method })}`}
                 />
                 <button
                   type="button"

@@ -8,6 +8,7 @@ const LINKS = [
   { href: "/", label: "Experiments", match: (p: string) => p === "/" || p.startsWith("/experiments") },
   { href: "/compare", label: "Compare", match: (p: string) => p.startsWith("/compare") },
   { href: "/datasets", label: "Datasets", match: (p: string) => p.startsWith("/datasets") },
+  { href: "/fit", label: "Will it fit?", match: (p: string) => p.startsWith("/fit") },
   { href: "/runners", label: "Runners", match: (p: string) => p.startsWith("/runners") },
   { href: "/api-keys", label: "API keys", match: (p: string) => p.startsWith("/api-keys") },
 ];
