@@ -4,7 +4,7 @@ import { Field, Float, ID, InputType, Int, ObjectType } from "type-graphql";
 
 /** What the fit page and scripts say about every figure: whose memory they are. */
 export const FIGURES_ARE_FOR =
-  "Peak memory of one training step on Tunelab's engine (runner/src/engine) as core's memory model predicts it (the same numbers as `estimate`): float32 compute, frozen weights stored per dtype, QLoRA's base in NF4. Other frameworks (PyTorch with bitsandbytes, …) use memory differently.";
+  "Peak memory of one training step on Tunelab's engine (runner/src/engine) as core's memory model predicts it (the same numbers as the estimate query): float32 compute, frozen weights stored per dtype, QLoRA's base in NF4. Other frameworks (PyTorch with bitsandbytes, …) use memory differently.";
 
 @InputType({
   description:

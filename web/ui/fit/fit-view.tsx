@@ -1,5 +1,6 @@
 "use client";
-import { useState } from "react";
+import { useEffect, useState } from "react";
+import { ApiError, request } from "../../lib/client";
 import { graphql } from "../../lib/gql";
 import type { FitInput, FitQuery } from "../../lib/gql/graphql";
 import { useDebounced, useQuery } from "../../lib/hooks";
@@ -50,6 +51,7 @@ const FitDoc = graphql(`
 
 const DEFAULT_PRESET = "Llama-3-8B";
 const DEFAULT_BUDGET_GIB = "24";
+const DEFAULT_DTYPE = "bfloat16";
 
 /** The fit input the choices make, or why there is none yet. */
 function fitInput(
@@ -113,13 +115,33 @@ export function FitView() {
     methods: picked,
     batchSizes: params.get("batchSizes") ?? "",
     seqLens: params.get("seqLens") ?? "",
-    dtype: params.get("dtype") ?? "float32",
+    // 16-bit frozen weights: how people fine-tune models of this size (full fine-tuning stays float32).
+    dtype: params.get("dtype") ?? DEFAULT_DTYPE,
     optimizer: params.get("optimizer") ?? "adamw",
   };
   const { input, problem } = fitInput(model, budget, grid);
-  const asked = useDebounced(input, 400);
-  const result = useQuery(FitDoc, asked ? { input: asked } : null);
-  const fit = result.data?.fit;
+  const inputKey = input === null ? null : JSON.stringify(input);
+  const askedKey = useDebounced(inputKey, 400);
+  const [answer, setAnswer] = useState<{ key: string; fit?: FitQuery["fit"]; error?: ApiError }>();
+  useEffect(() => {
+    if (askedKey === null) return;
+    let stale = false;
+    request(FitDoc, { input: JSON.parse(askedKey) as FitInput }).then(
+      (data) => !stale && setAnswer({ key: askedKey, fit: data.fit }),
+      (e: unknown) =>
+        !stale &&
+        setAnswer({
+          key: askedKey,
+          error: e instanceof ApiError ? e : new ApiError([{ message: String(e) }]),
+        }),
+    );
+    return () => {
+      stale = true;
+    };
+  }, [askedKey]);
+  // The answer on screen is for what the controls say now (not an earlier choice still being replaced).
+  const settled = answer !== undefined && answer.key === inputKey;
+  const fit = answer?.fit;
 
   const setModel = (c: ModelChoice) => {
     setConfigText(c.configText);
@@ -236,9 +258,9 @@ export function FitView() {
       </div>
 
       {problem ? <div className="notice">{problem}</div> : null}
-      <ErrorMessage error={result.error} context="Cannot predict" />
-      {fit && !result.error ? (
-        <div aria-busy={result.loading} aria-live="polite">
+      <ErrorMessage error={answer?.error} context="Cannot predict" />
+      {fit && !answer?.error ? (
+        <div data-testid="fit-answer" aria-busy={!settled} aria-live="polite">
           <p data-testid="fit-budget" data-value={fit.budgetBytes}>
             <strong>{fit.modelName ?? "The pasted model"}</strong> against{" "}
             <strong>{formatGiB(fit.budgetBytes)}</strong>
@@ -250,7 +272,7 @@ export function FitView() {
             <FitMethodCard key={i} m={m} batchSizes={fit.batchSizes} />
           ))}
         </div>
-      ) : result.loading ? (
+      ) : input !== null && !answer?.error ? (
         <p className="muted">Predicting…</p>
       ) : null}
     </>
