@@ -89,7 +89,7 @@ export function FitMethodCard({ m, batchSizes }: { m: FitMethod; batchSizes: num
         {m.name} {config ? <span className="muted">{config}</span> : null}
       </h2>
       <p className="muted">
-        {formatCount(m.trainableParameters)} trainable parameters; frozen weights in {m.dtype}.
+        {formatCount(m.trainableParameters)} trainable parameters; dtype {m.dtype}.
         {m.note ? ` Note: ${m.note}.` : ""}
       </p>
       <div className="fit-pair">
