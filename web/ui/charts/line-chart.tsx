@@ -41,6 +41,11 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 300 }
   latest.current = data;
   const pointCount = data.lines.reduce((s, l) => s + l.series.steps.length, 0);
 
+  // Fetch uPlot's chunk while the data is still on its way, not after it arrives (bench/ui: a 36-run sweep).
+  useEffect(() => {
+    void import("uplot");
+  }, []);
+
   useEffect(() => {
     const el = container.current;
     if (!el) return;

@@ -62,8 +62,14 @@ const ExperimentPicker = graphql(`
   }
 `);
 
-/** Points per series asked of the server: min/max buckets, about two per pixel of a half-width chart. */
-const CHART_MAX_POINTS = 1000;
+/**
+ * Points per series asked of the server: min/max buckets, up to two per pixel of a half-width chart, and
+ * about 16k per chart in all: past that the canvas's rasterisation is most of the render (bench/ui, a 36-run
+ * sweep), and overlaid lines show no more detail.
+ */
+function chartMaxPoints(runs: number): number {
+  return Math.max(200, Math.min(1000, Math.floor(16_000 / Math.max(1, runs))));
+}
 const LIVE = new Set(["QUEUED", "ASSIGNED", "RUNNING"]);
 const CHARTS = [
   { key: "train_loss", title: "Train loss" },
@@ -177,7 +183,7 @@ function Comparison({
     runIds,
     CHARTS.map((c) => c.key),
     liveRunIds,
-    CHART_MAX_POINTS,
+    chartMaxPoints(runIds.length),
   );
 
   const colors = new Map(rows.map((r, i) => [r.runId, RUN_COLORS[i % RUN_COLORS.length]!]));
