@@ -35,6 +35,7 @@ interface TrainFlags extends CommonFlags {
   targetModules?: string;
   bias?: string;
   useRslora?: boolean;
+  useDora?: boolean;
   methodJson?: string;
   dtype: string;
 }
@@ -76,6 +77,7 @@ export function registerTrain(program: Command): void {
       .option("--target-modules <list>", 'comma-separated module names, or "all-linear"')
       .option("--bias <kind>", "none | all | lora_only")
       .option("--use-rslora", "scale by alpha/√r")
+      .option("--use-dora", "DoRA magnitudes on lora or qlora (QDoRA: over the NF4 base)")
       .option("--method-json <json>", "any further PEFT config keys as JSON")
       .option(
         "--dtype <name>",
@@ -93,6 +95,7 @@ export function registerTrain(program: Command): void {
         flags.targetModules === "all-linear" ? "all-linear" : flags.targetModules.split(",");
     if (flags.bias) method.bias = flags.bias;
     if (flags.useRslora) method.use_rslora = true;
+    if (flags.useDora) method.use_dora = true;
     const common = job(flags);
     const options = { ...common.options, dtype: flags.dtype as Dtype }; // the engine refuses an unknown one
     await execute(flags, { ...common, base: flags.base, method, options });
