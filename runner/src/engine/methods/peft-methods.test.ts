@@ -76,6 +76,35 @@ const CASES: Case[] = [
     peftType: "LORA",
   },
   {
+    name: "qlora with use_dora (QDoRA)",
+    json: { method: "qlora", use_dora: true, r: 4, lora_alpha: 8, target_modules: ["q_proj", "down_proj"] },
+    identityAtInit: true,
+    detachedFd: /lora_[AB]\.weight$/,
+    exported: {
+      "base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector": [32],
+      "base_model.model.model.layers.1.mlp.down_proj.lora_A.weight": [4, 64],
+    },
+    peftType: "LORA",
+  },
+  {
+    name: "lora with rank_pattern, alpha_pattern, layers_to_transform",
+    json: {
+      method: "lora",
+      r: 4,
+      lora_alpha: 8,
+      target_modules: ["q_proj", "v_proj"],
+      rank_pattern: { v_proj: 2 },
+      alpha_pattern: { q_proj: 16 },
+      layers_to_transform: [1],
+    },
+    identityAtInit: true,
+    exported: {
+      "base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight": [4, 32],
+      "base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight": [16, 2],
+    },
+    peftType: "LORA",
+  },
+  {
     name: "ia3",
     json: { method: "ia3" },
     identityAtInit: true,
@@ -174,7 +203,7 @@ describe("every method on a tiny Llama (one table, as PEFT's tests)", () => {
           await useCpu();
           const original = randomBase();
           const reference: BaseModel = { config: original.config, weights: new Map(original.weights) };
-          if (c.name === "qlora") {
+          if (c.json.method === "qlora") {
             for (const [name, w] of original.weights) {
               if (!/layers\.\d+\.(self_attn|mlp)\./.test(name)) continue;
               const q = quantizeNf4(w.dataSync() as Float32Array, w.shape, { doubleQuant: true });
