@@ -226,14 +226,14 @@ export type CompareQueryVariables = Exact<{
 }>;
 
 
-export type CompareQuery = { compare: Array<{ runId: string, experimentId: string | null, name: string, method: string, methodConfig: Record<string, unknown>, status: RunStatus, steps: number | null, trainableParams: number, totalParams: number, trainablePercent: number, predictedMemory: Record<string, unknown>, predictedTotalBytes: number, measuredPeakBytes: number | null, peakOverPredicted: number | null, finalTrainLoss: number | null, bestTrainLoss: number | null, finalEvalLoss: number | null, bestEvalLoss: number | null, tokensPerSecond: number | null, durationMs: number | null, forgettingDelta: number | null, samples: Array<{ prompt: string, output: string, step: number }> }> };
+export type CompareQuery = { compare: Array<{ runId: string, experimentId: string | null, name: string, method: string, methodConfig: Record<string, unknown>, sweepValues: Record<string, unknown> | null, status: RunStatus, steps: number | null, trainableParams: number, totalParams: number, trainablePercent: number, predictedMemory: Record<string, unknown>, predictedTotalBytes: number, measuredPeakBytes: number | null, peakOverPredicted: number | null, finalTrainLoss: number | null, bestTrainLoss: number | null, finalEvalLoss: number | null, bestEvalLoss: number | null, tokensPerSecond: number | null, durationMs: number | null, forgettingDelta: number | null, samples: Array<{ prompt: string, output: string, step: number }> }> };
 
 export type ExperimentNameQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type ExperimentNameQuery = { experiment: { id: string, name: string, description: string, hyperparameters: Record<string, unknown>, dataset: { name: string }, baseModel: { name: string }, runs: Array<{ id: string }> } };
+export type ExperimentNameQuery = { experiment: { id: string, name: string, description: string, hyperparameters: Record<string, unknown>, dataset: { name: string }, baseModel: { name: string }, runs: Array<{ id: string }>, sweep: { fields: Array<string> } | null } };
 
 export type RunUpdatedSubscriptionVariables = Exact<{
   experimentId: string | number;
@@ -302,6 +302,13 @@ export type CreateExperimentMutationVariables = Exact<{
 
 
 export type CreateExperimentMutation = { createExperiment: { id: string, name: string, runs: Array<{ id: string }> } };
+
+export type PlanExperimentQueryVariables = Exact<{
+  input: CreateExperimentInput;
+}>;
+
+
+export type PlanExperimentQuery = { planExperiment: { combinations: number, runs: Array<{ name: string }> } };
 
 export type CreateBaseModelMutationVariables = Exact<{
   input: CreateBaseModelInput;
@@ -491,6 +498,7 @@ export const CompareDocument = new TypedDocumentString(`
     name
     method
     methodConfig
+    sweepValues
     status
     steps
     trainableParams
@@ -530,6 +538,9 @@ export const ExperimentNameDocument = new TypedDocumentString(`
     }
     runs {
       id
+    }
+    sweep {
+      fields
     }
   }
 }
@@ -759,6 +770,16 @@ export const CreateExperimentDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<CreateExperimentMutation, CreateExperimentMutationVariables>;
+export const PlanExperimentDocument = new TypedDocumentString(`
+    query PlanExperiment($input: CreateExperimentInput!) {
+  planExperiment(input: $input) {
+    combinations
+    runs {
+      name
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PlanExperimentQuery, PlanExperimentQueryVariables>;
 export const CreateBaseModelDocument = new TypedDocumentString(`
     mutation CreateBaseModel($input: CreateBaseModelInput!) {
   createBaseModel(input: $input) {

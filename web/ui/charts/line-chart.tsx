@@ -95,6 +95,8 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 300 }
 
   useEffect(() => {
     if (!plot.current || data.lines.length === 0) return;
+    // Other lines than the plot was built for: the rebuild (shape changed, under way) takes the latest data.
+    if (plot.current.series.length !== data.lines.length + 1) return;
     plot.current.setData([data.aligned.x, ...data.aligned.ys] as uPlot.AlignedData);
   }, [data]);
 

@@ -144,8 +144,13 @@ export function rawValue(column: Column, row: Row): string {
   return v == null ? "" : String(v);
 }
 
-export function sortRows(rows: readonly Row[], key: string | null, dir: "asc" | "desc"): Row[] {
-  const column = COLUMNS.find((c) => c.key === key);
+export function sortRows(
+  rows: readonly Row[],
+  key: string | null,
+  dir: "asc" | "desc",
+  columns: readonly Column[] = COLUMNS,
+): Row[] {
+  const column = columns.find((c) => c.key === key);
   if (!column) return rows.slice();
   const sign = dir === "asc" ? 1 : -1;
   return rows.slice().sort((a, b) => {

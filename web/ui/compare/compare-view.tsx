@@ -5,15 +5,18 @@ import { ApiError, downloadWithKey, subscribe } from "../../lib/client";
 import { graphql } from "../../lib/gql";
 import { useQuery } from "../../lib/hooks";
 import { useLiveMetrics } from "../../lib/live-metrics";
-import { RUN_COLORS, type XMode } from "../../lib/series";
+import { methodColor } from "../../lib/palette";
+import type { XMode } from "../../lib/series";
 import { useUrlState } from "../../lib/url-state";
 import { MemoryLegend } from "../charts/bars";
 import { type ChartLine, LineChart } from "../charts/line-chart";
 import { ErrorMessage } from "../common/error-message";
 import { CostProfilePanel } from "./cost-profile-panel";
 import { ParetoPanel, paretoReportQuery } from "./pareto-panel";
-import { COLUMNS, type Row, rawValue, type Scales, sortRows } from "./columns";
+import { type Column, COLUMNS, type Row, rawValue, type Scales, sortRows } from "./columns";
 import { SamplesTable } from "./samples-table";
+import { sweepColumns } from "./sweep-columns";
+import { facetsBy, groupByMethod, sweptFields } from "./sweep-groups";
 
 const CompareDoc = graphql(`
   query Compare($experimentId: ID, $runIds: [ID!]) {
@@ -23,6 +26,7 @@ const CompareDoc = graphql(`
       name
       method
       methodConfig
+      sweepValues
       status
       steps
       trainableParams
@@ -46,7 +50,9 @@ const CompareDoc = graphql(`
 
 const ExperimentName = graphql(`
   query ExperimentName($id: ID!) {
-    experiment(id: $id) { id name description hyperparameters dataset { name } baseModel { name } runs { id } }
+    experiment(id: $id) {
+      id name description hyperparameters dataset { name } baseModel { name } runs { id } sweep { fields }
+    }
   }
 `);
 
@@ -186,9 +192,20 @@ function Comparison({
     chartMaxPoints(runIds.length),
   );
 
-  const colors = new Map(rows.map((r, i) => [r.runId, RUN_COLORS[i % RUN_COLORS.length]!]));
+  // A sweep's runs are told apart by method (colour, groups) and by their swept fields (columns, facets).
+  const colors = new Map(rows.map((r) => [r.runId, methodColor(r.method)]));
+  const storedFields = experiment.data?.experiment.sweep?.fields;
+  const fields = useMemo(() => storedFields ?? sweptFields(rows), [storedFields, rows]);
+  const columns: Column[] = useMemo(
+    () => [...COLUMNS.slice(0, 2), ...sweepColumns(fields), ...COLUMNS.slice(2)],
+    [fields],
+  );
+  const facetParam = params.get("facet");
+  const facetField = facetParam && fields.includes(facetParam) ? facetParam : null;
   const visible = rows.filter((r) => !hidden.has(r.runId));
-  const sorted = sortRows(visible, sortKey, sortDir);
+  // Grouped by method until a column is sorted: then the sort's order is the whole table's.
+  const sorted = sortRows(visible, sortKey, sortDir, columns);
+  const groups = sortKey ? [{ method: null, rows: sorted }] : groupByMethod(sorted);
   const scales = {
     minParams: Math.min(...rows.map((r) => r.trainableParams).filter((v) => v > 0), Number.POSITIVE_INFINITY),
     maxParams: Math.max(...rows.map((r) => r.totalParams), 1),
@@ -198,18 +215,21 @@ function Comparison({
   const hideParam = params.get("hide") ?? "";
   const linesByChart = useMemo(() => {
     const hide = new Set(hideParam.split(","));
-    const out: Record<string, ChartLine[]> = {};
-    for (const c of CHARTS) {
-      out[c.key] = rows
-        .map((r, i) => ({
-          label: r.name,
-          color: RUN_COLORS[i % RUN_COLORS.length]!,
-          series: hide.has(r.runId) ? undefined : metrics.series[r.runId]?.[c.key],
-        }))
-        .filter((l): l is ChartLine => l.series !== undefined);
-    }
-    return out;
-  }, [rows, hideParam, metrics.series]);
+    const panels = facetField ? facetsBy(rows, facetField) : [{ label: "", key: "", rows }];
+    return panels.map((panel) => {
+      const lines: Record<string, ChartLine[]> = {};
+      for (const c of CHARTS) {
+        lines[c.key] = panel.rows
+          .map((r) => ({
+            label: r.name,
+            color: methodColor(r.method),
+            series: hide.has(r.runId) ? undefined : metrics.series[r.runId]?.[c.key],
+          }))
+          .filter((l): l is ChartLine => l.series !== undefined);
+      }
+      return { label: panel.label, key: panel.key, lines };
+    });
+  }, [rows, hideParam, metrics.series, facetField]);
 
   function toggleSort(key: string) {
     if (sortKey === key) setParams({ dir: sortDir === "asc" ? "desc" : "asc" });
@@ -294,7 +314,7 @@ function Comparison({
                   <th>
                     <span className="sr-only">Shown in charts</span>
                   </th>
-                  {COLUMNS.map((c) => (
+                  {columns.map((c) => (
                     <th
                       key={c.key}
                       className={c.numeric ? "num" : undefined}
@@ -311,15 +331,33 @@ function Comparison({
                 </tr>
               </thead>
               <tbody>
-                {sorted.map((r) => (
-                  <CompareRow
-                    key={r.runId}
-                    row={r}
-                    color={colors.get(r.runId)!}
-                    scales={scales}
-                    onToggle={toggleHidden}
-                  />
-                ))}
+                {groups.map((g) => [
+                  g.method === null ? null : (
+                    <tr key={`group-${g.method}`} className="group" data-group={g.method}>
+                      <th colSpan={columns.length + 1} scope="rowgroup" style={{ textAlign: "left" }}>
+                        <span
+                          className="swatch"
+                          style={{ background: methodColor(g.method) }}
+                          aria-hidden="true"
+                        />{" "}
+                        {g.method}{" "}
+                        <span className="muted">
+                          · {g.rows.length} run{g.rows.length === 1 ? "" : "s"}
+                        </span>
+                      </th>
+                    </tr>
+                  ),
+                  ...g.rows.map((r) => (
+                    <CompareRow
+                      key={r.runId}
+                      row={r}
+                      columns={columns}
+                      color={colors.get(r.runId)!}
+                      scales={scales}
+                      onToggle={toggleHidden}
+                    />
+                  )),
+                ])}
                 {rows
                   .filter((r) => hidden.has(r.runId))
                   .map((r) => (
@@ -332,7 +370,7 @@ function Comparison({
                           onChange={() => toggleHidden(r.runId)}
                         />
                       </td>
-                      <td colSpan={COLUMNS.length}>{r.name} (hidden)</td>
+                      <td colSpan={columns.length}>{r.name} (hidden)</td>
                     </tr>
                   ))}
               </tbody>
@@ -375,6 +413,26 @@ function Comparison({
                 value={smoothing}
                 onChange={(e) => setParams({ smooth: Number(e.target.value) > 0 ? e.target.value : null })}
               />
+              {fields.length > 0 ? (
+                <>
+                  <label htmlFor="facet" style={{ marginBottom: 0, fontWeight: 600 }}>
+                    Facet by
+                  </label>
+                  <select
+                    id="facet"
+                    value={facetField ?? ""}
+                    onChange={(e) => setParams({ facet: e.target.value || null })}
+                    style={{ width: "auto" }}
+                  >
+                    <option value="">nothing</option>
+                    {fields.map((f) => (
+                      <option key={f} value={f}>
+                        {f}
+                      </option>
+                    ))}
+                  </select>
+                </>
+              ) : null}
               <label className="check">
                 <input
                   type="checkbox"
@@ -385,18 +443,28 @@ function Comparison({
               </label>
             </fieldset>
           </div>
-          <div className="two-col">
-            {CHARTS.map((c) => (
-              <LineChart
-                key={c.key}
-                title={c.title}
-                lines={linesByChart[c.key] ?? []}
-                xMode={xMode}
-                smoothing={smoothing}
-                logY={logY}
-              />
-            ))}
-          </div>
+          {linesByChart.map((panel) => (
+            <div
+              key={facetField ? `facet:${panel.key}` : "all"}
+              data-testid={facetField ? "facet" : undefined}
+              data-facet={facetField ? panel.key : undefined}
+            >
+              {facetField ? <h3>{panel.label}</h3> : null}
+              <div className="two-col">
+                {CHARTS.map((c) => (
+                  <LineChart
+                    key={c.key}
+                    title={facetField ? `${c.title}, ${panel.label}` : c.title}
+                    lines={panel.lines[c.key] ?? []}
+                    xMode={xMode}
+                    smoothing={smoothing}
+                    logY={logY}
+                    height={facetField ? 220 : undefined}
+                  />
+                ))}
+              </div>
+            </div>
+          ))}
         </section>
       ) : null}
 
@@ -409,11 +477,13 @@ function Comparison({
 
 function CompareRow({
   row,
+  columns,
   color,
   scales,
   onToggle,
 }: {
   row: Row;
+  columns: readonly Column[];
   color: string;
   scales: Scales;
   onToggle: (runId: string) => void;
@@ -429,7 +499,7 @@ function CompareRow({
         />
         <span className="swatch" style={{ background: color, marginLeft: 6 }} aria-hidden="true" />
       </td>
-      {COLUMNS.map((c) => (
+      {columns.map((c) => (
         <td
           key={c.key}
           className={c.numeric ? "num" : undefined}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { initialValues, type MethodField, methodObject } from "./method-fields.js";
+import { initialValues, type MethodField, methodObject, variantSweep } from "./method-fields.js";
 
 // As the server's `methods` describes LoRA and adapters (PEFT / adapters library key names).
 const LORA: MethodField[] = [
@@ -53,4 +53,17 @@ test("edits become typed values; an empty (derived) field is left to the server"
     method: "adapter",
     reduction_factor: 16,
   });
+});
+
+test("a numeric field holding a list is the variant's sweep, not part of its method object", () => {
+  const values = { ...initialValues(LORA), r: "4, 8, 16", lora_alpha: "16" };
+  assert.deepEqual(methodObject("lora", LORA, values), {
+    method: "lora",
+    lora_alpha: 16,
+    target_modules: ["q_proj", "v_proj"],
+    bias: "none",
+    use_rslora: false,
+  });
+  assert.deepEqual(variantSweep(LORA, values), { r: { values: [4, 8, 16] } });
+  assert.equal(variantSweep(LORA, initialValues(LORA)), null, "a target_modules list is not a sweep");
 });

@@ -1,4 +1,5 @@
 // A method variant's form values ⇄ the method object the API takes (`{ method: "lora", r: 8, … }`).
+import { isList, numericSweep, type SweepParameters } from "./sweep-input";
 
 export interface MethodField {
   name: string;
@@ -23,12 +24,18 @@ export function initialValues(fields: readonly MethodField[]): FieldValues {
   return values;
 }
 
-/** The method object; empty fields are left out (the server fills its defaults or derives them). */
+const numeric = (f: MethodField) => f.type === "integer" || f.type === "number";
+
+/**
+ * The method object; empty fields are left out (the server fills its defaults or derives them), and so
+ * are numeric fields holding a list ("4, 8, 16"): those are the variant's sweep (`variantSweep`).
+ */
 export function methodObject(method: string, fields: readonly MethodField[], values: FieldValues) {
   const object: Record<string, unknown> = { method };
   for (const f of fields) {
     const v = values[f.name];
     if (v === undefined || v === "") continue;
+    if (numeric(f) && isList(String(v))) continue;
     if (f.type === "boolean") object[f.name] = v === true;
     else if (f.type === "integer" || f.type === "number") object[f.name] = Number(v);
     else if (f.type === "target_modules") {
@@ -39,4 +46,11 @@ export function methodObject(method: string, fields: readonly MethodField[], val
     } else object[f.name] = v;
   }
   return object;
+}
+
+/** The variant's own sweep: its numeric fields holding lists, `{ r: { values: [4, 8, 16] } }`; null if none. */
+export function variantSweep(fields: readonly MethodField[], values: FieldValues): SweepParameters | null {
+  const texts = Object.fromEntries(fields.filter(numeric).map((f) => [f.name, String(values[f.name] ?? "")]));
+  const { sweep } = numericSweep(texts, Object.keys(texts));
+  return Object.keys(sweep).length > 0 ? sweep : null;
 }

@@ -4,13 +4,21 @@ import { useRouter } from "next/navigation";
 import { type FormEvent, useEffect, useMemo, useState } from "react";
 import { formatCount } from "../../lib/format";
 import { graphql } from "../../lib/gql";
-import { useMutation, useQuery } from "../../lib/hooks";
+import { useDebounced, useMutation, useQuery } from "../../lib/hooks";
 import { MemoryLegend } from "../charts/bars";
 import { ErrorMessage } from "../common/error-message";
 import { EstimatePanel } from "./estimate-panel";
-import { type FieldValues, initialValues, type MethodField, methodObject } from "./method-fields";
+import {
+  type FieldValues,
+  initialValues,
+  type MethodField,
+  methodObject,
+  variantSweep,
+} from "./method-fields";
 import { PastedPeftFields, PeftPaste } from "./peft-paste";
 import { type PastedPeft, pastedMethod, pastedVariantInput } from "./peft-variant";
+import { SweepCard, type SweepSettings } from "./sweep-card";
+import { numericSweep } from "./sweep-input";
 
 const FormData = graphql(`
   query NewExperimentData {
@@ -32,6 +40,12 @@ const CreateExperiment = graphql(`
   }
 `);
 
+const PlanExperiment = graphql(`
+  query PlanExperiment($input: CreateExperimentInput!) {
+    planExperiment(input: $input) { combinations runs { name } }
+  }
+`);
+
 const CreateBaseModel = graphql(`
   mutation CreateBaseModel($input: CreateBaseModelInput!) {
     createBaseModel(input: $input) { id name }
@@ -47,19 +61,21 @@ interface Variant {
   peft?: PastedPeft;
 }
 
+// `sweep`: a comma-separated list sweeps the field (the server's sweepable hyperparameters).
 const HYPERPARAMETERS = [
-  { name: "steps", label: "Steps", initial: "60", hint: "optimizer steps" },
-  { name: "learningRate", label: "Learning rate", initial: "0.001", float: true },
-  { name: "batchSize", label: "Batch size", initial: "8" },
-  { name: "seqLen", label: "Sequence length", initial: "64", hint: "tokens per example" },
-  { name: "seed", label: "Seed", initial: "42" },
+  { name: "steps", label: "Steps", initial: "60", hint: "optimizer steps", sweep: true },
+  { name: "learningRate", label: "Learning rate", initial: "0.001", sweep: true },
+  { name: "batchSize", label: "Batch size", initial: "8", sweep: true },
+  { name: "seqLen", label: "Sequence length", initial: "64", hint: "tokens per example", sweep: true },
+  { name: "seed", label: "Seed", initial: "42", sweep: true },
   { name: "evalEvery", label: "Eval every", initial: "10", hint: "steps; 0 = at the end" },
-  { name: "warmupSteps", label: "Warm-up steps", initial: "0" },
-  { name: "gradientAccumulation", label: "Gradient accumulation", initial: "1" },
+  { name: "warmupSteps", label: "Warm-up steps", initial: "0", sweep: true },
+  { name: "gradientAccumulation", label: "Gradient accumulation", initial: "1", sweep: true },
   { name: "checkpointEvery", label: "Checkpoint every", initial: "0", hint: "steps; 0 = never" },
 ] as const;
 
 type HpName = (typeof HYPERPARAMETERS)[number]["name"];
+const HP_NAMES = HYPERPARAMETERS.map((h) => h.name);
 let nextUid = 1;
 
 export function NewExperimentForm() {
@@ -83,6 +99,11 @@ export function NewExperimentForm() {
   const [variants, setVariants] = useState<Variant[]>([]);
   const [addMethod, setAddMethod] = useState("lora");
   const [totals, setTotals] = useState<Record<number, number>>({});
+  const [sweepSettings, setSweepSettings] = useState<SweepSettings>({
+    strategy: "GRID",
+    count: "10",
+    seed: "1",
+  });
   const liveTotals = variants.map((v) => totals[v.uid] ?? 0);
   const scaleMax = Math.max(0, ...liveTotals);
 
@@ -125,7 +146,8 @@ export function NewExperimentForm() {
     setVariants((vs) => vs.map((v) => (v.uid === uid ? { ...v, ...patch } : v)));
   }
 
-  const num = (k: HpName) => Number(hp[k]);
+  const { values: hpValues, sweep: hpSweep } = numericSweep(hp, HP_NAMES);
+  const num = (k: HpName) => hpValues[k]!;
   const estimateBase =
     baseModel && Number.isInteger(num("batchSize")) && Number.isInteger(num("seqLen"))
       ? {
@@ -146,42 +168,64 @@ export function NewExperimentForm() {
     }
   }
 
+  const variantInputs = variants.map((v) =>
+    v.peft
+      ? pastedVariantInput(v.name.trim() || null, v.peft)
+      : {
+          name: v.name.trim() || null,
+          method: methodObject(v.method, fieldsOf.get(v.method) ?? [], v.values),
+          sweep: variantSweep(fieldsOf.get(v.method) ?? [], v.values),
+        },
+  );
+  const sweeping = Object.keys(hpSweep).length > 0 || variantInputs.some((v) => "sweep" in v && v.sweep !== null);
+  const input = {
+    name: name.trim(),
+    description,
+    datasetId,
+    baseModelId,
+    hyperparameters: {
+      steps: num("steps"),
+      learningRate: num("learningRate"),
+      batchSize: num("batchSize"),
+      seqLen: num("seqLen"),
+      seed: num("seed"),
+      evalEvery: num("evalEvery"),
+      warmupSteps: num("warmupSteps"),
+      gradientAccumulation: num("gradientAccumulation"),
+      checkpointEvery: num("checkpointEvery"),
+      optimizer,
+      dtype,
+      gradientCheckpointing: checkpointing,
+      samplePrompts: prompts.split("\n").filter((p) => p.trim() !== ""),
+      generalDatasetId: generalDatasetId || null,
+    },
+    variants: variantInputs,
+    sweep: sweeping
+      ? {
+          strategy: sweepSettings.strategy,
+          parameters: hpSweep,
+          count: sweepSettings.strategy === "RANDOM" ? Number(sweepSettings.count) : null,
+          seed: sweepSettings.strategy === "RANDOM" ? Number(sweepSettings.seed) : null,
+        }
+      : null,
+  };
+  // The server plans the sweep as createExperiment would (same validation): the count and names shown are its.
+  const planWanted =
+    sweeping && datasetId && baseModelId ? JSON.stringify({ ...input, name: input.name || "preview" }) : null;
+  const planKey = useDebounced(planWanted, 300);
+  const plan = useQuery(PlanExperiment, planKey === null ? null : { input: JSON.parse(planKey) });
+  const planCurrent = planKey === planWanted && !plan.loading;
+
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    const result = await create.mutate({
-      input: {
-        name: name.trim(),
-        description,
-        datasetId,
-        baseModelId,
-        hyperparameters: {
-          steps: num("steps"),
-          learningRate: num("learningRate"),
-          batchSize: num("batchSize"),
-          seqLen: num("seqLen"),
-          seed: num("seed"),
-          evalEvery: num("evalEvery"),
-          warmupSteps: num("warmupSteps"),
-          gradientAccumulation: num("gradientAccumulation"),
-          checkpointEvery: num("checkpointEvery"),
-          optimizer,
-          dtype,
-          gradientCheckpointing: checkpointing,
-          samplePrompts: prompts.split("\n").filter((p) => p.trim() !== ""),
-          generalDatasetId: generalDatasetId || null,
-        },
-        variants: variants.map((v) =>
-          v.peft
-            ? pastedVariantInput(v.name.trim() || null, v.peft)
-            : {
-                name: v.name.trim() || null,
-                method: methodObject(v.method, fieldsOf.get(v.method) ?? [], v.values),
-              },
-        ),
-      },
-    });
+    const result = await create.mutate({ input });
     if (result) router.push(`/compare?experiment=${result.createExperiment.id}`);
   }
+  const runCount = !sweeping
+    ? variants.length
+    : planCurrent
+      ? plan.data?.planExperiment.runs.length
+      : undefined;
 
   const errorField = create.error?.field;
   return (
@@ -295,6 +339,10 @@ export function NewExperimentForm() {
             <h2 id="hp-title" style={{ marginTop: 0 }}>
               Hyperparameters (shared by every run)
             </h2>
+            <p className="muted" style={{ marginTop: -6 }}>
+              A list such as <code>1e-4, 3e-4</code> sweeps a field: one run per value (here and in the
+              methods' numeric fields).
+            </p>
             <div className="grid" style={{ gridTemplateColumns: "repeat(auto-fill, minmax(150px, 1fr))" }}>
               {HYPERPARAMETERS.map((h) => (
                 <div className="field" key={h.name}>
@@ -303,8 +351,8 @@ export function NewExperimentForm() {
                   </label>
                   <input
                     id={`hp-${h.name}`}
-                    type="number"
-                    step={"float" in h ? "any" : 1}
+                    type={"sweep" in h ? "text" : "number"}
+                    inputMode={"sweep" in h ? "decimal" : undefined}
                     required
                     value={hp[h.name]}
                     aria-invalid={errorField === `hyperparameters.${h.name}` || undefined}
@@ -427,10 +475,8 @@ export function NewExperimentForm() {
                       ) : (
                         <input
                           id={id}
-                          type={f.type === "integer" || f.type === "number" ? "number" : "text"}
-                          step={f.type === "integer" ? 1 : "any"}
-                          min={f.min ?? undefined}
-                          max={f.max ?? undefined}
+                          type="text"
+                          inputMode={f.type === "integer" || f.type === "number" ? "decimal" : undefined}
                           placeholder={f.default == null ? "derived" : undefined}
                           value={String(value ?? "")}
                           aria-invalid={invalid}
@@ -489,6 +535,15 @@ export function NewExperimentForm() {
             setVariants([...variants, { uid: nextUid++, method, name: vname, values: {}, peft }]);
           }}
         />
+        {sweeping ? (
+          <SweepCard
+            settings={sweepSettings}
+            onChange={setSweepSettings}
+            plan={plan.data?.planExperiment}
+            error={plan.error}
+            current={planCurrent}
+          />
+        ) : null}
         <div id="create-error">
           <ErrorMessage error={create.error} context="Could not create the experiment" />
         </div>
@@ -497,7 +552,7 @@ export function NewExperimentForm() {
             type="submit"
             disabled={create.pending || variants.length === 0 || !datasetId || !baseModelId}
           >
-            {create.pending ? "Creating…" : `Create experiment (${variants.length} runs)`}
+            {create.pending ? "Creating…" : `Create experiment (${runCount ?? "…"} runs)`}
           </button>
         </div>
       </form>
