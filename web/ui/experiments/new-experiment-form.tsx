@@ -177,7 +177,8 @@ export function NewExperimentForm() {
           sweep: variantSweep(fieldsOf.get(v.method) ?? [], v.values),
         },
   );
-  const sweeping = Object.keys(hpSweep).length > 0 || variantInputs.some((v) => "sweep" in v && v.sweep !== null);
+  const sweeping =
+    Object.keys(hpSweep).length > 0 || variantInputs.some((v) => "sweep" in v && v.sweep !== null);
   const input = {
     name: name.trim(),
     description,
