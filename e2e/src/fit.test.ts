@@ -194,6 +194,27 @@ test("the fit page's numbers equal estimate; a GPU size and a runner set the bud
     String(boundary),
   );
   await screenshot(page, "fit-base-model");
+
+  // A pasted config.json: not JSON is said on the page; a bad field is the server's error naming it; a good
+  // one answers with estimate's numbers for that config.
+  await page.getByLabel("A config.json").check();
+  const configBox = page.getByLabel(/^config\.json/);
+  await configBox.fill("{ not json");
+  await page.getByText("The config.json is not JSON").waitFor();
+  const tiny = {
+    ...base.createBaseModel.config,
+    num_hidden_layers: 3,
+    hidden_size: 96,
+    intermediate_size: 256,
+  };
+  await configBox.fill(JSON.stringify({ ...tiny, hidden_size: -96 }));
+  const alert = page.getByRole("alert").filter({ hasText: "Cannot predict" });
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /field model\.hidden_size/);
+  await configBox.fill(JSON.stringify(tiny));
+  await waitForAnswer(page, Math.round(0.05 * GiB));
+  assert.match(await page.getByTestId("fit-budget").innerText(), /^The pasted model against/);
+  await assertCellsEqualEstimate(page, tiny, Math.round(0.05 * GiB), "float16");
   // On PostgreSQL the server hands out no local key: /api/local-key answers 404 before the key is stored.
   assert.deepEqual(
     consoleErrors.filter((e) => !e.includes("Failed to load resource")),

@@ -135,6 +135,14 @@ async function assertFitEqualsEstimate(server: TestServer, model: unknown, fit: 
       }
     }
   }
+  for (const m of fit.methods) {
+    const res = await server.gql<{ estimate: { parameters: { trainable: number; base: number } } }>(
+      "query($model: JSON!, $method: JSONObject!) { estimate(model: $model, method: $method) { parameters { trainable base } } }",
+      { model, method: m.method },
+    );
+    assert.equal(m.trainableParameters, res.data!.estimate.parameters.trainable, `${m.name}: trainable`);
+    assert.equal(fit.parameters, res.data!.estimate.parameters.base, "base parameters");
+  }
   const totals = await estimateTotals(server, model, asks);
   figures.forEach((f, i) => {
     assert.equal(f.value, totals[i], f.where);
