@@ -1,19 +1,23 @@
 #!/usr/bin/env node
-// `npm start`: the server on the embedded PGlite with the dashboard on one URL, one local runner registered
-// automatically, and the demo comparison (full vs LoRA, QLoRA, prefix-tuning, adapters) seeded and queued.
-// A second start reuses the data folder: the key, the runner's registration, the datasets, the base model
-// and the finished demo.
+// `npm start`: builds what changed, then the server on the embedded PGlite with the dashboard on one URL,
+// one local runner registered automatically, and the demo comparison (full vs LoRA, QLoRA, prefix-tuning,
+// adapters) seeded and queued. A second start reuses the data folder: the key, the runner's registration,
+// the datasets, the base model and the finished demo. Output: scripts/lib/output.mjs (a terminal gets
+// friendly lines, anything else JSON lines). SIGINT or SIGTERM to this process stops everything it started.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { fineTuneSet, generalSet, pretrainCorpus, SAMPLE_PROMPTS, toJsonl } from "./demo/data.mjs";
 import { ensureProfileExperiment, profileFinished } from "./demo/profile.mjs";
+import { enginesOf, nodeVersionProblem } from "./lib/node-version.mjs";
+import { createOutput } from "./lib/output.mjs";
 
 const HELP = `Usage: npm start [-- options]
 
-Starts Tunelab locally: the GraphQL server and dashboard on an embedded PostgreSQL (PGlite), one local
-runner, and a demo experiment comparing full fine-tuning, LoRA, QLoRA, prefix-tuning and adapters.
+Builds what changed, then starts Tunelab locally: the GraphQL server and dashboard on an embedded
+PostgreSQL (PGlite), one local runner, and a demo experiment comparing full fine-tuning, LoRA, QLoRA,
+prefix-tuning and adapters.
 
 Options:
   --port <n>        port of the server and dashboard (default: 4000, or PORT)
@@ -22,12 +26,19 @@ Options:
   --no-runner       do not start the local runner
   -h, --help        show this help
 
-Ctrl-C stops the runner (it checkpoints its job) and then the server.`;
+On a terminal it prints friendly lines; otherwise one JSON object per line.
+Ctrl-C (SIGINT) stops the runner (it checkpoints its job) and then the server.`;
 
 const DEMO_EXPERIMENT = "Demo: full fine-tuning vs PEFT";
 const DEMO_BASE = "demo-base (tunelab-nano, pretrained here)";
 
 const root = resolve(import.meta.dirname, "..");
+const out = createOutput();
+const nodeProblem = nodeVersionProblem(process.versions.node, enginesOf(root));
+if (nodeProblem) {
+  out.error(nodeProblem);
+  process.exit(1);
+}
 const { values: args } = parseArgs({
   options: {
     port: { type: "string", default: process.env.PORT ?? "4000" },
@@ -44,14 +55,37 @@ if (args.help) {
 const dataDir = resolve(root, args["data-dir"]);
 const children = [];
 
-function log(message) {
-  process.stdout.write(`\r\x1b[K${message}\n`);
+/**
+ * A child whose output goes through `out` under `name` (or is kept in `captured` when given). A `group`
+ * child leads a process group of its own and is stopped with everything it started (npm → sh → next).
+ */
+function run(name, command, argv, { captured, group = false } = {}) {
+  const child = spawn(command, argv, { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: group });
+  child.group = group;
+  children.push(child);
+  for (const stream of [child.stdout, child.stderr]) {
+    if (captured) stream.on("data", (d) => captured.push(d));
+    else out.follow(name, stream);
+  }
+  return child;
 }
 
-function run(command, argv, options = {}) {
-  const child = spawn(command, argv, { cwd: root, stdio: ["ignore", "inherit", "inherit"], ...options });
-  children.push(child);
-  return child;
+function exited(child) {
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
+/** `npm run build`: tsc -b, the native addon, the IDE bundle, the dashboard (skipped when unchanged). */
+async function build() {
+  const started = Date.now();
+  out.info("building (TypeScript, native addon, GraphQL IDE, dashboard)…");
+  const captured = out.tty ? [] : undefined; // on a terminal the build's output is shown only if it fails
+  const code = await exited(run("build", "npm", ["run", "--silent", "build"], { captured, group: true }));
+  if (code !== 0) {
+    if (captured) process.stdout.write(Buffer.concat(captured));
+    throw new Error(`the build failed (exit code ${code})`);
+  }
+  const skipped = captured && Buffer.concat(captured).toString().includes("build skipped");
+  out.info(`built in ${((Date.now() - started) / 1000).toFixed(1)} s${skipped ? " (dashboard unchanged)" : ""}`);
 }
 
 async function waitFor(what, check, timeoutMs = 120_000) {
@@ -165,8 +199,11 @@ async function registerLocalRunner(gql, serverUrl) {
     `mutation($input: CreateRegistrationTokenInput!) { createRegistrationToken(input: $input) { token } }`,
     { input: { description: "local runner started by npm start", expiresInSeconds: 600, singleUse: true } },
   );
-  await new Promise((ok, fail) => {
-    const child = run(process.execPath, [
+  const captured = [];
+  const child = run(
+    "runner",
+    process.execPath,
+    [
       "runner/dist/cli/main.js",
       "register",
       "--server",
@@ -177,13 +214,16 @@ async function registerLocalRunner(gql, serverUrl) {
       "local",
       "--config",
       config,
-    ]);
-    child.on("exit", (code) => (code === 0 ? ok() : fail(new Error(`runner register exited with ${code}`))));
-  });
+    ],
+    { captured },
+  );
+  // its "start it with" hint is for people registering by hand: here npm start starts the runner itself
+  const code = await exited(child);
+  if (code !== 0) throw new Error(`runner register exited with ${code}: ${Buffer.concat(captured)}`);
+  out.info(`registered the local runner (config in ${config})`);
   return config;
 }
 
-let lastLine = "";
 async function progress(gql, experimentId, dashboard) {
   const data = await gql(`query($id: ID!) { experiment(id: $id) { runs { name status } } }`, {
     id: experimentId,
@@ -192,17 +232,22 @@ async function progress(gql, experimentId, dashboard) {
   const done = runs.filter((r) => ["SUCCEEDED", "FAILED", "CANCELLED"].includes(r.status)).length;
   const running = runs.filter((r) => r.status === "RUNNING").map((r) => r.name);
   const line = `demo: ${done}/${runs.length} runs finished${running.length ? `, training ${running.join(", ")}` : ""} — ${dashboard}`;
-  if (process.stdout.isTTY) process.stdout.write(`\r\x1b[K${line}`);
-  else if (line !== lastLine) console.log(line);
-  lastLine = line;
+  out.progress(line, { finished: done, runs: runs.length });
   return { done: done === runs.length, line };
 }
 
 async function main() {
-  const server = run(process.execPath, ["server/dist/main.js", "--port", args.port, "--data-dir", dataDir]);
+  await build();
+  const server = run("server", process.execPath, [
+    "server/dist/main.js",
+    "--port",
+    args.port,
+    "--data-dir",
+    dataDir,
+  ]);
   server.on("exit", (code) => {
     if (!stopping) {
-      log(`server exited with ${code}`);
+      out.error(`the server exited with ${code}`);
       process.exit(code ?? 1);
     }
   });
@@ -211,12 +256,15 @@ async function main() {
   const keyFile = join(dataDir, "admin-key");
   const key = await waitFor("the admin key", () => readFileSync(keyFile, "utf8").trim(), 10_000);
   const gql = client(`${origin}/graphql`, key);
-  log(`Tunelab is up: dashboard ${origin}/  GraphQL ${origin}/graphql  (admin key in ${keyFile})`);
+  out.info(`Tunelab is up: dashboard ${origin}/  GraphQL ${origin}/graphql  (admin key in ${keyFile})`, {
+    url: `${origin}/`,
+    adminKeyFile: keyFile,
+  });
 
   if (!args["no-runner"]) {
     const config = await registerLocalRunner(gql, `${origin}/graphql`);
     // Its own progress lines would fight with ours: warnings only; the dashboard shows the training.
-    run(process.execPath, [
+    run("runner", process.execPath, [
       "runner/dist/cli/main.js",
       "start",
       "--config",
@@ -234,7 +282,7 @@ async function main() {
   const general = await ensureDataset(gql, "demo general text (forgetting)", generalSet(), 0);
   let base = await ensureBaseModel(gql, corpus);
   if (base.status !== "READY") {
-    log("demo: pretraining the base model (tunelab-nano on the generated corpus)…");
+    out.info("demo: pretraining the base model (tunelab-nano on the generated corpus)…");
     base = await waitFor(
       "the pretrained base model",
       async () => {
@@ -247,14 +295,17 @@ async function main() {
   }
   const experiment = await ensureExperiment(gql, dataset, general, base);
   const dashboard = `${origin}/compare?experiment=${experiment.id}`;
-  log(`demo: comparing 5 methods — open ${dashboard}`);
+  out.info(`demo: comparing 5 methods — open ${dashboard}`, { url: dashboard });
   const profile = await ensureProfileExperiment(gql, findByName, dataset);
-  log(`demo: what they cost at SmolLM-135M scale — ${origin}/compare?experiment=${profile.id}`);
+  out.info(`demo: what they cost at SmolLM-135M scale — ${origin}/compare?experiment=${profile.id}`, {
+    url: `${origin}/compare?experiment=${profile.id}`,
+  });
   for (;;) {
     const { done, line } = await progress(gql, experiment.id, dashboard);
     if (done && (await profileFinished(gql, profile.id))) {
-      log(line.replace("runs finished", "runs finished ✔"));
-      log(`The comparison is ready: ${dashboard}   (Ctrl-C stops Tunelab)`);
+      out.endProgress();
+      out.info(line.replace("runs finished", "runs finished ✔"));
+      out.info(`The comparison is ready: ${dashboard}   (Ctrl-C stops Tunelab)`, { url: dashboard });
       return;
     }
     await new Promise((r) => setTimeout(r, 2000));
@@ -265,19 +316,23 @@ let stopping = false;
 async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
-  log("stopping: runner first, then the server…");
+  out.endProgress();
+  out.info("stopping: runner first, then the server…");
   for (const child of children.reverse()) {
-    if (child.exitCode === null) {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = exited(child);
+      if (child.group) process.kill(-child.pid, "SIGTERM");
+      else child.kill("SIGTERM");
+      await gone;
     }
   }
+  out.info("stopped");
   process.exit(code);
 }
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
 main().catch((error) => {
-  log(`npm start failed: ${error.message}`);
+  out.error(`npm start failed: ${error.message}`);
   stop(1);
 });

@@ -123,3 +123,4 @@ export {
   type ParetoView,
   paretoView,
 } from "./pareto/view.js";
+export { RUNNER_COMMAND, runnerCommand } from "./runner-command.js";

@@ -71,6 +71,10 @@ async function main(): Promise<void> {
   const server = await startServer(config);
   // The one line a person looks for, whatever the log level.
   process.stdout.write(`Tunelab is running at ${server.url}\n`);
+  // A new admin key without a file to keep it in (DATABASE_URL): shown once, on a line of its own, never
+  // inside a log record.
+  if (server.adminKey && !server.adminKeyFile)
+    process.stderr.write(`Admin API key (shown once, read-write): ${server.adminKey}\n`);
   const stop = (signal: string) => {
     server.logger.info({ signal }, "signal received");
     server.close().then(

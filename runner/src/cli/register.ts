@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { runnerCommand } from "@tunelab/core";
 import type { Command } from "commander";
 import { EXIT } from "../agent/agent.js";
 import { ApiError, RunnerApi, serverUrls } from "../agent/api.js";
@@ -76,7 +77,7 @@ export function registerRegister(program: Command): void {
           `${devices.map((d) => `${d.name} ${(d.memoryBytes / 1024 ** 3).toFixed(1)} GiB`).join(", ")})\n` +
           (backend.skipped.length ? `backend: ${describeBackend(backend)}\n` : "") +
           `config written to ${path} (mode 0600; secret ${secretHint(registered.secret)})\n` +
-          `start it with: tunelab-runner start${flags.config ? ` --config ${path}` : ""}\n`,
+          `start it with: ${runnerCommand(`start${flags.config ? ` --config ${path}` : ""}`)}\n`,
       );
     });
 }

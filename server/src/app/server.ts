@@ -168,9 +168,10 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const adminKeyFile = db.driver === "pglite" ? adminKeyFilePath(config.dataDir) : undefined;
   if (adminKey) {
     if (adminKeyFile) writeAdminKeyFile(config.dataDir, adminKey);
+    // never the key itself: logs are shipped and kept; main.ts shows it once, outside the log
     logger.warn(
       { adminKeyFile },
-      `created the admin API key (shown once, ADMIN): ${adminKey}${adminKeyFile ? ` (also written to ${adminKeyFile})` : ""}`,
+      `created the admin API key (ADMIN)${adminKeyFile ? `: in ${adminKeyFile}` : ""}`,
     );
   }
 

@@ -1,3 +1,4 @@
+import { runnerCommand } from "@tunelab/core";
 import DataLoader from "dataloader";
 import type { EntityManager } from "typeorm";
 import { type Connection, type ConnectionArgs, pageRequest, toConnection } from "../api/connection.js";
@@ -55,7 +56,7 @@ export class RunnerService {
       )) as { id: string }[];
       return m.findOneByOrFail(RegistrationToken, { id: row!.id });
     });
-    const command = `npx tunelab-runner register --server ${this.options.publicUrl()} --token ${token}`;
+    const command = runnerCommand(`register --server ${this.options.publicUrl()} --token ${token}`);
     return { token, registrationToken, command };
   }
 

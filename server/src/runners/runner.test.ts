@@ -91,7 +91,7 @@ for (const driver of drivers) {
     test("a token registers a runner: secret shown once and stored hashed; the token is consumed", async () => {
       const t = await newToken({ description: "lab" });
       assert.match(t.token, /^tlt_/);
-      assert.equal(t.command, `npx tunelab-runner register --server ${server.origin} --token ${t.token}`);
+      assert.equal(t.command, `npm run runner -- register --server ${server.origin} --token ${t.token}`);
       assert.equal(t.registrationToken.singleUse, true);
       const lifetime = Date.parse(t.registrationToken.expiresAt) - Date.now();
       assert.ok(lifetime > 86_000_000 && lifetime <= 86_400_000, "expires in a day by default");
@@ -411,7 +411,7 @@ test("the registration command uses --public-url when set", async () => {
     const { token, command } = res.data!.createRegistrationToken;
     assert.equal(
       command,
-      `npx tunelab-runner register --server https://tunelab.example:8443 --token ${token}`,
+      `npm run runner -- register --server https://tunelab.example:8443 --token ${token}`,
     );
   } finally {
     await server.close();
