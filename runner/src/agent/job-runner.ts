@@ -6,7 +6,7 @@ import { createInterface } from "node:readline";
 import type { Dtype } from "@tunelab/core";
 import type { Logger } from "pino";
 import type { ProfileJob } from "../engine/run-profile.js";
-import type { TrainingJob } from "../engine/run-training.js";
+import type { Sample, TrainingJob } from "../engine/run-training.js";
 import type { StepMetrics } from "../engine/train.js";
 import {
   ApiError,
@@ -346,6 +346,9 @@ export class JobRunner {
           case "checkpoint":
             this.onCheckpoint(m.dir, m.step);
             break;
+          case "samples":
+            this.onSamples(m.step, m.samples);
+            break;
           case "result":
             result = m.result;
             break;
@@ -377,6 +380,21 @@ export class JobRunner {
       loss: m.trainLoss,
       tokensPerSecond: m.tokensPerSecond,
       msPerStep: m.msPerStep,
+    });
+  }
+
+  /** Each eval step's sample completions, sent in order with the uploads (the server keeps one per step). */
+  private onSamples(step: number, samples: Sample[]): void {
+    const rows = samples.map((s) => ({ prompt: s.prompt, output: s.completion, step }));
+    this.uploads = this.uploads.then(async () => {
+      try {
+        await withRetry(() => this.deps.api.reportSamples(this.id, rows), {
+          signal: this.done.signal,
+          onRetry: this.retryLog("reportSamples"),
+        });
+      } catch (err) {
+        this.log.warn({ step, err: (err as Error).message }, "samples not reported");
+      }
     });
   }
 
@@ -428,16 +446,6 @@ export class JobRunner {
           onRetry: this.retryLog("adapter upload"),
         });
       }
-      const samples = ("samples" in result ? result.samples : []).map((s) => ({
-        prompt: s.prompt,
-        output: s.completion,
-        step: result.steps,
-      }));
-      if (samples.length > 0)
-        await withRetry(() => api.reportSamples(this.id, samples), {
-          deadline,
-          onRetry: this.retryLog("reportSamples"),
-        });
       await withRetry(() => api.completeJob(this.id, summary(result)), {
         deadline,
         onRetry: this.retryLog("completeJob"),

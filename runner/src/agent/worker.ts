@@ -1,6 +1,6 @@
 import { initBackend } from "../engine/backend.js";
 import { type ProfileJob, type ProfileResult, runProfile } from "../engine/run-profile.js";
-import { runTraining, type TrainingJob, type TrainingResult } from "../engine/run-training.js";
+import { runTraining, type Sample, type TrainingJob, type TrainingResult } from "../engine/run-training.js";
 import type { StepMetrics } from "../engine/train.js";
 
 /**
@@ -8,7 +8,7 @@ import type { StepMetrics } from "../engine/train.js";
  * this process: the agent keeps heartbeating, and can kill it. IPC messages:
  *   parent → worker: {type:"run", job} | {type:"profile", job} | {type:"abort"} | {type:"probe"}
  *   worker → parent: {type:"backend", source, skipped} | {type:"metrics", m} | {type:"checkpoint", dir, step}
- *                    | {type:"result", result} | {type:"error", message}
+ *                    | {type:"samples", step, samples} | {type:"result", result} | {type:"error", message}
  * The worker exits when the agent goes away (IPC disconnect), so a killed agent leaves no trainer behind.
  */
 
@@ -22,6 +22,7 @@ export type FromWorker =
   | { type: "backend"; source: string; skipped: string[] }
   | { type: "metrics"; m: StepMetrics }
   | { type: "checkpoint"; dir: string; step: number }
+  | { type: "samples"; step: number; samples: Sample[] }
   | { type: "result"; result: WorkerResult }
   | { type: "error"; message: string };
 
@@ -44,6 +45,7 @@ async function run(m: ToWorker & { type: "run" | "profile" }, controller: AbortC
     signal: controller.signal,
     onMetrics,
     onCheckpoint: (dir, step) => void send({ type: "checkpoint", dir, step }),
+    onSamples: (step, samples) => void send({ type: "samples", step, samples }),
   });
   await send({ type: "result", result });
 }

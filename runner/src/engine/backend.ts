@@ -83,6 +83,16 @@ async function tryBackend(candidate: string): Promise<Omit<BackendChoice, "skipp
 async function setBackend(name: string): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`tfjs backend ${name} did not initialise`);
   await tf.ready();
+  adviceAnswered(tf.backend());
+}
+
+/**
+ * tfjs's cpu backend (and so `native`, built on it) prints "install our node backend" on its first tensor
+ * in Node. Here that advice is already answered: the chain above tried tfjs-node first and `skipped` says
+ * why it did not load (the runner reports it), so the banner would only repeat it in every process.
+ */
+function adviceAnswered(backend: tf.KernelBackend): void {
+  if ("firstUse" in backend) (backend as { firstUse: boolean }).firstUse = false;
 }
 
 let wasmPatched = false;

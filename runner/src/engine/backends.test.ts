@@ -75,6 +75,24 @@ test("with the native addon forced off, the engine falls back to wasm, says why,
   assert.ok(Number.isFinite(got.loss));
 });
 
+for (const backend of ["cpu", "native"]) {
+  test(`the ${backend} backend trains without tfjs's "install our node backend" banner (the choice is reported)`, async () => {
+    const script = `
+      const { initBackend } = require(${JSON.stringify(join(__dirname, "backend.js"))});
+      const { runTraining } = require(${JSON.stringify(join(__dirname, "run-training.js"))});
+      (async () => {
+        const choice = await initBackend(${JSON.stringify(backend)});
+        const data = [{ prompt: "Translate 'dog' to French ->", completion: " chien" }];
+        await runTraining({ base: "tunelab-nano", data, method: { method: "lora", r: 2 }, steps: 1 });
+        console.log(choice.name);
+      })().catch((e) => { console.log("unavailable: " + e.message); });`;
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["-e", script]);
+    if (stdout.includes("unavailable:")) return; // no native addon on this machine: nothing to check
+    assert.equal(stdout.trim().split("\n").at(-1), backend);
+    assert.doesNotMatch(stdout + stderr, /install our node backend/);
+  });
+}
+
 test("the GPU's own memory figure: nvidia-smi's compute apps for our pid; none off the GPU build", async () => {
   const csv = "4242, 1536\n77, 80\n4242, 512\n";
   assert.equal(parseComputeApps(csv, 4242), 2048 * 1024 * 1024);

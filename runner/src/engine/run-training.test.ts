@@ -10,6 +10,7 @@ import { saveModelFolder } from "./hf-folder.js";
 import { createMethod } from "./methods/registry.js";
 import { readAdapterFolder } from "./peft-folder.js";
 import { runTraining } from "./run-training.js";
+import { isEvalStep } from "./train.js";
 import { modelFromTensors } from "./model.js";
 import { TINY, TOY, tinyModel } from "./test-kit.js";
 import { byteTokenizer } from "./tokenizer.js";
@@ -128,3 +129,44 @@ test("runTraining with evalData trains on all of data and evaluates exactly eval
   assert.equal(none.bestEvalLoss, null, "an empty evalData means no evaluation, whatever evalFraction says");
   assert.equal(none.finalTrainLoss, a.finalTrainLoss);
 });
+
+test("isEvalStep: every evalEvery steps and always at the last one (evalEvery 0 = at the end only)", () => {
+  const evalSteps = (every: number, steps: number) =>
+    Array.from({ length: steps }, (_, i) => i + 1).filter((s) => isEvalStep(s, every, steps));
+  assert.deepEqual(evalSteps(0, 5), [5]);
+  assert.deepEqual(evalSteps(2, 5), [2, 4, 5]);
+  assert.deepEqual(evalSteps(5, 5), [5]);
+  assert.deepEqual(evalSteps(10, 3), [3]);
+});
+
+for (const [evalEvery, expected] of [
+  [0, [4]],
+  [2, [2, 4]],
+] as const) {
+  test(`evalEvery ${evalEvery}: an eval loss and the sample prompts' completions at steps ${expected.join(", ")}`, async () => {
+    const sampled: { step: number; prompts: string[] }[] = [];
+    const result = await runTraining(
+      {
+        base: join(dir, "base"),
+        data: TOY,
+        evalData: TOY.slice(0, 2),
+        method: { method: "lora", r: 2, target_modules: ["q_proj"] },
+        steps: 4,
+        samplePrompts: ["Translate: cat", "Summarise: a b c"],
+        options: { evalEvery, batchSize: 2 },
+      },
+      { onSamples: (step, samples) => sampled.push({ step, prompts: samples.map((s) => s.prompt) }) },
+    );
+    const evaluated = result.history.filter((m) => m.evalLoss !== undefined).map((m) => m.step);
+    assert.deepEqual(evaluated, [...expected]);
+    assert.ok(Number.isFinite(result.bestEvalLoss));
+    assert.deepEqual(
+      sampled,
+      expected.map((step) => ({ step, prompts: ["Translate: cat", "Summarise: a b c"] })),
+    );
+    assert.deepEqual(
+      result.samples.map((s) => s.prompt),
+      ["Translate: cat", "Summarise: a b c"],
+    );
+  });
+}

@@ -62,7 +62,7 @@ export interface TrainingJob {
    * run: the forgetting figure (at the start means the base, unless resuming).
    */
   generalData?: string | Example[];
-  /** Prompts to complete greedily after training (default: up to 3 prompts of the data). */
+  /** Prompts completed greedily at each eval step (default: up to 3 prompts of the data). */
   samplePrompts?: string[];
   /**
    * The loop's options, and `dtype`: the storage of frozen weights (default float32; bfloat16/float16 keep
@@ -76,6 +76,13 @@ export interface TrainingCallbacks {
   signal?: AbortSignal;
   onMetrics?: (m: StepMetrics) => void;
   onCheckpoint?: (dir: string, step: number) => void;
+  /** The sample completions generated at an eval step (the last one's are also the result's `samples`). */
+  onSamples?: (step: number, samples: Sample[]) => void;
+}
+
+export interface Sample {
+  prompt: string;
+  completion: string;
 }
 
 export interface TrainingResult {
@@ -97,7 +104,8 @@ export interface TrainingResult {
   bestEvalLoss: number | null;
   tokensPerSecond: number;
   msPerStep: number;
-  samples: { prompt: string; completion: string }[];
+  /** The last eval step's completions of the sample prompts. */
+  samples: Sample[];
   /** Loss change on `generalData`; null without it. */
   forgetting: ForgettingReport | null;
   history: StepMetrics[];
@@ -192,6 +200,17 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
     const refused = checkMemory({ run: crash.run, predicted, host, estimate: crash.estimate });
     if (refused) throw refused; // before the first step: nothing trained
     const generalBefore = general.length > 0 ? evaluate(model, method, general) : null;
+    const prompts =
+      job.samplePrompts ?? examples.flatMap((e) => ("prompt" in e ? [e.prompt] : [])).slice(0, 3);
+    let samples: Sample[] = [];
+    const generateSamples = (step: number) => {
+      samples = prompts.map((prompt) => {
+        const ids = [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(prompt)];
+        const out = generate(model, ids, { maxNewTokens: 24, eos: tokenizer.eos, hooks: method.hooks });
+        return { prompt, completion: tokenizer.decode(out) };
+      });
+      if (samples.length > 0) cb.onSamples?.(step, samples);
+    };
     const loop = await trainLoop({
       model,
       method,
@@ -201,6 +220,7 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
       resume,
       signal: cb.signal,
       onMetrics: cb.onMetrics,
+      onEval: generateSamples,
       stepFailed: (err, step) => translateCrash(err, { ...crash, step }),
       onCheckpoint: job.checkpointDir
         ? async (state: TrainState) => {
@@ -222,13 +242,8 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
         disposeExported(folder, method);
       }
     }
-    const prompts =
-      job.samplePrompts ?? examples.flatMap((e) => ("prompt" in e ? [e.prompt] : [])).slice(0, 3);
-    const samples = prompts.map((prompt) => {
-      const ids = [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(prompt)];
-      const out = generate(model, ids, { maxNewTokens: 24, eos: tokenizer.eos, hooks: method.hooks });
-      return { prompt, completion: tokenizer.decode(out) };
-    });
+    // a run with no step left to train (steps 0, or resumed at its end) still answers the prompts once
+    if (loop.history.length === 0 && !loop.cancelled) generateSamples(loop.steps);
     const trained = loop.history.filter((m) => m.step > (resume?.step ?? 0));
     const evals = loop.history.flatMap((m) => (m.evalLoss === undefined ? [] : [m.evalLoss]));
     const tail = trained.slice(Math.min(1, trained.length - 1)); // the first step includes warm-up compilation

@@ -82,6 +82,8 @@ export interface LoopInput {
   signal?: AbortSignal;
   onMetrics?: (m: StepMetrics) => void;
   onCheckpoint?: (state: TrainState) => Promise<void> | void;
+  /** Called after each eval step's metrics (isEvalStep), e.g. to generate samples from the model as it is. */
+  onEval?: (step: number) => Promise<void> | void;
   /** What a step's error (and its 1-based step number) is rethrown as, e.g. out of memory explained. */
   stepFailed?: (err: unknown, step: number) => unknown;
   /** Split the largest step peak by what its buffers are (cost profiles; one map entry per allocation). */
@@ -96,6 +98,14 @@ export interface LoopResult {
   measuredPeakBytes: number;
   /** The step with the largest peak, split (with `measureBreakdown`). */
   peakBreakdown?: MemoryBreakdown;
+}
+
+/**
+ * Whether the 1-based `step` evaluates: every `evalEvery` steps and always at the last one, so
+ * `evalEvery: 0` means "at the end only" (the schema's wording) and every finished run has an eval loss.
+ */
+export function isEvalStep(step: number, evalEvery: number, steps: number): boolean {
+  return step === steps || (evalEvery > 0 && step % evalEvery === 0);
 }
 
 /** Mean loss over batches, weighted by their loss tokens; no gradients, no dropout. */
@@ -216,11 +226,11 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
       };
     }
     const m = history[history.length - 1]!;
-    if (evalSet.length && o.evalEvery > 0 && ((step + 1) % o.evalEvery === 0 || step + 1 === o.steps)) {
-      m.evalLoss = evaluate(model, method, evalSet);
-    }
+    const evalStep = isEvalStep(step + 1, o.evalEvery, o.steps);
+    if (evalStep && evalSet.length) m.evalLoss = evaluate(model, method, evalSet);
     method.setTraining(false);
     input.onMetrics?.(m);
+    if (evalStep) await input.onEval?.(step + 1);
     if (input.onCheckpoint && o.checkpointEvery > 0 && (step + 1) % o.checkpointEvery === 0) {
       await input.onCheckpoint({ step: step + 1, seed: o.seed, optimizer });
     }
