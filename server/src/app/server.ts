@@ -31,6 +31,7 @@ import type { RequestContext } from "./context.js";
 import { bridgeEventsToPostgres, createEvents, type Events } from "./events.js";
 import { formatError } from "./format-error.js";
 import { bodyTooLargeHandler, jsonBodyLimit } from "./body-limit.js";
+import { subscribeDistinct } from "./distinct-results.js";
 import { healthRoutes } from "./health.js";
 import { ideRoutes } from "./ide.js";
 import { webRoutes } from "./web.js";
@@ -117,7 +118,10 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const httpServer = createHttpServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
   const wsCleanup = serveGraphqlWs(
-    graphqlWsOptions({ schema, authenticator, connections, createContext, limits: config.queryLimits }),
+    {
+      ...graphqlWsOptions({ schema, authenticator, connections, createContext, limits: config.queryLimits }),
+      subscribe: subscribeDistinct,
+    },
     wsServer,
   );
   connections.start(5_000);

@@ -62,6 +62,25 @@ for (const driver of drivers) {
         );
         await updates.return?.();
 
+        // Three events for one run whose selected fields did not change between them (a checkpoint, samples…):
+        // the subscriber hears the answer once, then the next real change.
+        const statuses = client.iterate<{ runUpdated: { id: string; status: string } }>({
+          query: `subscription($e: ID!) { runUpdated(experimentId: $e) { id status } }`,
+          variables: { e: watched.id },
+        });
+        const firstStatus = statuses.next();
+        await client.iterate({ query: "{ experiments(first: 1) { totalCount } }" }).next();
+        const runId = watched.runs[0]!.id;
+        for (let i = 0; i < 3; i++) server.events.publish("RUN_UPDATED", { runId, experimentId: watched.id });
+        await server.gql(`mutation($id: ID!) { retryRun(id: $id) { id } }`, { id: runId });
+        const heard = [(await withTimeout(firstStatus, "runUpdated")).value!.data!.runUpdated];
+        heard.push((await withTimeout(statuses.next(), "runUpdated")).value!.data!.runUpdated);
+        assert.deepEqual(heard, [
+          { id: runId, status: "CANCELLED" },
+          { id: runId, status: "QUEUED" },
+        ]);
+        await statuses.return?.();
+
         const anonymous = createClient({
           url: server.url.replace(/^http/, "ws"),
           webSocketImpl: WebSocket,
