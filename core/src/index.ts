@@ -124,3 +124,4 @@ export {
   paretoView,
 } from "./pareto/view.js";
 export { RUNNER_COMMAND, runnerCommand } from "./runner-command.js";
+export { formatBytes } from "./format-bytes.js";

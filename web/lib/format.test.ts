@@ -15,8 +15,9 @@ test("formatters: table of cases", () => {
     [formatCount(8_030_261_248), "8.03B"],
     [formatCount(3_584), "3,584"],
     [formatCount(null), "—"],
-    [formatBytes(6_710_000), "6.71 MB"],
-    [formatBytes(16e9), "16.0 GB"],
+    [formatBytes(6_710_000), "6.40 MiB"],
+    [formatBytes(25.3e9), "23.6 GiB"], // as the runner CLI and API messages (core's formatBytes) say
+    [formatBytes(16 * 1024 ** 3), "16.0 GiB"],
     [formatBytes(512), "512 B"],
     [formatPercent(10.2191), "10.22%"],
     [formatPercent(0.1234), "0.123%"],

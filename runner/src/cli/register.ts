@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { runnerCommand } from "@tunelab/core";
+import { formatBytes, runnerCommand } from "@tunelab/core";
 import type { Command } from "commander";
 import { EXIT } from "../agent/agent.js";
 import { ApiError, RunnerApi, serverUrls } from "../agent/api.js";
@@ -74,7 +74,7 @@ export function registerRegister(program: Command): void {
       });
       process.stdout.write(
         `registered runner ${registered.runnerId} "${name}" (backend ${backend.name}; ` +
-          `${devices.map((d) => `${d.name} ${(d.memoryBytes / 1024 ** 3).toFixed(1)} GiB`).join(", ")})\n` +
+          `${devices.map((d) => `${d.name} ${formatBytes(d.memoryBytes)}`).join(", ")})\n` +
           (backend.skipped.length ? `backend: ${describeBackend(backend)}\n` : "") +
           `config written to ${path} (mode 0600; secret ${secretHint(registered.secret)})\n` +
           `start it with: ${runnerCommand(`start${flags.config ? ` --config ${path}` : ""}`)}\n`,

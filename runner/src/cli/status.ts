@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { formatBytes } from "@tunelab/core";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { RunnerApi, serverUrls } from "../agent/api.js";
@@ -63,7 +64,7 @@ export function registerStatus(program: Command): void {
         `server:      ${config.server} (${reachable ? "reachable" : "NOT reachable"})`,
         `runner:      ${config.runnerId} "${config.name}"${config.labels.length ? ` labels ${config.labels.join(",")}` : ""}`,
         `secret:      ${status.secret}`,
-        `devices:     ${devices.map((d) => `${d.name} ${(d.memoryBytes / 1024 ** 3).toFixed(1)} GiB`).join(", ")}`,
+        `devices:     ${devices.map((d) => `${d.name} ${formatBytes(d.memoryBytes)}`).join(", ")}`,
         ...backendLines(backend),
         `work dir:    ${workDir}`,
         `unsent:      ${

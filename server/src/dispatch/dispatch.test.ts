@@ -125,7 +125,7 @@ describe("dispatch on PostgreSQL", () => {
       await registerRunnerForTest(server.db, { labels: ["mem"], maxDeviceMemoryBytes: 16e9 }),
     );
     const [runId] = await queueRunsForTest(server, { requiredLabels: ["mem"], predictedTotalBytes: 20e9 });
-    const reason = "needs 20.0 GB; largest online runner with labels mem has 16.0 GB";
+    const reason = "needs 18.6 GiB; largest online runner with labels mem has 14.9 GiB"; // 20e9 and 16e9 bytes
     await eventually("the status reason", async () => {
       const [run] = await sql<{ status_reason: string | null }>(
         server.db,

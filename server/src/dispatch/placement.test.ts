@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { memoryBudget } from "./claim.js";
 import {
-  formatGigabytes,
   leaseExpired,
   placementRefusal,
   retryBackoffMs,
@@ -42,25 +41,25 @@ test("lease expiry and capped doubling backoff", () => {
 });
 
 test("unplacedReason: why a queued run fits no online runner, null when one could take it", () => {
+  const GiB = 1024 ** 3;
   const online = [
-    { labels: ["gpu"], maxDeviceMemoryBytes: 16e9 },
-    { labels: ["cpu"], maxDeviceMemoryBytes: 64e9 },
+    { labels: ["gpu"], maxDeviceMemoryBytes: 16 * GiB },
+    { labels: ["cpu"], maxDeviceMemoryBytes: 64 * GiB },
   ];
   assert.equal(unplacedReason({ labels: [], predictedMemoryBytes: 1e9 }, []), "waiting: no runner is online");
   assert.equal(
-    unplacedReason({ labels: [], predictedMemoryBytes: 80e9 }, online),
-    "needs 80.0 GB; largest online runner has 64.0 GB",
+    unplacedReason({ labels: [], predictedMemoryBytes: 80 * GiB }, online),
+    "needs 80.0 GiB; largest online runner has 64.0 GiB",
   );
   assert.equal(
-    unplacedReason({ labels: ["gpu"], predictedMemoryBytes: 20e9 }, online),
-    "needs 20.0 GB; largest online runner with labels gpu has 16.0 GB",
+    unplacedReason({ labels: ["gpu"], predictedMemoryBytes: 20 * GiB }, online),
+    "needs 20.0 GiB; largest online runner with labels gpu has 16.0 GiB",
   );
   assert.equal(
     unplacedReason({ labels: ["tpu"], predictedMemoryBytes: 1 }, online),
     "needs labels tpu; no online runner has them",
   );
-  assert.equal(unplacedReason({ labels: ["gpu"], predictedMemoryBytes: 16e9 }, online), null);
-  assert.equal(formatGigabytes(20e9), "20.0 GB");
+  assert.equal(unplacedReason({ labels: ["gpu"], predictedMemoryBytes: 16 * GiB }, online), null);
 });
 
 test("memoryBudget: one device is shared by its jobs, several devices take a job each", () => {

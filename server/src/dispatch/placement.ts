@@ -1,3 +1,4 @@
+import { formatBytes } from "@tunelab/core";
 /** What the dispatcher knows about an online runner when placing a run. */
 export interface RunnerCapacity {
   labels: readonly string[];
@@ -37,10 +38,6 @@ export interface OnlineRunner {
   maxDeviceMemoryBytes: number;
 }
 
-/** Bytes as people read them in a status: 20000000000 → "20.0 GB" (decimal gigabytes). */
-export function formatGigabytes(bytes: number): string {
-  return `${(bytes / 1e9).toFixed(1)} GB`;
-}
 
 /**
  * Why a QUEUED run fits none of the online runners (its status reason), or null when at least one of
@@ -54,5 +51,5 @@ export function unplacedReason(run: RunRequirement, online: readonly OnlineRunne
   if (largest >= run.predictedMemoryBytes) return null;
   const which =
     run.labels.length > 0 ? `online runner with labels ${run.labels.join(", ")}` : "online runner";
-  return `needs ${formatGigabytes(run.predictedMemoryBytes)}; largest ${which} has ${formatGigabytes(largest)}`;
+  return `needs ${formatBytes(run.predictedMemoryBytes)}; largest ${which} has ${formatBytes(largest)}`;
 }
