@@ -85,7 +85,9 @@ async function build() {
     throw new Error(`the build failed (exit code ${code})`);
   }
   const skipped = captured && Buffer.concat(captured).toString().includes("build skipped");
-  out.info(`built in ${((Date.now() - started) / 1000).toFixed(1)} s${skipped ? " (dashboard unchanged)" : ""}`);
+  out.info(
+    `built in ${((Date.now() - started) / 1000).toFixed(1)} s${skipped ? " (dashboard unchanged)" : ""}`,
+  );
 }
 
 async function waitFor(what, check, timeoutMs = 120_000) {

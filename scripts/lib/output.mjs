@@ -43,7 +43,8 @@ export function createOutput({ stream = process.stdout, tty = Boolean(stream.isT
       }
     }
     if (!tty) {
-      if (record && typeof record.level === "number") stream.write(`${JSON.stringify({ name, ...record })}\n`);
+      if (record && typeof record.level === "number")
+        stream.write(`${JSON.stringify({ name, ...record })}\n`);
       else json("info", name, line);
       return;
     }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { EXIT } from "./agent.js";
@@ -98,9 +98,14 @@ describe("runner agent", () => {
       assert.deepEqual(await stack.steps(run.id, "eval_loss"), [3, 6]);
       for (const key of ["learning_rate", "grad_norm", "tokens_per_second", "live_tensor_bytes"])
         assert.equal((await stack.steps(run.id, key)).length, 6, key);
-      assert.equal(run.samples.length, 1);
-      assert.equal(run.samples[0]!.prompt, "Translate 'dog 1' to French ->");
-      assert.equal(run.samples[0]!.step, 6);
+      // the sample prompt is answered at each eval step (evalEvery 3 of 6 steps)
+      assert.deepEqual(
+        run.samples.map((s) => [s.step, s.prompt]),
+        [
+          [3, "Translate 'dog 1' to French ->"],
+          [6, "Translate 'dog 1' to French ->"],
+        ],
+      );
       assert.ok((run.measuredPeakBytes ?? 0) > 0);
       const result = run.result as {
         trainable: number;
@@ -135,6 +140,13 @@ describe("runner agent", () => {
     first.proc.kill("SIGTERM");
     assert.equal((await first.exit).code, EXIT.OK);
     assert.ok(first.logs.some(msg(/stopping gracefully/)));
+    // it said goodbye: OFFLINE now, not once its lease has passed
+    const { runnerId } = JSON.parse(readFileSync(config, "utf8")) as { runnerId: string };
+    const gone = await stack.gql<{ runner: { status: string } }>(
+      `query($id: ID!) { runner(id: $id) { status } }`,
+      { id: runnerId },
+    );
+    assert.equal(gone.runner.status, "OFFLINE");
 
     // the same config file, a new process: the same runner takes the next run
     const next = await stack.experiment("after restart", datasetId, baseModelId, { steps: 3 }, [

@@ -159,6 +159,9 @@ export class Agent {
     } finally {
       this.heartbeat?.stop();
       await this.connection?.close();
+      // goodbye, unless the server refused our secret: OFFLINE on the Runners page now, not a lease later
+      if (this.heartbeat && this.exitCode !== EXIT.AUTH)
+        await Promise.race([this.api.signOff().catch(() => {}), sleep(2000)]);
       if (this.spool.size() > 0) {
         await Promise.race([this.spool.flush(), sleep(5000)]);
         if (this.spool.size() > 0)

@@ -251,6 +251,11 @@ export class RunnerApi {
     ).heartbeat;
   }
 
+  /** The goodbye of a clean stop: the server shows this runner OFFLINE at once (until its next heartbeat). */
+  async signOff(): Promise<void> {
+    await this.request<{ signOff: boolean }>("mutation { signOff }", {});
+  }
+
   async startJob(jobId: string): Promise<Job> {
     return (await this.request<{ startJob: Job }>(START_JOB, { jobId })).startJob;
   }

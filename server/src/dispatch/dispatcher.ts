@@ -126,7 +126,11 @@ export class Dispatcher {
     this.sinks.set(runnerId, set);
     // Connecting is a sign of life: the runner counts as online for placement until its lease passes.
     this.db
-      .read((m) => m.query(`UPDATE runner SET last_heartbeat_at = now() WHERE id = $1`, [runnerId]))
+      .read((m) =>
+        m.query(`UPDATE runner SET last_heartbeat_at = now(), signed_off_at = NULL WHERE id = $1`, [
+          runnerId,
+        ]),
+      )
       .then(() => this.scheduleReasons())
       .catch((err: unknown) => this.logger.warn({ err, runnerId }, "dispatch: could not mark runner seen"));
     this.wake(runnerId);
@@ -283,7 +287,7 @@ export class Dispatcher {
     }
   }
 
-  private scheduleReasons(): void {
+  scheduleReasons(): void {
     if (this.reasonsTimer || this.stopped) return;
     this.reasonsTimer = setTimeout(() => {
       this.reasonsTimer = undefined;
@@ -311,7 +315,8 @@ export class Dispatcher {
       if (runs.length === 0) return [];
       const online: { labels: string[]; mem: string }[] = await m.query(
         `SELECT labels, max_device_memory_bytes AS mem FROM runner
-          WHERE revoked_at IS NULL AND last_heartbeat_at > now() - $1::int * interval '1 millisecond'`,
+          WHERE revoked_at IS NULL AND signed_off_at IS NULL
+            AND last_heartbeat_at > now() - $1::int * interval '1 millisecond'`,
         [this.config.leaseMs],
       );
       const runners = online.map((r) => ({ labels: r.labels, maxDeviceMemoryBytes: Number(r.mem) }));

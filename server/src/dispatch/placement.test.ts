@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { memoryBudget } from "./claim.js";
-import {
-  leaseExpired,
-  placementRefusal,
-  retryBackoffMs,
-  unplacedReason,
-} from "./placement.js";
+import { leaseExpired, placementRefusal, retryBackoffMs, unplacedReason } from "./placement.js";
 
 const runner = {
   labels: ["gpu", "h200"],

@@ -38,7 +38,6 @@ export interface OnlineRunner {
   maxDeviceMemoryBytes: number;
 }
 
-
 /**
  * Why a QUEUED run fits none of the online runners (its status reason), or null when at least one of
  * them could take it (it waits for a free slot).

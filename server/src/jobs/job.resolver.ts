@@ -41,6 +41,13 @@ export class JobResolver {
     return this.service.heartbeat(requireRunner(ctx), input);
   }
 
+  @Mutation(() => Boolean, {
+    description: "A clean stop's goodbye: the calling runner is OFFLINE at once, until its next heartbeat.",
+  })
+  signOff(@Ctx() ctx: RequestContext): Promise<boolean> {
+    return this.service.signOff(requireRunner(ctx));
+  }
+
   @Mutation(() => Job, { description: "ASSIGNED → RUNNING (the run too)." })
   startJob(@Arg("jobId", () => ID) jobId: string, @Ctx() ctx: RequestContext) {
     return this.service.start(requireRunner(ctx), jobId);

@@ -58,6 +58,13 @@ export class JobService {
     private readonly config: DispatchConfig,
   ) {}
 
+  /** A clean stop's goodbye: the runner is OFFLINE at once (placement and the Runners page), not a lease later. */
+  async signOff(runnerId: string): Promise<boolean> {
+    await this.db.write((m) => m.query(`UPDATE runner SET signed_off_at = now() WHERE id = $1`, [runnerId]));
+    this.dispatcher.scheduleReasons();
+    return true;
+  }
+
   async heartbeat(runnerId: string, input: HeartbeatInput): Promise<HeartbeatResult> {
     for (const [i, id] of input.runningJobIds.entries()) requireId(id, `runningJobIds[${i}]`);
     const free = input.freeMemoryBytes;
@@ -67,7 +74,8 @@ export class JobService {
     return this.db.write(async (m) => {
       const [{ lease }] = (await returning<{ lease: Date }>(
         m,
-        `UPDATE runner SET last_heartbeat_at = now(), free_memory_bytes = COALESCE($2::bigint, free_memory_bytes)
+        `UPDATE runner SET last_heartbeat_at = now(), signed_off_at = NULL,
+                free_memory_bytes = COALESCE($2::bigint, free_memory_bytes)
           WHERE id = $1 RETURNING now() + $3::int * interval '1 millisecond' AS lease`,
         [runnerId, free == null ? null : Math.round(free), this.config.leaseMs],
       )) as { lease: Date }[];

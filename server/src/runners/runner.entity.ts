@@ -77,6 +77,13 @@ export class Runner {
   @Column({ type: "timestamptz", name: "last_heartbeat_at", precision: 3, nullable: true })
   lastHeartbeatAt!: Date | null;
 
+  @Field(() => Date, {
+    nullable: true,
+    description: "When it said goodbye (a clean stop): OFFLINE from then until its next heartbeat.",
+  })
+  @Column({ type: "timestamptz", name: "signed_off_at", precision: 3, nullable: true })
+  signedOffAt!: Date | null;
+
   @Field(() => Date, { nullable: true, description: "Set when revoked: its secret no longer works." })
   @Column({ type: "timestamptz", name: "revoked_at", precision: 3, nullable: true })
   revokedAt!: Date | null;
@@ -86,14 +93,15 @@ export class Runner {
   createdAt!: Date;
 }
 
-/** ONLINE/BUSY/OFFLINE from the last heartbeat, the lease and the count of live jobs. */
+/** ONLINE/BUSY/OFFLINE from the last heartbeat (or goodbye), the lease and the count of live jobs. */
 export function runnerStatus(
-  runner: Pick<Runner, "lastHeartbeatAt" | "revokedAt">,
+  runner: Pick<Runner, "lastHeartbeatAt" | "revokedAt" | "signedOffAt">,
   liveJobs: number,
   leaseMs: number,
   now: Date,
 ): RunnerStatus {
-  if (runner.revokedAt !== null || runner.lastHeartbeatAt === null) return RunnerStatus.OFFLINE;
+  if (runner.revokedAt !== null || runner.lastHeartbeatAt === null || runner.signedOffAt !== null)
+    return RunnerStatus.OFFLINE;
   if (now.getTime() - runner.lastHeartbeatAt.getTime() >= leaseMs) return RunnerStatus.OFFLINE;
   return liveJobs > 0 ? RunnerStatus.BUSY : RunnerStatus.ONLINE;
 }

@@ -384,11 +384,12 @@ test("PostgreSQL: a runner revoked through another server process loses its sock
   }
 });
 
-test("runner status: OFFLINE without a heartbeat within the lease or when revoked; BUSY with a live job", () => {
+test("runner status: OFFLINE without a heartbeat within the lease, when revoked or signed off; BUSY with a live job", () => {
   const now = new Date("2026-01-01T00:00:30Z");
-  const at = (iso: string | null, revoked: string | null = null) => ({
+  const at = (iso: string | null, revoked: string | null = null, signedOff: string | null = null) => ({
     lastHeartbeatAt: iso ? new Date(iso) : null,
     revokedAt: revoked ? new Date(revoked) : null,
+    signedOffAt: signedOff ? new Date(signedOff) : null,
   });
   const cases: [ReturnType<typeof at>, number, RunnerStatus][] = [
     [at(null), 0, RunnerStatus.OFFLINE],
@@ -397,9 +398,34 @@ test("runner status: OFFLINE without a heartbeat within the lease or when revoke
     [at("2026-01-01T00:00:00Z"), 0, RunnerStatus.OFFLINE],
     [at("2026-01-01T00:00:00Z"), 1, RunnerStatus.OFFLINE],
     [at("2026-01-01T00:00:29Z", "2026-01-01T00:00:29Z"), 0, RunnerStatus.OFFLINE],
+    [at("2026-01-01T00:00:29Z", null, "2026-01-01T00:00:29Z"), 0, RunnerStatus.OFFLINE],
   ];
   for (const [runner, jobs, expected] of cases)
     assert.equal(runnerStatus(runner, jobs, 30_000, now), expected);
+});
+
+test("a runner that says goodbye (signOff) is OFFLINE at once; its next heartbeat brings it back", async () => {
+  const server = await startTestServer("pglite");
+  try {
+    const { runnerId, secret } = await registerRunnerForTest(server.db);
+    const status = async () => {
+      const res = await server.gql<{ runner: { status: string } }>(
+        `query($id: ID!) { runner(id: $id) { status } }`,
+        { id: runnerId },
+      );
+      return res.data!.runner.status;
+    };
+    const beat = `mutation { heartbeat(input: { runningJobIds: [] }) { leaseExpiresAt } }`;
+    assert.equal((await server.gql(beat, {}, secret)).errors, undefined);
+    assert.equal(await status(), "ONLINE");
+    const bye = await server.gql<{ signOff: boolean }>("mutation { signOff }", {}, secret);
+    assert.equal(bye.data?.signOff, true);
+    assert.equal(await status(), "OFFLINE");
+    assert.equal((await server.gql(beat, {}, secret)).errors, undefined);
+    assert.equal(await status(), "ONLINE");
+  } finally {
+    await server.close();
+  }
 });
 
 test("the registration command uses --public-url when set", async () => {

@@ -64,6 +64,7 @@ export const runnerOperations = new Set([
   "jobs",
   "jobDatasetRows",
   "heartbeat",
+  "signOff",
   "startJob",
   "reportMetrics",
   "reportSamples",

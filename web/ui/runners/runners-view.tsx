@@ -119,8 +119,8 @@ function TokenForm({ onCreated }: { onCreated: () => void }) {
             Copy command
           </button>
           <p className="muted">
-            Then start it with <code>{created.command.replace(/ register .*$/, " start")}</code> (both from the root of a Tunelab checkout); it
-            appears below within a few seconds.
+            Then start it with <code>{created.command.replace(/ register .*$/, " start")}</code> (both from
+            the root of a Tunelab checkout); it appears below within a few seconds.
           </p>
         </div>
       ) : null}
