@@ -146,7 +146,7 @@ test("runners: a token created in the UI, the shown command registers a runner t
   const command = (await page.getByTestId("runner-command").innerText()).trim();
   assert.match(
     command,
-    new RegExp(`^npx tunelab-runner register --server ${server.origin}\\S* --token tlt_\\S+$`),
+    new RegExp(`^npm run runner -- register --server ${server.origin}\\S* --token tlt_\\S+$`),
   );
   await screenshot(page, "runners-token");
 
@@ -178,6 +178,13 @@ test("runners: a token created in the UI, the shown command registers a runner t
       await row.getByText("native skipped: disabled by TUNELAB_NATIVE=off").waitFor();
     }
     await screenshot(page, "runners-online");
+    // the token it used is spent: nothing to revoke
+    const tokenRow = page.getByRole("table", { name: "Registration tokens" }).locator("tbody tr").first();
+    await tokenRow.getByText("used up").waitFor();
+    assert.equal(await tokenRow.getByRole("button", { name: /Revoke/ }).count(), 0);
+    // a clean stop says goodbye: OFFLINE on the next poll (5 s), well before its 30 s lease would pass
+    await runner.stop();
+    await row.locator(".badge.OFFLINE").waitFor({ timeout: 15_000 });
   } finally {
     await runner.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -42,35 +42,33 @@ export interface RunnerProcess {
 const runnerMain = join(repoRoot, "runner", "dist", "cli", "main.js");
 
 /**
- * Runs the registration command the dashboard shows (`npx tunelab-runner register …`) with this checkout's
- * runner, writing its config to a temp folder; resolves with the config file. The backend reported is
- * `cpu` unless `backend` says otherwise (null: the one the engine chooses, as a person's register does).
+ * Runs the registration command the dashboard shows (`npm run runner -- register …`) exactly as a person
+ * pastes it, from the repository root, with a temp config file and a name appended; resolves with the
+ * config file. The backend reported is `cpu` unless `backend` says otherwise (null: the one the engine
+ * chooses, as a person's register does).
  */
 export async function runRegistrationCommand(
   command: string,
   name: string,
   options: { backend?: string | null; env?: Record<string, string> } = {},
 ): Promise<{ config: string; dir: string }> {
-  const argv = command.trim().split(/\s+/);
-  const at = argv.indexOf("register");
-  if (argv[0] !== "npx" || argv[1] !== "tunelab-runner" || at !== 2) {
+  if (!/^npm run runner -- register /.test(command)) {
     throw new Error(`unexpected registration command: ${command}`);
   }
   const dir = mkdtempSync(join(tmpdir(), "tunelab-e2e-runner-"));
   const config = join(dir, "runner.json");
-  const child = spawn(
-    process.execPath,
-    [
-      runnerMain,
-      ...argv.slice(2),
-      "--name",
-      name,
-      "--config",
-      config,
-      ...(options.backend === null ? [] : ["--backend", options.backend ?? "cpu"]),
-    ],
-    { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } },
-  );
+  const extra = [
+    "--name",
+    name,
+    "--config",
+    config,
+    ...(options.backend === null ? [] : ["--backend", options.backend ?? "cpu"]),
+  ];
+  const child = spawn("sh", ["-c", `${command} ${extra.map((a) => `'${a}'`).join(" ")}`], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...options.env },
+  });
   let output = "";
   child.stdout?.on("data", (d) => (output += d));
   child.stderr?.on("data", (d) => (output += d));

@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { Field, ID, ObjectType } from "type-graphql";
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from "typeorm";
+import { checkRegistrationToken } from "../auth/secrets.js";
 import { bigintAsNumber } from "../db/transformers.js";
 
 /** A token a GPU host registers a runner with. Only its sha256 is stored; the token is shown once. */
@@ -44,4 +45,14 @@ export class RegistrationToken {
   @Field()
   @CreateDateColumn({ name: "created_at", type: "timestamptz", precision: 3 })
   createdAt!: Date;
+
+  /** What registerRunner checks (secrets.ts checkRegistrationToken), read for the list's Revoke button. */
+  @Field({
+    description:
+      "Whether it can still register a runner: not revoked, not expired, not a used single-use token.",
+  })
+  get usable(): boolean {
+    const state = { expiresAt: this.expiresAt, usedAt: this.singleUse ? this.usedAt : null };
+    return this.revokedAt === null && checkRegistrationToken(state, new Date()) === "ok";
+  }
 }

@@ -119,6 +119,14 @@ for (const driver of drivers) {
       const again = await server.gql(register, { input: gpuHost(t.token, { name: "second" }) }, null);
       assert.equal(codeOf(again), "FORBIDDEN");
       assert.match(again.errors![0]!.message, /already been used/);
+      // the list says so: nothing left to revoke (the Runners page shows "used up" instead of Revoke)
+      const many = await newToken({ description: "pool", singleUse: false });
+      const usable = await server.gql<{
+        registrationTokens: { edges: { node: { id: string; usable: boolean } }[] };
+      }>("{ registrationTokens(first: 100) { edges { node { id usable } } } }");
+      const byId = new Map(usable.data!.registrationTokens.edges.map((e) => [e.node.id, e.node.usable]));
+      assert.equal(byId.get(t.registrationToken.id), false);
+      assert.equal(byId.get(many.registrationToken.id), true);
 
       const listed = await server.gql<{ runners: { edges: { node: Record<string, unknown> }[] } }>(
         runnersQuery,

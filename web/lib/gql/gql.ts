@@ -41,7 +41,7 @@ type Documents = {
     "\n  subscription RunUpdatedForRun($experimentId: ID!) {\n    runUpdated(experimentId: $experimentId) { id status }\n  }\n": typeof types.RunUpdatedForRunDocument,
     "\n  mutation CancelRun($id: ID!, $reason: String!) {\n    cancelRun(id: $id, reason: $reason) { id status cancelRequestedAt }\n  }\n": typeof types.CancelRunDocument,
     "\n  mutation RetryRun($id: ID!) {\n    retryRun(id: $id) { id status }\n  }\n": typeof types.RetryRunDocument,
-    "\n  query Runners {\n    runners(first: 100) {\n      edges {\n        node {\n          id name status backend backendSkipped labels maxJobs currentJobs freeMemoryBytes maxDeviceMemoryBytes\n          lastHeartbeatAt createdAt\n          devices { name memoryBytes }\n        }\n      }\n    }\n    registrationTokens(first: 20) {\n      edges { node { id description tokenHint singleUse expiresAt usedAt createdAt } }\n    }\n  }\n": typeof types.RunnersDocument,
+    "\n  query Runners {\n    runners(first: 100) {\n      edges {\n        node {\n          id name status backend backendSkipped labels maxJobs currentJobs freeMemoryBytes maxDeviceMemoryBytes\n          lastHeartbeatAt createdAt\n          devices { name memoryBytes }\n        }\n      }\n    }\n    registrationTokens(first: 20) {\n      edges { node { id description tokenHint singleUse expiresAt usedAt usable createdAt } }\n    }\n  }\n": typeof types.RunnersDocument,
     "\n  mutation CreateRegistrationToken($input: CreateRegistrationTokenInput!) {\n    createRegistrationToken(input: $input) { token command registrationToken { id expiresAt singleUse } }\n  }\n": typeof types.CreateRegistrationTokenDocument,
     "\n  mutation RevokeRunner($id: ID!) {\n    revokeRunner(id: $id) { id revokedAt }\n  }\n": typeof types.RevokeRunnerDocument,
     "\n  mutation RevokeRegistrationToken($id: ID!) {\n    revokeRegistrationToken(id: $id) { id revokedAt }\n  }\n": typeof types.RevokeRegistrationTokenDocument,
@@ -73,7 +73,7 @@ const documents: Documents = {
     "\n  subscription RunUpdatedForRun($experimentId: ID!) {\n    runUpdated(experimentId: $experimentId) { id status }\n  }\n": types.RunUpdatedForRunDocument,
     "\n  mutation CancelRun($id: ID!, $reason: String!) {\n    cancelRun(id: $id, reason: $reason) { id status cancelRequestedAt }\n  }\n": types.CancelRunDocument,
     "\n  mutation RetryRun($id: ID!) {\n    retryRun(id: $id) { id status }\n  }\n": types.RetryRunDocument,
-    "\n  query Runners {\n    runners(first: 100) {\n      edges {\n        node {\n          id name status backend backendSkipped labels maxJobs currentJobs freeMemoryBytes maxDeviceMemoryBytes\n          lastHeartbeatAt createdAt\n          devices { name memoryBytes }\n        }\n      }\n    }\n    registrationTokens(first: 20) {\n      edges { node { id description tokenHint singleUse expiresAt usedAt createdAt } }\n    }\n  }\n": types.RunnersDocument,
+    "\n  query Runners {\n    runners(first: 100) {\n      edges {\n        node {\n          id name status backend backendSkipped labels maxJobs currentJobs freeMemoryBytes maxDeviceMemoryBytes\n          lastHeartbeatAt createdAt\n          devices { name memoryBytes }\n        }\n      }\n    }\n    registrationTokens(first: 20) {\n      edges { node { id description tokenHint singleUse expiresAt usedAt usable createdAt } }\n    }\n  }\n": types.RunnersDocument,
     "\n  mutation CreateRegistrationToken($input: CreateRegistrationTokenInput!) {\n    createRegistrationToken(input: $input) { token command registrationToken { id expiresAt singleUse } }\n  }\n": types.CreateRegistrationTokenDocument,
     "\n  mutation RevokeRunner($id: ID!) {\n    revokeRunner(id: $id) { id revokedAt }\n  }\n": types.RevokeRunnerDocument,
     "\n  mutation RevokeRegistrationToken($id: ID!) {\n    revokeRegistrationToken(id: $id) { id revokedAt }\n  }\n": types.RevokeRegistrationTokenDocument,
@@ -186,7 +186,7 @@ export function graphql(source: "\n  mutation RetryRun($id: ID!) {\n    retryRun
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Runners {\n    runners(first: 100) {\n      edges {\n        node {\n          id name status backend backendSkipped labels maxJobs currentJobs freeMemoryBytes maxDeviceMemoryBytes\n          lastHeartbeatAt createdAt\n          devices { name memoryBytes }\n        }\n      }\n    }\n    registrationTokens(first: 20) {\n      edges { node { id description tokenHint singleUse expiresAt usedAt createdAt } }\n    }\n  }\n"): typeof import('./graphql').RunnersDocument;
+export function graphql(source: "\n  query Runners {\n    runners(first: 100) {\n      edges {\n        node {\n          id name status backend backendSkipped labels maxJobs currentJobs freeMemoryBytes maxDeviceMemoryBytes\n          lastHeartbeatAt createdAt\n          devices { name memoryBytes }\n        }\n      }\n    }\n    registrationTokens(first: 20) {\n      edges { node { id description tokenHint singleUse expiresAt usedAt usable createdAt } }\n    }\n  }\n"): typeof import('./graphql').RunnersDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -368,7 +368,7 @@ export type RetryRunMutation = { retryRun: { id: string, status: RunStatus } };
 export type RunnersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type RunnersQuery = { runners: { edges: Array<{ node: { id: string, name: string, status: RunnerStatus, backend: string, backendSkipped: Array<string>, labels: Array<string>, maxJobs: number, currentJobs: number, freeMemoryBytes: number | null, maxDeviceMemoryBytes: number, lastHeartbeatAt: string | null, createdAt: string, devices: Array<{ name: string, memoryBytes: number }> } }> }, registrationTokens: { edges: Array<{ node: { id: string, description: string, tokenHint: string, singleUse: boolean, expiresAt: string, usedAt: string | null, createdAt: string } }> } };
+export type RunnersQuery = { runners: { edges: Array<{ node: { id: string, name: string, status: RunnerStatus, backend: string, backendSkipped: Array<string>, labels: Array<string>, maxJobs: number, currentJobs: number, freeMemoryBytes: number | null, maxDeviceMemoryBytes: number, lastHeartbeatAt: string | null, createdAt: string, devices: Array<{ name: string, memoryBytes: number }> } }> }, registrationTokens: { edges: Array<{ node: { id: string, description: string, tokenHint: string, singleUse: boolean, expiresAt: string, usedAt: string | null, usable: boolean, createdAt: string } }> } };
 
 export type CreateRegistrationTokenMutationVariables = Exact<{
   input: CreateRegistrationTokenInput;
@@ -1023,6 +1023,7 @@ export const RunnersDocument = new TypedDocumentString(`
         singleUse
         expiresAt
         usedAt
+        usable
         createdAt
       }
     }

@@ -19,7 +19,7 @@ const RunnersQuery = graphql(`
       }
     }
     registrationTokens(first: 20) {
-      edges { node { id description tokenHint singleUse expiresAt usedAt createdAt } }
+      edges { node { id description tokenHint singleUse expiresAt usedAt usable createdAt } }
     }
   }
 `);
@@ -251,13 +251,17 @@ export function RunnersView() {
                   <td>{formatDate(t.expiresAt)}</td>
                   <td>{formatDate(t.usedAt)}</td>
                   <td>
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() => void revokeToken.mutate({ id: t.id }).then(() => refetch())}
-                    >
-                      Revoke<span className="sr-only"> token {t.tokenHint}</span>
-                    </button>
+                    {t.usable ? (
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => void revokeToken.mutate({ id: t.id }).then(() => refetch())}
+                      >
+                        Revoke<span className="sr-only"> token {t.tokenHint}</span>
+                      </button>
+                    ) : (
+                      <span className="muted">{t.usedAt && t.singleUse ? "used up" : "expired"}</span>
+                    )}
                   </td>
                 </tr>
               ))}
