@@ -84,9 +84,14 @@ def rotary(c, position_ids):
     return emb.cos() * attention_scaling, emb.sin() * attention_scaling
 
 
-def forward(w, c, input_ids, attention_mask=None, position_ids=None, past=None):
+def plain_residual(layer, site, out, residual):
+    return out + residual
+
+
+def forward(w, c, input_ids, attention_mask=None, position_ids=None, past=None, sublayer=plain_residual):
     """LlamaForCausalLM.forward (eager attention). past: per layer (keys, values) [B, G, S, hd] or None.
-    Returns logits [B, T, V] and the updated cache."""
+    sublayer(layer, "attention" | "output", out, residual) closes each sub-block (the residual add, or the
+    adapters library's BottleneckLayer). Returns logits [B, T, V] and the updated cache."""
     b, t = input_ids.shape
     h, g, hd = c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"]
     past_len = 0 if past is None else past[0][0].shape[2]
@@ -119,9 +124,10 @@ def forward(w, c, input_ids, attention_mask=None, position_ids=None, past=None):
         scores = (q @ k.transpose(2, 3)) * hd**-0.5 + mask
         probs = torch.softmax(scores, dim=-1, dtype=torch.float32)
         attn = (probs @ v).transpose(1, 2).reshape(b, t, h * hd)
-        x = x + lin("self_attn.o_proj", attn)
+        x = sublayer(l, "attention", lin("self_attn.o_proj", attn), x)
         y = rms_norm(x, w[f"{p}.post_attention_layernorm.weight"], c["rms_norm_eps"])
-        x = x + lin("mlp.down_proj", torch.nn.functional.silu(lin("mlp.gate_proj", y)) * lin("mlp.up_proj", y))
+        mlp = lin("mlp.down_proj", torch.nn.functional.silu(lin("mlp.gate_proj", y)) * lin("mlp.up_proj", y))
+        x = sublayer(l, "output", mlp, x)
     x = rms_norm(x, w["model.norm.weight"], c["rms_norm_eps"])
     head = w["model.embed_tokens.weight"] if c.get("tie_word_embeddings", False) else w["lm_head.weight"]
     return x @ head.T, cache

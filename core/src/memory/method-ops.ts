@@ -39,8 +39,8 @@ export interface MethodOps {
   prefix?(at: At): { key: string; value: string }[];
   /** Prompt tuning: the virtual tokens before the input embeddings. */
   inputEmbeddings?(at: At, h: string): string;
-  attentionOutput?(at: At, h: string, rows: number): string;
-  mlpOutput?(at: At, h: string, rows: number): string;
+  attentionOutput?(at: At, h: string, residual: string, rows: number): string;
+  mlpOutput?(at: At, h: string, residual: string, rows: number): string;
 }
 
 export function methodOps(model: ModelConfig, s: ModelShape, method: MethodConfig, batch: number): MethodOps {
@@ -183,19 +183,21 @@ function ia3Ops(model: ModelConfig, m: Extract<MethodConfig, { method: "ia3" }>)
 }
 
 /**
- * Bottleneck adapters (adapter-math.ts, in one tf.tidy): h + up(act(down(h) + b) ) + b; down, its
- * bias add, the non-linearity, up and its bias add are all kept by the next op.
+ * Bottleneck adapters (adapter.ts, in one tf.tidy): o + up(act(down(x) + b)) + b with x = o (Houlsby) or
+ * x = o + r, a new tensor (Pfeiffer: the adapters library's original_ln_before); down, its bias add, the
+ * non-linearity, up and its bias add are all kept by the next op.
  */
 function adapterOps(s: ModelShape, m: Extract<MethodConfig, { method: "adapter" }>): MethodOps {
   const width = bottleneckSize(m, s.hidden);
   const sites = adaptersPerLayer(m) === 2 ? ["attention", "output"] : ["output"];
   const w = (layer: number, site: string, part: string) => `${layer}.${site}_adapter.${part}`;
-  const apply = (site: string) => (at0: At, h: string, rows: number) => {
+  const apply = (site: string) => (at0: At, h: string, r: string, rows: number) => {
     const at = { ...at0, key: "adapter" };
     const l = at.layer!;
     const bm = rows * width;
     const X = rows * s.hidden;
-    const flat = op.reshape(at, h); // to rows
+    const x = m.placement === "houlsby" ? h : op.add(at, h, r, X);
+    const flat = op.reshape(at, x); // to rows
     const down = op.add(at, op.matmul(at, flat, w(l, site, "down"), bm), w(l, site, "down_bias"), bm, [
       w(l, site, "down_bias"),
     ]);

@@ -211,10 +211,11 @@ function decoderLayer(
     rows: shape.batch * s.heads * shape.queries,
   });
   let o = lin("self_attn.o_proj", attn, q, s.hidden, "o_proj");
-  // model.ts `sublayer`: rows to [B, T, d] for the hook and its result back to rows (each reshape keeps
-  // its input)
+  // model.ts `sublayer`: output and residual rows to [B, T, d] for the hook and its result back to rows
+  // (each reshape keeps its input)
   const a = at("adapter");
-  if (c.hooks.attentionOutput) o = op.reshape(a, c.hooks.attentionOutput(a, op.reshape(a, o), N));
+  if (c.hooks.attentionOutput)
+    o = op.reshape(a, c.hooks.attentionOutput(a, op.reshape(a, o), op.reshape(a, h), N));
   const mid = op.residual(at("o_proj"), h, o, X);
   const y = op.rmsNorm(
     at("post_attention_layernorm"),
@@ -227,7 +228,8 @@ function decoderLayer(
   const up = lin("mlp.up_proj", y, s.hidden, s.intermediate, "mlp");
   const act = op.swiglu(at("mlp"), gate, up, N * s.intermediate);
   let down = lin("mlp.down_proj", act, s.intermediate, s.hidden, "down_proj");
-  if (c.hooks.mlpOutput) down = op.reshape(a, c.hooks.mlpOutput(a, op.reshape(a, down), N));
+  if (c.hooks.mlpOutput)
+    down = op.reshape(a, c.hooks.mlpOutput(a, op.reshape(a, down), op.reshape(a, mid), N));
   return op.reshape(at("down_proj"), op.residual(at("down_proj"), mid, down, X)); // back to [B, T, d]
 }
 

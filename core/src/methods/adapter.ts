@@ -36,9 +36,29 @@ export function readAdapter(f: FieldReader): AdapterConfig {
   };
 }
 
-/** Bottleneck width m: the given size, or floor(d / reduction_factor) as the adapters library computes it. */
+/**
+ * Bottleneck width m: the given size, or `int(hidden_size // reduction_factor)` as the adapters library
+ * computes it (methods/bottleneck.py `BottleneckLayer.add_adapter`) — Python's float floor division, which
+ * is not always ⌊d / r⌋: 32 // 6.4 is 4, while 32 / 6.4 rounds to 5.
+ */
 export function bottleneckSize(m: AdapterConfig, hidden: number): number {
-  return m.bottleneck_size ?? Math.floor(hidden / m.reduction_factor!);
+  return m.bottleneck_size ?? pythonFloorDiv(hidden, m.reduction_factor!);
+}
+
+/**
+ * A reduction_factor for which the adapters library's `int(hidden_size // reduction_factor)` is exactly
+ * `size`: d / (m + ½), well inside the interval (d / (m + 1), d / m] that floors to m.
+ */
+export function reductionFactorFor(size: number, hidden: number): number {
+  return hidden / (size + 0.5);
+}
+
+/** CPython's float `a // b` for positive operands (floatobject.c `float_floor_div`: via fmod, then floor). */
+function pythonFloorDiv(a: number, b: number): number {
+  const mod = a % b;
+  const div = (a - mod) / b;
+  const floor = Math.floor(div);
+  return div - floor > 0.5 ? floor + 1 : floor;
 }
 
 /** Adapters per decoder layer: Pfeiffer one (after the MLP), Houlsby two (after attention and after the MLP). */

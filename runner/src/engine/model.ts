@@ -16,7 +16,8 @@ import { type RopeFrequencies, ropeFrequencies } from "./rope-scaling.js";
  * Methods never edit this file: they pass ForwardHooks (peft-hooks.ts). Every linear is called through
  * `hooks.linear(fullName, x, frozen)` (LoRA, QLoRA, DoRA, IA3), `hooks.prefix` prepends per-layer keys and
  * values (prefix tuning, as a cache: real tokens then start at position n), `hooks.inputEmbeddings` prepends virtual tokens (prompt tuning), and
- * `hooks.attentionOutput` / `hooks.mlpOutput` see each sub-block's output before its residual add (adapters).
+ * `hooks.attentionOutput` / `hooks.mlpOutput` see each sub-block's output (and its input) before the residual
+ * add (adapters).
  * Notation: B batch, T new tokens, P cached tokens, n prefix tokens, d hidden, H heads, G kv heads, hd head dim.
  */
 
@@ -129,9 +130,13 @@ function decoderLayer(
   const p = `model.layers.${l}`;
   const lin = (path: string, x: tf.Tensor) => linear(model, hooks, `${p}.${path}`, x as tf.Tensor2D); // [B·T, out]
   const [co, si] = [cos as tf.Tensor2D, sin as tf.Tensor2D];
-  // The layer works on rows [B·T, d]; adapters see [B, T, d].
-  const sublayer = (out: tf.Tensor2D, hook: "attentionOutput" | "mlpOutput") =>
-    hooks[hook] ? tf.reshape(hooks[hook]!(l, tf.reshape(out, [b, t, d]) as tf.Tensor3D), [b * t, d]) : out;
+  // The layer works on rows [B·T, d]; adapters see [B, T, d], the sub-block's output and its input.
+  const sublayer = (out: tf.Tensor2D, residual: tf.Tensor, hook: "attentionOutput" | "mlpOutput") => {
+    const fn = hooks[hook];
+    if (!fn) return out;
+    const as3d = (x: tf.Tensor) => tf.reshape(x, [b, t, d]) as tf.Tensor3D;
+    return tf.reshape(fn(l, as3d(out), as3d(residual)), [b * t, d]) as tf.Tensor2D;
+  };
   const rows = tf.reshape(h, [b * t, d]);
 
   const x = ops.rmsNorm(rows, weight(model, `${p}.input_layernorm.weight`), c.rms_norm_eps); // [B·T, d]
@@ -147,11 +152,11 @@ function decoderLayer(
     cache.values.push(tf.keep(v));
   }
   const attn = ops.attention(q, k, v, bias as tf.Tensor4D); // [B·T, H·hd]
-  const mid = ops.residual(rows, sublayer(lin("self_attn.o_proj", attn), "attentionOutput")); // [B·T, d]
+  const mid = ops.residual(rows, sublayer(lin("self_attn.o_proj", attn), rows, "attentionOutput")); // [B·T, d]
 
   const y = ops.rmsNorm(mid, weight(model, `${p}.post_attention_layernorm.weight`), c.rms_norm_eps);
   const act = ops.swiglu(lin("mlp.gate_proj", y), lin("mlp.up_proj", y)); // [B·T, I]
-  const out = ops.residual(mid, sublayer(lin("mlp.down_proj", act), "mlpOutput"));
+  const out = ops.residual(mid, sublayer(lin("mlp.down_proj", act), mid, "mlpOutput"));
   return tf.reshape(out, [b, t, d]) as tf.Tensor3D;
 }
 

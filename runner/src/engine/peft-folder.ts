@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
@@ -58,16 +59,21 @@ export function decodeSafetensors(bytes: Uint8Array): Map<string, tf.Tensor> {
   return out;
 }
 
+/** The adapters library's weights file (utils.py `SAFE_WEIGHTS_NAME`), beside its adapter_config.json. */
+export const BOTTLENECK_ADAPTER_WEIGHTS = "adapter.safetensors";
+
 export async function writeAdapterFolder(dir: string, folder: AdapterFolder): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, ADAPTER_CONFIG), `${JSON.stringify(folder.config, null, 2)}\n`);
-  await writeFile(join(dir, ADAPTER_WEIGHTS), encodeSafetensors(folder.tensors));
+  await writeFile(join(dir, folder.weightsFile ?? ADAPTER_WEIGHTS), encodeSafetensors(folder.tensors));
 }
 
+/** A PEFT folder, or an adapters-library folder (adapter.safetensors). */
 export async function readAdapterFolder(dir: string): Promise<AdapterFolder> {
   const config = JSON.parse(await readFile(join(dir, ADAPTER_CONFIG), "utf8")) as Record<string, unknown>;
-  const tensors = decodeSafetensors(new Uint8Array(await readFile(join(dir, ADAPTER_WEIGHTS))));
-  return { config, tensors };
+  const weightsFile = existsSync(join(dir, ADAPTER_WEIGHTS)) ? ADAPTER_WEIGHTS : BOTTLENECK_ADAPTER_WEIGHTS;
+  const tensors = decodeSafetensors(new Uint8Array(await readFile(join(dir, weightsFile))));
+  return { config, tensors, ...(weightsFile === ADAPTER_WEIGHTS ? {} : { weightsFile }) };
 }
 
 /**

@@ -60,18 +60,25 @@ export interface ForwardHooks {
   linear?(fullName: string, x: tf.Tensor2D, base: FrozenLinear): tf.Tensor2D;
   /** Input embeddings [B, T, d] → [B, n + T, d] (prompt tuning); the loss then ignores the first n. */
   inputEmbeddings?(embeds: tf.Tensor3D): tf.Tensor3D;
-  /** Keys/values prepended in every layer (prefix tuning); real tokens keep positions 0…T−1. */
+  /** Keys/values of n tokens before every layer's own (prefix tuning): a cache, real tokens at n…n+T−1. */
   prefix?(batch: number): LayerPrefix[];
-  /** Attention output after o_proj, before the residual add, [B, T, d] (Houlsby adapters). */
-  attentionOutput?(layer: number, h: tf.Tensor3D): tf.Tensor3D;
-  /** MLP output after down_proj, before the residual add, [B, T, d] (Pfeiffer and Houlsby adapters). */
-  mlpOutput?(layer: number, h: tf.Tensor3D): tf.Tensor3D;
+  /**
+   * Attention output after o_proj, [B, T, d], and the sub-block's input (the residual); the result replaces
+   * the output, and the residual is added after (Houlsby adapters).
+   */
+  attentionOutput?(layer: number, h: tf.Tensor3D, residual: tf.Tensor3D): tf.Tensor3D;
+  /** The same after down_proj (Pfeiffer and Houlsby adapters). */
+  mlpOutput?(layer: number, h: tf.Tensor3D, residual: tf.Tensor3D): tf.Tensor3D;
 }
 
-/** A PEFT folder's content: adapter_config.json and the tensors of adapter_model.safetensors. */
+/**
+ * An adapter folder's content: adapter_config.json and the tensors of its weights file, PEFT's
+ * adapter_model.safetensors unless `weightsFile` names another (the adapters library's adapter.safetensors).
+ */
 export interface AdapterFolder {
   config: Record<string, unknown>;
   tensors: Map<string, tf.Tensor>;
+  weightsFile?: string;
 }
 
 /** What every method module returns: the same shape for all, so the training loop knows none of them. */

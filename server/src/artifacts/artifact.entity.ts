@@ -6,7 +6,10 @@ import { bigintAsNumber } from "../db/transformers.js";
 export enum ArtifactKind {
   /** Training state to resume from (weights + optimizer), uploaded every checkpointEvery steps. */
   CHECKPOINT = "CHECKPOINT",
-  /** A PEFT adapter folder (adapter_config.json + adapter_model.safetensors). */
+  /**
+   * An adapter folder: PEFT's (adapter_config.json + adapter_model.safetensors) or, for bottleneck
+   * adapters, the adapters library's (adapter_config.json + adapter.safetensors).
+   */
   ADAPTER = "ADAPTER",
   /** A whole model folder (FULL and PRETRAIN runs). */
   MODEL = "MODEL",

@@ -25,13 +25,13 @@ export function activate(x: tf.Tensor, kind: AdapterNonLinearity): tf.Tensor {
   }
 }
 
-/** h + up(act(down(h))) over the last axis of h [..., d]. */
-export function bottleneck(h: tf.Tensor, p: BottleneckParams, kind: AdapterNonLinearity): tf.Tensor {
+/** up(act(down(x))) over the last axis of x [..., d]: the adapters library's `Adapter.forward` `up`. */
+export function bottleneck(x: tf.Tensor, p: BottleneckParams, kind: AdapterNonLinearity): tf.Tensor {
   return tf.tidy(() => {
-    const d = h.shape[h.shape.length - 1]!;
-    const flat = tf.reshape(h, [-1, d]);
+    const d = x.shape[x.shape.length - 1]!;
+    const flat = tf.reshape(x, [-1, d]);
     const down = activate(tf.add(tf.matMul(flat, p.downWeight, false, true), p.downBias), kind);
     const up = tf.add(tf.matMul(down, p.upWeight, false, true), p.upBias);
-    return tf.add(h, tf.reshape(up, h.shape));
+    return tf.reshape(up, x.shape);
   });
 }
