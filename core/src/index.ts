@@ -116,6 +116,7 @@ export {
   paretoFrontier,
   withinBudget,
 } from "./pareto/frontier.js";
+export { niceTicks } from "./pareto/ticks.js";
 export {
   type ParetoExcluded,
   type ParetoPoint,

@@ -4,6 +4,7 @@ import {
   type Better,
   bestWithinBudget,
   type Directions,
+  niceTicks,
   type ParetoRun,
   type Point2,
   paretoFrontier,
@@ -147,4 +148,15 @@ test("paretoView: tokens/s is a more-is-better cost; its budget is a floor", () 
     paretoView(runs, "bestEvalLoss", "tokensPerSecond", 1000).bestReason,
     "no run reaches 1000 tokens/s: the highest tokens per second is 900 tokens/s (fast)",
   );
+});
+
+test("niceTicks: round steps inside the range", () => {
+  const cases: [number, number, number[]][] = [
+    [0, 10, [0, 2, 4, 6, 8, 10]],
+    [1.9e6, 2.23e6, [1.9e6, 2e6, 2.1e6, 2.2e6]],
+    [3.4, 5.8, [3.5, 4, 4.5, 5, 5.5]],
+    [-0.3, 0.3, [-0.2, 0, 0.2]],
+    [7, 7, [7]],
+  ];
+  for (const [lo, hi, want] of cases) assert.deepEqual(niceTicks(lo, hi), want, `${lo}..${hi}`);
 });

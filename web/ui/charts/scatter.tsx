@@ -1,5 +1,6 @@
 // Points on two numeric axes in SVG, with an optional frontier line, a budget line and a highlighted point:
 // a pure function of its props (no chart library: tens of points, each needing a title and test hooks).
+import { niceTicks } from "@tunelab/core/dist/pareto/ticks.js";
 import { memo } from "react";
 
 export interface ScatterPoint {
@@ -27,18 +28,6 @@ interface Props {
 }
 
 const M = { top: 12, right: 16, bottom: 44, left: 64 };
-
-/** About `count` round tick values covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
-    out.push(Number(v.toPrecision(12)));
-  return out;
-}
 
 function domain(values: number[], log: boolean): [number, number] {
   const vs = log ? values.filter((v) => v > 0).map(Math.log10) : values;

@@ -1,6 +1,7 @@
 // Inline SVG charts for the HTML report, as strings: loss curves, memory bars and the Pareto scatter. The
 // dashboard draws the same data with React (web/ui/charts); the report cannot load the dashboard's code, so
 // these are its static equivalents.
+import { niceTicks } from "@tunelab/core";
 import { escapeHtml } from "./escape.js";
 
 export interface Line {
@@ -22,18 +23,6 @@ interface Frame {
 }
 
 const M = { top: 12, right: 16, bottom: 44, left: 64 };
-
-/** About `count` round values covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw)!;
-  const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step)
-    out.push(Number(v.toPrecision(12)));
-  return out;
-}
 
 /** [lo, hi] of the values with a margin (on log10 values when log). */
 export function extent(values: number[], log = false, floorAtZero = false): [number, number] {
