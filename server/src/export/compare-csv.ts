@@ -23,6 +23,7 @@ const columns: [string, (c: RunComparison) => unknown][] = [
   ["steps", (c) => c.steps],
   ["forgetting_delta", (c) => c.forgettingDelta],
   ["method_config", (c) => JSON.stringify(c.methodConfig)],
+  ["sweep_values", (c) => (c.sweepValues ? JSON.stringify(c.sweepValues) : null)],
   ["predicted_memory", (c) => JSON.stringify(c.predictedMemory)],
 ];
 

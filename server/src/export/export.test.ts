@@ -64,6 +64,7 @@ for (const driver of drivers) {
       assert.equal(rows[0]!.name, 'lora, "r=4"', "quotes and commas survive");
       assert.equal(rows[0]!.measured_peak_bytes, "2048");
       assert.equal(JSON.parse(rows[0]!.method_config!).r, 4);
+      assert.equal(rows[0]!.sweep_values, "", "not a sweep's run");
 
       const byIds = parse(await (await get(`runIds=${runIds[1]},${runIds[0]}`, read)).text(), {
         columns: true,

@@ -9,6 +9,8 @@ import { smooth } from "../../lib/smoothing";
 export interface ChartLine {
   label: string;
   color: string;
+  /** uPlot's dash pattern (canvas setLineDash), e.g. to tell apart runs that share a method's colour. */
+  dash?: number[];
   series: Series;
 }
 
@@ -56,7 +58,7 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 300 }
   }, []);
 
   // (Re)create the plot when its shape changes; only the data changes → setData.
-  const shape = `${data.lines.map((l) => `${l.label}|${l.color}`).join(";")}|${xMode}|${logY}|${height}`;
+  const shape = `${data.lines.map((l) => `${l.label}|${l.color}|${l.dash ?? ""}`).join(";")}|${xMode}|${logY}|${height}`;
   // biome-ignore lint/correctness/useExhaustiveDependencies: shape stands for what the plot is built from; data arrives through setData
   useEffect(() => {
     const el = container.current;
@@ -76,6 +78,7 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 300 }
           ...data.lines.map((l) => ({
             label: l.label,
             stroke: l.color,
+            dash: l.dash,
             width: 1.5,
             spanGaps: true,
             points: { show: false },

@@ -16,7 +16,7 @@ import { ParetoPanel, paretoReportQuery } from "./pareto-panel";
 import { type Column, COLUMNS, type Row, rawValue, type Scales, sortRows } from "./columns";
 import { SamplesTable } from "./samples-table";
 import { sweepColumns } from "./sweep-columns";
-import { facetsBy, groupByMethod, sweptFields } from "./sweep-groups";
+import { facetsBy, groupByMethod, methodDashes, sweptFields } from "./sweep-groups";
 
 const CompareDoc = graphql(`
   query Compare($experimentId: ID, $runIds: [ID!]) {
@@ -216,6 +216,7 @@ function Comparison({
   const linesByChart = useMemo(() => {
     const hide = new Set(hideParam.split(","));
     const panels = facetField ? facetsBy(rows, facetField) : [{ label: "", key: "", rows }];
+    const dashes = methodDashes(rows);
     return panels.map((panel) => {
       const lines: Record<string, ChartLine[]> = {};
       for (const c of CHARTS) {
@@ -223,6 +224,7 @@ function Comparison({
           .map((r) => ({
             label: r.name,
             color: methodColor(r.method),
+            ...(dashes.get(r.runId) ? { dash: dashes.get(r.runId) } : {}),
             series: hide.has(r.runId) ? undefined : metrics.series[r.runId]?.[c.key],
           }))
           .filter((l): l is ChartLine => l.series !== undefined);

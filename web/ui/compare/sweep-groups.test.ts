@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { facetsBy, formatSwept, groupByMethod, sweptFields } from "./sweep-groups.js";
+import { facetsBy, formatSwept, groupByMethod, methodDashes, sweptFields } from "./sweep-groups.js";
 
 const rows = [
   { name: "full", method: "full", sweepValues: { learningRate: 1e-4 } },
@@ -50,4 +50,13 @@ test("values print as run names write them", () => {
     "q_proj,v_proj",
     "—",
   ]);
+});
+
+test("runs sharing a method get distinct dashes, the first solid", () => {
+  const dashes = methodDashes(rows.map((r) => ({ ...r, runId: r.name })));
+  assert.equal(dashes.get("full"), undefined);
+  assert.equal(dashes.get("lora r=16"), undefined);
+  assert.equal(dashes.get("qlora r=4"), undefined);
+  const lora = ["lora r=16", "lora r=4", "plain"].map((n) => JSON.stringify(dashes.get(n)));
+  assert.equal(new Set(lora).size, 3);
 });

@@ -23,6 +23,21 @@ export function groupByMethod<T extends SweptRow>(rows: readonly T[]): { method:
   return [...groups].map(([method, rows]) => ({ method, rows }));
 }
 
+/** Line dashes that tell apart the runs of one method (which share its colour): solid, then patterns. */
+const DASHES: (number[] | undefined)[] = [undefined, [6, 3], [2, 3], [10, 3, 2, 3], [1, 6], [12, 6]];
+
+export function methodDashes<T extends SweptRow & { runId: string }>(
+  rows: readonly T[],
+): Map<string, number[] | undefined> {
+  const out = new Map<string, number[] | undefined>();
+  for (const group of groupByMethod(rows)) {
+    group.rows.forEach((r, i) => {
+      out.set(r.runId, DASHES[i % DASHES.length]);
+    });
+  }
+  return out;
+}
+
 export interface Facet<T> {
   /** `r = 4`, or `r not swept` for the runs whose method has no r. */
   label: string;
