@@ -237,6 +237,21 @@ for (const driver of drivers) {
         [{ name: "a", config: { model_type: "llama", hidden_size: -1 } }, "config.vocab_size"],
         [{ name: "a" }, "preset"],
         [{ name: "a", preset: "tunelab-nano", config: {} }, "config"],
+        [
+          {
+            name: "a",
+            config: {
+              model_type: "llama",
+              vocab_size: 64,
+              hidden_size: 32,
+              intermediate_size: 64,
+              num_hidden_layers: 1,
+              num_attention_heads: 4,
+              rope_scaling: { rope_type: "ntk-by-parts", factor: 2 },
+            },
+          },
+          "config.rope_scaling.rope_type",
+        ],
         [{ name: "nano", preset: "tunelab-nano" }, "name"],
         [{ name: "a", preset: "tunelab-nano", hostPath: " " }, "hostPath"],
       ];
