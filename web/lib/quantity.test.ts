@@ -4,9 +4,9 @@ import { parseQuantity, type QuantityUnit } from "./quantity.js";
 
 test("parseQuantity: a table of budgets as typed", () => {
   const cases: [string, QuantityUnit, number | "error"][] = [
-    ["1.5 GB", "bytes", 1.5e9],
-    ["1.5GB", "bytes", 1.5e9],
-    ["800 mb", "bytes", 800e6],
+    ["1.5 GiB", "bytes", 1.5 * 2 ** 30],
+    ["1.5GB", "bytes", 1.5 * 2 ** 30],
+    ["800 mb", "bytes", 800 * 2 ** 20],
     ["2 GiB", "bytes", 2 * 2 ** 30],
     ["1e9 B", "bytes", 1e9],
     ["1.5", "bytes", "error"],

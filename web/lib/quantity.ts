@@ -1,14 +1,15 @@
 // A budget as a person types it ("1.5 GB", "2M", "10 min", "800") → a number in the axis's base unit (bytes,
-// parameters, ms, tokens/s), the unit GraphQL `pareto(budget:)` takes. Decimal units, as formatBytes prints.
+// parameters, ms, tokens/s), the unit GraphQL `pareto(budget:)` takes. Sizes are binary whichever way they are
+// written (1 GB = 1 GiB = 1024³ B), the house convention: an "80 GB" GPU has 80 GiB (core's formatBytes).
 export type QuantityUnit = "bytes" | "count" | "ms" | "tokens/s" | "loss";
 
 const MULTIPLIERS: Record<QuantityUnit, Record<string, number>> = {
   bytes: {
     b: 1,
-    kb: 1e3,
-    mb: 1e6,
-    gb: 1e9,
-    tb: 1e12,
+    kb: 2 ** 10,
+    mb: 2 ** 20,
+    gb: 2 ** 30,
+    tb: 2 ** 40,
     kib: 2 ** 10,
     mib: 2 ** 20,
     gib: 2 ** 30,
@@ -21,7 +22,7 @@ const MULTIPLIERS: Record<QuantityUnit, Record<string, number>> = {
 };
 
 const EXAMPLES: Record<QuantityUnit, string> = {
-  bytes: "1.5 GB",
+  bytes: "1.5 GiB",
   count: "2M",
   ms: "10 min",
   "tokens/s": "500",

@@ -1,6 +1,7 @@
 // The axes a Pareto view can use: what a run bought (quality) and what it cost, each naming the comparison
 // field it reads and which direction is better. Shared by the server's `pareto` query, its HTML report and
 // the dashboard's scatter, so all three pick the same numbers.
+import { formatBytes } from "../format-bytes.js";
 import type { Better } from "./frontier.js";
 
 export type AxisUnit = "loss" | "bytes" | "count" | "ms" | "tokens/s";
@@ -75,13 +76,13 @@ export type CostAxis = keyof typeof COST_AXES;
 export const QUALITY_AXIS_NAMES = Object.keys(QUALITY_AXES) as QualityAxis[];
 export const COST_AXIS_NAMES = Object.keys(COST_AXES) as CostAxis[];
 
-/** A value on an axis as a person reads it (decimal units, as the dashboard prints them). */
+/** A value on an axis as a person reads it (sizes in core's one convention, formatBytes). */
 export function formatAxisValue(value: number, unit: AxisUnit): string {
   switch (unit) {
     case "bytes":
-      return scaled(value, ["B", "KB", "MB", "GB", "TB"], 1000, " ");
+      return formatBytes(value);
     case "count":
-      return scaled(value, ["", "K", "M", "B"], 1000, "");
+      return scaled(value, ["", "K", "M", "B"], 1000);
     case "ms":
       return value < 1000 ? `${Math.round(value)} ms` : `${Number((value / 1000).toPrecision(3))} s`;
     case "tokens/s":
@@ -91,12 +92,12 @@ export function formatAxisValue(value: number, unit: AxisUnit): string {
   }
 }
 
-function scaled(value: number, units: string[], step: number, space: string): string {
+function scaled(value: number, units: string[], step: number): string {
   let v = value;
   let u = 0;
   while (Math.abs(v) >= step && u < units.length - 1) {
     v /= step;
     u++;
   }
-  return `${u === 0 ? v : Number(v.toPrecision(3))}${space}${units[u]}`;
+  return `${u === 0 ? v : Number(v.toPrecision(3))}${units[u]}`;
 }

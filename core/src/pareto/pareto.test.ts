@@ -127,7 +127,7 @@ test("paretoView: excluded runs say why; a budget names the best run or why none
   assert.equal(paretoView(runs, "finalEvalLoss", "peakMemory", 5e9).best?.name, "full");
   const none = paretoView(runs, "finalEvalLoss", "peakMemory", 0.5e9);
   assert.equal(none.best, null);
-  assert.equal(none.bestReason, "no run within 500 MB: the lowest measured peak memory is 800 MB (qlora)");
+  assert.equal(none.bestReason, "no run within 477 MiB: the lowest measured peak memory is 763 MiB (qlora)");
   assert.equal(paretoView(runs, "finalEvalLoss", "peakMemory").bestReason, "no budget given");
 });
 
