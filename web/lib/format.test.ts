@@ -7,6 +7,7 @@ import {
   formatPercent,
   formatSigned,
   keyConfig,
+  liveSummary,
 } from "./format.js";
 
 test("formatters: table of cases", () => {
@@ -41,4 +42,10 @@ test("keyConfig: the settings that tell variants of one method apart", () => {
   );
   assert.equal(keyConfig({ method: "adapter", reduction_factor: 16, bottleneck_size: null }), "reduction=16");
   assert.equal(keyConfig({ method: "full" }), "");
+});
+
+test("liveSummary: runs in progress by what they do, not all of them 'in progress'", () => {
+  assert.equal(liveSummary(["RUNNING", "QUEUED", "QUEUED", "SUCCEEDED"]), "Live: 1 running, 2 queued");
+  assert.equal(liveSummary(["ASSIGNED", "RUNNING", "RUNNING"]), "Live: 2 running, 1 starting");
+  assert.equal(liveSummary(["SUCCEEDED", "FAILED"]), "");
 });

@@ -102,3 +102,16 @@ export function keyConfig(config: Record<string, unknown>): string {
   }
   return parts.join(" ");
 }
+
+/** "Live: 1 running, 2 queued" — what the runs that are not finished are doing, by status; "" when none. */
+export function liveSummary(statuses: readonly string[]): string {
+  const parts = [
+    ["RUNNING", "running"],
+    ["ASSIGNED", "starting"],
+    ["QUEUED", "queued"],
+  ].flatMap(([status, word]) => {
+    const n = statuses.filter((s) => s === status).length;
+    return n > 0 ? [`${n} ${word}`] : [];
+  });
+  return parts.length > 0 ? `Live: ${parts.join(", ")}` : "";
+}

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { alignSeries, appendPoints, emptySeries, type RawPoint, xsOf } from "./series.js";
+import {
+  alignSeries,
+  appendPoints,
+  axisSize,
+  emptySeries,
+  legendValue,
+  type RawPoint,
+  xsOf,
+} from "./series.js";
 import { smooth } from "./smoothing.js";
 
 const p = (step: number, value: number, wallTimeMs: number | null = null): RawPoint => ({
@@ -48,10 +56,11 @@ test("appendPoints does not change the series it is given (React state)", () => 
   assert.deepEqual(before.steps, [1]);
 });
 
-test("xsOf: steps, or seconds since the first point with a wall time", () => {
+test("xsOf: steps, or seconds since the run started (not since its first point)", () => {
   const s = appendPoints(emptySeries(), [p(1, 1, null), p(2, 1, 10_000), p(3, 1, 12_500)]);
-  assert.deepEqual(xsOf(s, "step"), [1, 2, 3]);
-  assert.deepEqual(xsOf(s, "time"), [null, 0, 2.5]);
+  assert.deepEqual(xsOf(s, "step", 4_000), [1, 2, 3]);
+  assert.deepEqual(xsOf(s, "time", 4_000), [null, 6, 8.5]);
+  assert.deepEqual(xsOf(s, "time", null), [null, null, null], "not started: no time axis");
 });
 
 test("alignSeries: one sorted x, each series' y on it, null where it has no point", () => {
@@ -86,4 +95,18 @@ test("smooth: 0 is the raw series; otherwise a debiased EMA (the first point is 
   assert.equal(s[2], null, "gaps stay gaps");
   const constant = smooth([5, 5, 5, 5], 0.9);
   for (const v of constant) assert.ok(Math.abs(v! - 5) < 1e-12, "a constant stays constant");
+});
+
+test("legendValue: the hovered point, else the latest one — never a placeholder", () => {
+  const ys = [2.5, null, 1.23456, null];
+  assert.equal(legendValue(ys, 0), "2.5");
+  assert.equal(legendValue(ys, null), "1.235");
+  assert.equal(legendValue(ys, 1), "");
+  assert.equal(legendValue([], null), "");
+});
+
+test("axisSize: room for the longest tick label, so the axis title sits beside it, not on it", () => {
+  assert.ok(axisSize(["0.000125", "0.00025"]) > 8 * 7, "8 characters of 12px text");
+  assert.ok(axisSize(["1", "2"]) < axisSize(["1,000,000"]));
+  assert.equal(axisSize(null), axisSize([]));
 });

@@ -51,11 +51,14 @@ export function appendPoints(series: Series, points: readonly RawPoint[]): Serie
 
 export type XMode = "step" | "time";
 
-/** x of each point: the step, or seconds since the run's first point with a wall time. */
-export function xsOf(series: Series, mode: XMode): (number | null)[] {
+/**
+ * x of each point: the step, or seconds since the run started (`startedAtMs`, the run's startedAt), the
+ * same origin for every series of that run — a run's first point is not its start (data loading, the
+ * base model, a resumed attempt). A run not started yet has no time x.
+ */
+export function xsOf(series: Series, mode: XMode, startedAtMs: number | null): (number | null)[] {
   if (mode === "step") return series.steps;
-  const first = series.wall.find((w) => w != null);
-  return series.wall.map((w) => (w == null || first == null ? null : (w - first) / 1000));
+  return series.wall.map((w) => (w == null || startedAtMs == null ? null : (w - startedAtMs) / 1000));
 }
 
 /** One x array (sorted union) and each series' y on it (null where a series has no point): uPlot's data. */
@@ -79,22 +82,23 @@ export function alignSeries(list: readonly { xs: (number | null)[]; ys: (number 
   return { x, ys };
 }
 
-/** 16 distinguishable colours (Okabe–Ito first, then Tableau), assigned by run order. */
-export const RUN_COLORS = [
-  "#0072B2",
-  "#D55E00",
-  "#009E73",
-  "#CC79A7",
-  "#E69F00",
-  "#56B4E9",
-  "#000000",
-  "#F0E442",
-  "#4E79A7",
-  "#E15759",
-  "#59A14F",
-  "#B07AA1",
-  "#9C755F",
-  "#76B7B2",
-  "#EDC948",
-  "#BAB0AC",
-];
+/**
+ * A chart legend's value for one series: at the hovered index, or — with nothing hovered — the series'
+ * latest point, so the legend reads as the current values instead of uPlot's "--" placeholders.
+ */
+export function legendValue(ys: ArrayLike<number | null | undefined>, idx: number | null): string {
+  let i = idx ?? ys.length - 1;
+  if (idx == null) while (i >= 0 && ys[i] == null) i--;
+  const v = i >= 0 ? ys[i] : null;
+  return v == null ? "" : Number(v.toPrecision(4)).toString();
+}
+
+/** px per character of a tick label (uPlot's default 12px font) and the tick's own gap. */
+const TICK_CHAR_PX = 7.5;
+const TICK_GAP_PX = 16;
+
+/** The width a y axis needs for its tick labels (uPlot's axis `size`): the axis title goes beyond it. */
+export function axisSize(tickLabels: readonly string[] | null | undefined): number {
+  const longest = Math.max(0, ...(tickLabels ?? []).map((l) => l.length));
+  return Math.ceil(longest * TICK_CHAR_PX + TICK_GAP_PX);
+}

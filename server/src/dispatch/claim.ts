@@ -71,7 +71,9 @@ export async function claimRuns(m: EntityManager, runnerId: string, leaseMs: num
          RETURNING id, run_id, attempt
        ), history AS (
          INSERT INTO run_status_change (run_id, from_status, to_status, reason, attempt)
-         SELECT c.id, 'QUEUED', 'ASSIGNED', 'claimed by runner ' || $1, c.attempt_count FROM claimed c
+         SELECT c.id, 'QUEUED', 'ASSIGNED', 'claimed by runner ' || (SELECT name FROM runner WHERE id = $1),
+                c.attempt_count
+           FROM claimed c
        )
        SELECT j.id AS job_id, j.run_id, j.attempt, c.experiment_id
          FROM jobs j JOIN claimed c ON c.id = j.run_id`,

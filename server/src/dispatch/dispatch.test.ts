@@ -142,7 +142,11 @@ describe("dispatch on PostgreSQL", () => {
     ]);
     assert.equal(queued!.status, "QUEUED");
 
-    const bigRunner = await registerRunnerForTest(server.db, { labels: ["mem"], maxDeviceMemoryBytes: 24e9 });
+    const bigRunner = await registerRunnerForTest(server.db, {
+      name: "big-box",
+      labels: ["mem"],
+      maxDeviceMemoryBytes: 24e9,
+    });
     const big = await connect(server.url, bigRunner);
     await big.waitFor(
       (e) => e.some((x) => x.job.runId === runId),
@@ -156,6 +160,13 @@ describe("dispatch on PostgreSQL", () => {
     );
     assert.deepEqual(run, { status: "ASSIGNED", runner_id: bigRunner.runnerId, status_reason: null });
     assert.equal(small.events.length, 0);
+    // the history names the runner as people know it, not by id
+    const [claimed] = await sql<{ reason: string }>(
+      server.db,
+      `SELECT reason FROM run_status_change WHERE run_id = $1 AND to_status = 'ASSIGNED'`,
+      [runId],
+    );
+    assert.equal(claimed!.reason, "claimed by runner big-box");
   });
 
   test("jobs side by side on one device share its memory: two 14 GB runs on a 24 GB runner with two slots run one after the other", async () => {

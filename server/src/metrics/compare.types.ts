@@ -34,6 +34,11 @@ export class RunComparison {
   @Field(() => Float, { nullable: true }) finalEvalLoss!: number | null;
   @Field(() => Float, { nullable: true }) bestEvalLoss!: number | null;
   @Field(() => Float, { nullable: true }) tokensPerSecond!: number | null;
+  @Field(() => Date, {
+    nullable: true,
+    description: "When the run first started: the origin of 'seconds since start' charts.",
+  })
+  startedAt!: Date | null;
   @Field(() => Float, { nullable: true, description: "finishedAt − startedAt, ms." }) durationMs!:
     | number
     | null;

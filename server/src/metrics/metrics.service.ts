@@ -153,6 +153,7 @@ export class MetricsService {
             finalEvalLoss: evalLoss?.last ?? null,
             bestEvalLoss: run.bestEvalLoss ?? num(result.bestEvalLoss) ?? evalLoss?.min ?? null,
             tokensPerSecond: run.tokensPerSecond ?? num(result.tokensPerSecond) ?? tps?.mean ?? null,
+            startedAt: run.startedAt,
             durationMs:
               run.startedAt && run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
             steps: train?.lastStep ?? num(result.steps),

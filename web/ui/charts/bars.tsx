@@ -1,15 +1,16 @@
 // Small inline SVG bars for table cells: a pure function of the numbers, with a text equivalent.
 import { formatBytes, formatCount } from "../../lib/format";
+import { MEMORY_COLORS } from "../../lib/palette";
 
-/** The predicted memory terms shown stacked, in stacking order (Okabe–Ito colours, colour-blind safe). */
+/** The predicted memory terms shown stacked, in stacking order; colours: lib/palette.ts (no category hue). */
 export const MEMORY_TERMS = [
-  { key: "frozen", label: "Frozen weights", color: "#999999" },
-  { key: "trainable", label: "Trainable weights", color: "#0072B2" },
-  { key: "gradients", label: "Gradients", color: "#E69F00" },
-  { key: "optimizer", label: "Optimizer state", color: "#CC79A7" },
-  { key: "activations", label: "Activations", color: "#009E73" },
+  { key: "frozen", label: "Frozen weights", color: MEMORY_COLORS.frozen },
+  { key: "trainable", label: "Trainable weights", color: MEMORY_COLORS.trainable },
+  { key: "gradients", label: "Gradients", color: MEMORY_COLORS.gradients },
+  { key: "optimizer", label: "Optimizer state", color: MEMORY_COLORS.optimizer },
+  { key: "activations", label: "Activations", color: MEMORY_COLORS.activations },
 ] as const;
-export const MEASURED_COLOR = "#D55E00";
+export const MEASURED_COLOR = MEMORY_COLORS.measured;
 
 export type MemoryTerms = Record<(typeof MEMORY_TERMS)[number]["key"], number>;
 
@@ -98,7 +99,7 @@ export function LogBar({
     <svg className="bar-svg" width={width} height={10} role="img" aria-label={label}>
       <title>{label}</title>
       <rect x={0} y={0} width={width} height={10} fill="#eef1f4" />
-      <rect x={0} y={0} width={Math.max(1, w)} height={10} fill="#0072B2" />
+      <rect x={0} y={0} width={Math.max(1, w)} height={10} fill="var(--fg-muted)" />
     </svg>
   );
 }

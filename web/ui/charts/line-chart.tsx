@@ -3,7 +3,7 @@
 // log y). uPlot draws 16 runs × thousands of points without dropping frames; the server downsamples.
 import { useEffect, useMemo, useRef, useState } from "react";
 import type uPlot from "uplot";
-import { alignSeries, type Series, type XMode, xsOf } from "../../lib/series";
+import { alignSeries, axisSize, legendValue, type Series, type XMode, xsOf } from "../../lib/series";
 import { smooth } from "../../lib/smoothing";
 
 export interface ChartLine {
@@ -12,6 +12,8 @@ export interface ChartLine {
   /** uPlot's dash pattern (canvas setLineDash), e.g. to tell apart runs that share a method's colour. */
   dash?: number[];
   series: Series;
+  /** The run's startedAt (ISO): x = 0 on the time axis. */
+  startedAt: string | null;
 }
 
 interface Props {
@@ -33,7 +35,7 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 300 }
     const withPoints = lines.filter((l) => l.series.steps.length > 0);
     const aligned = alignSeries(
       withPoints.map((l) => ({
-        xs: xsOf(l.series, xMode),
+        xs: xsOf(l.series, xMode, l.startedAt ? Date.parse(l.startedAt) : null),
         ys: smooth(logY ? l.series.values.map((v) => (v > 0 ? v : null)) : l.series.values, smoothing),
       })),
     );
@@ -72,9 +74,13 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 300 }
         height,
         title: undefined,
         scales: { x: { time: false }, y: { distr: logY ? 3 : 1 } },
-        axes: [{ label: xMode === "step" ? "step" : "seconds since start" }, { label: title, size: 60 }],
+        axes: [
+          { label: xMode === "step" ? "step" : "seconds since start" },
+          // as wide as this chart's tick labels, so the title beside them never overlaps them
+          { label: title, size: (_u, values) => axisSize(values) },
+        ],
         series: [
-          { label: xMode === "step" ? "step" : "s" },
+          { label: xMode === "step" ? "step" : "s", value: (u, _v, i, idx) => legendValue(u.data[i]!, idx) },
           ...data.lines.map((l) => ({
             label: l.label,
             stroke: l.color,
@@ -82,6 +88,7 @@ export function LineChart({ title, lines, xMode, smoothing, logY, height = 300 }
             width: 1.5,
             spanGaps: true,
             points: { show: false },
+            value: (u: uPlot, _v: number, i: number, idx: number | null) => legendValue(u.data[i]!, idx),
           })),
         ],
         legend: { live: true },

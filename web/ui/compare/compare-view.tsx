@@ -3,6 +3,7 @@ import Link from "next/link";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, downloadWithKey, subscribe } from "../../lib/client";
 import { graphql } from "../../lib/gql";
+import { liveSummary } from "../../lib/format";
 import { useQuery } from "../../lib/hooks";
 import { useLiveMetrics } from "../../lib/live-metrics";
 import { methodColor } from "../../lib/palette";
@@ -41,6 +42,7 @@ const CompareDoc = graphql(`
       finalEvalLoss
       bestEvalLoss
       tokensPerSecond
+      startedAt
       durationMs
       forgettingDelta
       samples { prompt output step }
@@ -225,6 +227,7 @@ function Comparison({
             label: r.name,
             color: methodColor(r.method),
             ...(dashes.get(r.runId) ? { dash: dashes.get(r.runId) } : {}),
+            startedAt: r.startedAt ?? null,
             series: hide.has(r.runId) ? undefined : metrics.series[r.runId]?.[c.key],
           }))
           .filter((l): l is ChartLine => l.series !== undefined);
@@ -268,7 +271,6 @@ function Comparison({
 
   const exp = experiment.data?.experiment;
   const ready = compare.data !== undefined && metrics.loaded;
-  const activeCount = liveRunIds.length;
   return (
     <>
       <div className="spread">
@@ -283,7 +285,7 @@ function Comparison({
         </div>
         <div className="row">
           <span aria-live="polite" className="muted">
-            {activeCount > 0 ? `Live: ${activeCount} run${activeCount === 1 ? "" : "s"} in progress` : ""}
+            {liveSummary(rows.map((r) => r.status))}
           </span>
           <button type="button" className="secondary" onClick={() => void exportCsv()}>
             Export CSV

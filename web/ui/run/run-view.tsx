@@ -15,6 +15,7 @@ import { graphql } from "../../lib/gql";
 import { useMutation, useQuery } from "../../lib/hooks";
 import { useLiveMetrics } from "../../lib/live-metrics";
 import { MemoryBar, MemoryLegend, memoryTerms } from "../charts/bars";
+import { runColor } from "../../lib/palette";
 import { LineChart } from "../charts/line-chart";
 import { PredictionNote } from "./prediction-note";
 import { ErrorMessage } from "../common/error-message";
@@ -154,7 +155,9 @@ function RunDetails({ id }: { id: string }) {
             <Link href={`/compare?experiment=${run.experiment.id}`}>{run.experiment.name}</Link> ›{" "}
           </>
         ) : (
-          "Pretraining › "
+          <>
+            <Link href="/experiments">Experiments</Link> › pretraining {run.baseModel.name} ›{" "}
+          </>
         )}
         run
       </p>
@@ -281,7 +284,11 @@ function RunDetails({ id }: { id: string }) {
             <LineChart
               key={key}
               title={key}
-              lines={series ? [{ label: run.name, color: "#0072B2", series }] : []}
+              lines={
+                series
+                  ? [{ label: run.name, color: runColor(0), series, startedAt: run.startedAt ?? null }]
+                  : []
+              }
               xMode="step"
               smoothing={0}
               logY={false}
