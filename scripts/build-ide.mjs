@@ -42,6 +42,7 @@ writeFileSync(
     <meta charset="utf-8" />
     <meta name="viewport" content="width=device-width, initial-scale=1" />
     <title>Tunelab GraphQL</title>
+    <link rel="icon" href="/icon.svg" type="image/svg+xml" />
     <link rel="stylesheet" href="/ide/main.css" />
     <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
   </head>

@@ -112,6 +112,9 @@ test("create an experiment with live estimates, watch three methods train, compa
 
   await page.goto(`${server.origin}/experiments/new`);
   await page.getByLabel("Name", { exact: true }).fill("e2e: full vs LoRA vs prefix");
+  // no dataset chosen for the person (the newest one is the forgetting set here)
+  await page.locator("#exp-dataset option", { hasText: "general text" }).waitFor({ state: "attached" });
+  assert.equal(await page.getByLabel("Dataset", { exact: true }).inputValue(), "");
   await page.getByLabel("Dataset", { exact: true }).selectOption(datasets.a.id);
   await page.getByLabel(/Forgetting set/).selectOption(datasets.b.id);
   await page.getByLabel("Or add a base model from a preset").selectOption("tunelab-nano");

@@ -49,11 +49,21 @@ async function apiKey() {
   }
 }
 
+// A first answer a person recognises: LoRA on Llama-3-8B as it is usually run on one 24 GiB GPU
+// (bf16 frozen weights, batch 1 × 1024 tokens, gradient checkpointing) — ~19 GiB, not a data centre.
+// server/src/app/ide-example.test.ts runs this query and checks that.
 const EXAMPLE = `# Your datasets (needs the API key in the headers pane below), and what LoRA would cost on
-# Llama-3-8B: nothing runs, core computes it.
+# Llama-3-8B on one 24 GiB GPU: nothing runs, core computes it.
 {
   datasets(first: 5) { totalCount edges { node { name rowCount } } }
-  estimate(model: "Llama-3-8B", method: { method: "lora", r: 16, target_modules: "all-linear" }, seqLen: 1024) {
+  estimate(
+    model: "Llama-3-8B"
+    method: { method: "lora", r: 16, target_modules: "all-linear" }
+    batchSize: 1
+    seqLen: 1024
+    dtype: "bfloat16"
+    gradientCheckpointing: true
+  ) {
     parameters { peftLine }
     memory { frozenWeights trainableWeights gradients optimizerState activations total }
   }

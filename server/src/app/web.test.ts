@@ -44,6 +44,7 @@ describe("web routes (the dashboard's static export on the server's origin)", ()
     mkdirSync(join(out, "datasets"), { recursive: true });
     mkdirSync(join(out, "_next", "static"), { recursive: true });
     writeFileSync(join(out, "index.html"), "<html>experiments</html>");
+    writeFileSync(join(out, "icon.svg"), "<svg/>");
     writeFileSync(join(out, "datasets.html"), "<html>datasets</html>");
     writeFileSync(join(out, "datasets", "__next.datasets.txt"), "rsc");
     writeFileSync(join(out, "_next", "static", "app.js"), "console.log(1)");
@@ -74,6 +75,10 @@ describe("web routes (the dashboard's static export on the server's origin)", ()
     }
     assert.equal((await get(built.port, "/experiments/abc", html)).location, "/compare?experiment=abc");
     assert.equal((await get(built.port, "/runs/r1", html)).location, "/run?id=r1");
+    // the favicon every browser asks for (the IDE's page has no icon link of its own)
+    const favicon = await get(built.port, "/favicon.ico");
+    assert.equal(favicon.location, "/icon.svg");
+    assert.equal((await get(built.port, "/icon.svg")).status, 200);
   });
 
   test("API paths are never answered with the dashboard", async () => {

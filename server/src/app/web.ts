@@ -71,6 +71,9 @@ export function webRoutes(options: WebOptions = {}): Router {
     res.json({ key: readFileSync(file, "utf8").trim() });
   });
 
+  // Browsers ask for /favicon.ico on pages without an icon link (the IDE, JSON answers): the dashboard's.
+  router.get("/favicon.ico", (_req: Request, res: Response) => res.redirect(301, "/icon.svg"));
+
   // Shareable paths (printed by `npm start`) → the static pages, which take ids from the query string.
   router.get("/experiments/:id", (req: Request, res: Response, next) => {
     if (req.params.id === "new") return next();

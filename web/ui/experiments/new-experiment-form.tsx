@@ -117,10 +117,10 @@ export function NewExperimentForm() {
   const baseModels = data?.baseModels.edges.map((e) => e.node).filter((b) => b.status !== "FAILED") ?? [];
   const baseModel = baseModels.find((b) => b.id === baseModelId);
 
-  // Defaults once the lists arrive: first dataset and base model, and full vs LoRA to compare.
+  // Defaults once the lists arrive: the first base model, and full vs LoRA to compare. No dataset: the newest
+  // one is as likely the demo's forgetting set as training data, so the person chooses ("Choose…").
   useEffect(() => {
     if (!data) return;
-    if (!datasetId && datasets[0]) setDatasetId(datasets[0].id);
     if (!baseModelId && baseModels[0]) setBaseModelId(baseModels[0].id);
     if (variants.length === 0 && methods.length > 0) {
       setVariants(
