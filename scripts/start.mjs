@@ -261,12 +261,13 @@ async function main() {
   out.info(`Tunelab is up: dashboard ${origin}/  GraphQL ${origin}/graphql  (admin key in ${keyFile})`, {
     url: `${origin}/`,
     adminKeyFile: keyFile,
+    pid: server.pid,
   });
 
   if (!args["no-runner"]) {
     const config = await registerLocalRunner(gql, `${origin}/graphql`);
     // Its own progress lines would fight with ours: warnings only; the dashboard shows the training.
-    run("runner", process.execPath, [
+    const runner = run("runner", process.execPath, [
       "runner/dist/cli/main.js",
       "start",
       "--config",
@@ -276,6 +277,7 @@ async function main() {
       "--log-level",
       "warn",
     ]);
+    out.info("the local runner is starting (Ctrl-C stops it, then the server)", { pid: runner.pid });
   }
   if (args["no-demo"]) return;
 

@@ -40,22 +40,24 @@ interface Started {
   ready: Promise<string>;
 }
 
+/**
+ * The README's command exactly: `npm start` from the repository root (its build step skips what did not
+ * change), with the port and data folder from the environment as `npm start -- --help` documents.
+ * Its stdout is not a terminal here: after npm's own "> tunelab@… start" banner, one JSON object per line.
+ */
 function npmStart(port: number): Started {
-  const child = spawn(
-    process.execPath,
-    ["scripts/start.mjs", "--port", String(port), "--data-dir", dataDir],
-    {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, LOG_LEVEL: "warn" },
-    },
-  );
+  const child = spawn("npm", ["start"], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PORT: String(port), TUNELAB_DATA_DIR: dataDir, LOG_LEVEL: "warn" },
+    detached: true, // its own process group, so after() can always clean up whatever it started
+  });
   children.push(child);
   let output = "";
   const ready = new Promise<string>((resolve, reject) => {
     const onData = (d: Buffer) => {
       output += d;
-      const match = /The comparison is ready: (\S+)/.exec(output);
+      const match = /"msg":"The comparison is ready: (\S+)/.exec(output);
       if (match) resolve(match[1]!);
     };
     child.stdout!.on("data", onData);
@@ -66,10 +68,35 @@ function npmStart(port: number): Started {
   return { child, output: () => output, ready };
 }
 
+/** Ctrl-C's signal, sent to the `npm start` process itself (not its process group). */
 async function stop(started: Started): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => started.child.on("exit", resolve));
   started.child.kill("SIGINT");
   return exited;
+}
+
+/** Not a terminal: every line but npm's banner is a JSON record; no cursor codes; no secret. */
+function assertStructured(output: string): void {
+  const key = readFileSync(join(dataDir, "admin-key"), "utf8").trim();
+  assert.ok(!output.includes(key), "the admin key never appears in the output");
+  assert.ok(!output.includes("\x1b["), "no terminal control codes when stdout is not a terminal");
+  for (const line of output.split("\n")) {
+    if (line.trim() === "" || line.startsWith("> ")) continue; // npm's "> tunelab@0.1.0 start" banner
+    const record = JSON.parse(line) as { level: number; time: number; name: string };
+    assert.equal(typeof record.level, "number", line);
+    assert.equal(typeof record.name, "string", line);
+  }
+}
+
+function childrenGone(pids: number[]): boolean {
+  return pids.every((pid) => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
 }
 
 async function graphql<T>(origin: string, query: string): Promise<T> {
@@ -101,6 +128,13 @@ test("npm start on an empty folder ends at a finished comparison of five methods
   const origin = `http://127.0.0.1:${port}`;
   const first = npmStart(port);
   const url = await first.ready;
+  assertStructured(first.output());
+  assert.match(first.output(), /"msg":"registered the local runner/);
+  assert.doesNotMatch(
+    first.output(),
+    /start it with/,
+    "npm start starts the runner itself: no hint to do it",
+  );
   assert.match(url, new RegExp(`^${origin}/compare\\?experiment=`));
   const experimentId = new URL(url).searchParams.get("experiment")!;
 
@@ -142,11 +176,17 @@ test("npm start on an empty folder ends at a finished comparison of five methods
   } finally {
     await browser.close();
   }
-  assert.equal(await stop(first), 0, "Ctrl-C stops cleanly");
+  const started = (first.child.pid ? [first.child.pid] : []).concat(
+    [...first.output().matchAll(/"pid":(\d+)/g)].map((m) => Number(m[1])),
+  );
+  assert.equal(await stop(first), 0, "Ctrl-C (SIGINT to npm start) stops cleanly");
+  assert.ok(childrenGone(started), "nothing it started is left running");
 
   const second = npmStart(port);
   assert.equal(await second.ready, url, "the same finished comparison, nothing retrained");
-  assert.doesNotMatch(second.output(), /pretraining the base model|registered runner/);
+  assert.doesNotMatch(second.output(), /pretraining the base model|registered the local runner/);
+  assert.match(second.output(), /dashboard up to date \(web\/out\): build skipped/, "nothing to rebuild");
+  assertStructured(second.output());
   const { experiments } = await graphql<{ experiments: { totalCount: number } }>(
     origin,
     "{ experiments(first: 10) { totalCount } }",
