@@ -129,7 +129,7 @@ export function NewExperimentForm() {
           .map((m) => ({ uid: nextUid++, method: m, name: m, values: initialValues(fieldsOf.get(m)!) })),
       );
     }
-  }, [data, datasetId, baseModelId, datasets, baseModels, variants.length, methods.length, fieldsOf]);
+  }, [data, baseModelId, baseModels, variants.length, methods.length, fieldsOf]);
 
   function addVariant() {
     const fields = fieldsOf.get(addMethod) ?? [];
