@@ -300,7 +300,7 @@ async function main() {
   const experiment = await ensureExperiment(gql, dataset, general, base);
   const dashboard = `${origin}/compare?experiment=${experiment.id}`;
   out.info(`demo: comparing 5 methods — open ${dashboard}`, { url: dashboard });
-  const profile = await ensureProfileExperiment(gql, findByName, dataset);
+  const profile = await ensureProfileExperiment(gql, findByName);
   out.info(`demo: what they cost at SmolLM-135M scale — ${origin}/compare?experiment=${profile.id}`, {
     url: `${origin}/compare?experiment=${profile.id}`,
   });

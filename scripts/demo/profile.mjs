@@ -10,7 +10,7 @@ const PROFILE_BASE = "SmolLM-135M (random weights: cost only)";
 const lora = { r: 8, lora_alpha: 16, target_modules: ["q_proj", "v_proj"] };
 
 /** The PROFILE experiment (looked up by name first, so a second start reuses it). */
-export async function ensureProfileExperiment(gql, findByName, dataset) {
+export async function ensureProfileExperiment(gql, findByName) {
   const existing = await findByName(gql, "experiments", PROFILE_EXPERIMENT);
   if (existing) return existing;
   const base =
@@ -28,8 +28,7 @@ export async function ensureProfileExperiment(gql, findByName, dataset) {
         kind: "PROFILE",
         description:
           "Cost profiles: 5 steps per method on random tokens (batch 1 × 32) of SmolLM-135M with random weights — peak memory split into weights, gradients, optimizer state and activations, ms/step and tokens/s.",
-        // the tokens are random: the dataset is not read
-        datasetId: dataset.id,
+        // no dataset: the tokens are random
         baseModelId: base.id,
         hyperparameters: { steps: 5, learningRate: 1e-4, batchSize: 1, seqLen: 32, seed: 1 },
         variants: [

@@ -22,7 +22,8 @@ export interface JobSpec {
   kind: "TRAIN" | "PRETRAIN" | "PROFILE";
   method: { method: string } & Record<string, unknown>;
   hyperparameters: Hyperparameters;
-  dataset: { id: string; contentHash: string; rowCount: number };
+  /** Null for a PROFILE run without one (it trains on random tokens). */
+  dataset: { id: string; contentHash: string; rowCount: number } | null;
   generalDataset: { id: string; contentHash: string } | null;
   baseModel: {
     id: string;

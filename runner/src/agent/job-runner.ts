@@ -209,6 +209,7 @@ export class JobRunner {
   private async prepare(spec: JobSpec): Promise<TrainingJob> {
     await mkdir(this.dir(), { recursive: true });
     const h = spec.hyperparameters;
+    if (!spec.dataset) throw new PrepareError(`a ${spec.kind} run needs a dataset; this one has none`, false);
     const rows = await this.datasetRows(spec.dataset.id, spec.dataset.contentHash);
     const train = rows.filter((r) => r.split !== "EVAL");
     const evalRows = rows.filter((r) => r.split === "EVAL");

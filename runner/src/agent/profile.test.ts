@@ -31,15 +31,13 @@ describe("cost profiles on a runner", () => {
   });
 
   test("full and LoRA profiles: measured breakdowns that add up and match the trainable parameters", async () => {
-    const datasetId = await stack.dataset();
     const baseModelId = await stack.baseModel("profiled nano");
     const created = await stack.gql<{ createExperiment: { runs: { id: string }[] } }>(
       `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { runs { id } } }`,
       {
         input: {
           name: "profile",
-          kind: "PROFILE",
-          datasetId,
+          kind: "PROFILE", // no dataset: random tokens
           baseModelId,
           hyperparameters: { steps: 3, learningRate: 1e-4, batchSize: 1, seqLen: 16 },
           variants: [{ method: { method: "full" } }, { method: { method: "lora", r: 4 } }],

@@ -38,9 +38,9 @@ export class Experiment {
   @Column("text", { default: ExperimentKind.TRAIN })
   kind!: ExperimentKind;
 
-  @Field(() => ID)
-  @Column("uuid", { name: "dataset_id" })
-  datasetId!: string;
+  @Field(() => ID, { nullable: true, description: "Null for a PROFILE experiment without one." })
+  @Column("uuid", { name: "dataset_id", nullable: true })
+  datasetId!: string | null;
 
   @Field(() => ID, { nullable: true, description: "General-text dataset measuring forgetting, if any." })
   @Column("uuid", { name: "general_dataset_id", nullable: true })

@@ -100,8 +100,12 @@ export class CreateExperimentInput {
   })
   kind?: ExperimentKind;
 
-  @Field(() => ID)
-  datasetId!: string;
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "The examples to train on; a PROFILE experiment may leave it out (it trains on random tokens).",
+  })
+  datasetId?: string | null;
 
   @Field(() => ID)
   baseModelId!: string;

@@ -100,9 +100,9 @@ export class ExperimentResolver {
     return counts;
   }
 
-  @FieldResolver(() => Dataset)
-  async dataset(@Root() e: Experiment, @Ctx() ctx: RequestContext): Promise<Dataset> {
-    return (await ctx.loaders.people.dataset.load(e.datasetId))!;
+  @FieldResolver(() => Dataset, { nullable: true, description: "Null for a PROFILE experiment without one." })
+  async dataset(@Root() e: Experiment, @Ctx() ctx: RequestContext): Promise<Dataset | null> {
+    return e.datasetId ? ctx.loaders.people.dataset.load(e.datasetId) : null;
   }
 
   @FieldResolver(() => Dataset, { nullable: true })

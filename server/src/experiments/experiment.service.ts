@@ -38,7 +38,7 @@ export class ExperimentService {
         name: plan.name,
         description: input.description,
         kind: input.kind ?? ExperimentKind.TRAIN,
-        datasetId: input.datasetId,
+        datasetId: input.datasetId ?? null,
         generalDatasetId: plan.hyperparameters.generalDatasetId,
         baseModelId: plan.baseModel.id,
         hyperparameters: { ...plan.hyperparameters },

@@ -56,8 +56,14 @@ export async function planExperiment(
     variants: input.variants.map((v, i) => ({ ...v, method: resolveVariantMethod(v, `variants[${i}]`) })),
   };
   const { runs: swept, sweep, combinations } = expand(input);
-  if (!isUuid(input.datasetId) || !(await findDataset(m, input.datasetId))) {
-    throw userInputError(`dataset ${input.datasetId} does not exist`, { field: "datasetId" });
+  const datasetId = input.datasetId ?? null;
+  if (datasetId === null && input.kind !== ExperimentKind.PROFILE) {
+    throw userInputError("datasetId is required: a TRAIN experiment trains on a dataset", {
+      field: "datasetId",
+    });
+  }
+  if (datasetId !== null && (!isUuid(datasetId) || !(await findDataset(m, datasetId)))) {
+    throw userInputError(`dataset ${datasetId} does not exist`, { field: "datasetId" });
   }
   if (
     shared.generalDatasetId &&
@@ -113,7 +119,7 @@ export async function planExperiment(
       kind: input.kind === ExperimentKind.PROFILE ? RunKind.PROFILE : RunKind.TRAIN,
       name: runName,
       baseModelId: baseModel.id,
-      datasetId: input.datasetId,
+      datasetId,
       method: prediction.methodConfig.method,
       methodConfig: prediction.methodConfig,
       hyperparameters: { ...h },

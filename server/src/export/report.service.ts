@@ -73,8 +73,8 @@ export class ReportService {
   private async experimentHeader(id: string): Promise<{ title: string; subtitle: string }> {
     const [e] = (await this.db.read((m) =>
       m.query(
-        `SELECT e.name, e.description, d.name AS dataset, b.name AS base_model
-           FROM experiment e JOIN dataset d ON d.id = e.dataset_id JOIN base_model b ON b.id = e.base_model_id
+        `SELECT e.name, e.description, COALESCE(d.name, 'random tokens') AS dataset, b.name AS base_model
+           FROM experiment e LEFT JOIN dataset d ON d.id = e.dataset_id JOIN base_model b ON b.id = e.base_model_id
           WHERE e.id = $1`,
         [id],
       ),

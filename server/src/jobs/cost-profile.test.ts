@@ -50,14 +50,19 @@ for (const driver of drivers) {
       await server.close();
     });
 
-    const createProfile = async (baseModelId: string, label: string, methods: object[]) => {
+    const createProfile = async (
+      baseModelId: string,
+      label: string,
+      methods: object[],
+      datasetId: string | null = null,
+    ) => {
       const res = await server.gql<Loose>(
         `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id kind runs { id kind status } } }`,
         {
           input: {
             name: `profile ${label}`,
             kind: "PROFILE",
-            datasetId: seeded.datasetId,
+            datasetId,
             baseModelId,
             hyperparameters: { steps: 5, learningRate: 1e-4, batchSize: 1, seqLen: 16 },
             variants: methods.map((method) => ({ method, requiredLabels: [label] })),
@@ -87,6 +92,7 @@ for (const driver of drivers) {
       await runner.waitFor((events) => events.length > 0, 10_000, "the assignment");
       const job = runner.events[0]!.job;
       assert.equal((job.spec as Loose).kind, "PROFILE");
+      assert.equal((job.spec as Loose).dataset, null, "no dataset: random tokens");
       await runner.start(job.id);
 
       const refused = async (result: Record<string, unknown>, field: string) => {
@@ -126,6 +132,25 @@ for (const driver of drivers) {
       });
     });
 
+    test("only a PROFILE experiment may leave out the dataset: a TRAIN one is refused naming datasetId", async () => {
+      const before = await server.db.read((m) => m.query(`SELECT count(*)::int AS n FROM run`));
+      const res = await server.gql<Loose>(
+        `mutation($input: CreateExperimentInput!) { createExperiment(input: $input) { id } }`,
+        {
+          input: {
+            name: "no data",
+            baseModelId: seeded.baseModelId,
+            hyperparameters: { steps: 5, learningRate: 1e-4, batchSize: 1, seqLen: 16 },
+            variants: [{ method: { method: "lora" } }],
+          },
+        },
+      );
+      assert.equal(res.errors?.[0]?.extensions?.code, "BAD_USER_INPUT");
+      assert.equal(res.errors?.[0]?.extensions?.field, "datasetId");
+      const after = await server.db.read((m) => m.query(`SELECT count(*)::int AS n FROM run`));
+      assert.deepEqual(after, before, "nothing stored");
+    });
+
     test("a profile that fits no runner stays queued and says why", async () => {
       const big = await server.gql<Loose>(
         `mutation($input: CreateBaseModelInput!) { createBaseModel(input: $input) { id } }`,
@@ -139,7 +164,12 @@ for (const driver of drivers) {
       const runner = await ScriptedRunner.connect(server.url, r.secret, r.runnerId);
       runners.push(runner);
       runner.keepAlive(500);
-      const e = await createProfile(big.data.createBaseModel.id, "profile-fit", [{ method: "full" }]);
+      const e = await createProfile(
+        big.data.createBaseModel.id,
+        "profile-fit",
+        [{ method: "full" }],
+        seeded.datasetId, // a profile may name one (it is not read)
+      );
       const runId = e.runs[0].id;
       let reason = "";
       await eventually("the status reason", async () => {

@@ -41,7 +41,7 @@ interface OwnJob {
   kind: RunKind;
   method: string;
   experimentId: string | null;
-  datasetId: string;
+  datasetId: string | null;
   generalDatasetId: string | null;
 }
 
@@ -349,7 +349,7 @@ export class JobService {
       kind: RunKind;
       method: string;
       experiment_id: string | null;
-      dataset_id: string;
+      dataset_id: string | null;
       general_dataset_id: string | null;
     }[] = await m.query(
       `SELECT j.id, j.run_id, j.runner_id, j.status, j.attempt, r.kind, r.method, r.experiment_id, r.dataset_id,

@@ -16,9 +16,9 @@ interface JobRow {
   predicted: Record<string, unknown>;
   trainable_params: string;
   total_params: string;
-  dataset_id: string;
-  dataset_hash: string;
-  dataset_rows: number;
+  dataset_id: string | null;
+  dataset_hash: string | null;
+  dataset_rows: number | null;
   general_id: string | null;
   general_hash: string | null;
   base_model_id: string;
@@ -51,7 +51,7 @@ export async function loadJobs(m: EntityManager, jobIds: readonly string[]): Pro
             b.weights_artifact_id
        FROM job j
        JOIN run r ON r.id = j.run_id
-       JOIN dataset d ON d.id = r.dataset_id
+       LEFT JOIN dataset d ON d.id = r.dataset_id
        JOIN base_model b ON b.id = r.base_model_id
        LEFT JOIN experiment e ON e.id = r.experiment_id
        LEFT JOIN dataset gd ON gd.id = e.general_dataset_id
@@ -99,7 +99,10 @@ function toJob(r: JobRow, files: Map<string, SpecFile[]>): Job {
     kind: r.kind,
     method: { method: r.method, ...r.method_config },
     hyperparameters: r.hyperparameters,
-    dataset: { id: r.dataset_id, contentHash: r.dataset_hash, rowCount: r.dataset_rows },
+    // null for a PROFILE run without one (it trains on random tokens)
+    dataset: r.dataset_id
+      ? { id: r.dataset_id, contentHash: r.dataset_hash, rowCount: r.dataset_rows }
+      : null,
     generalDataset: r.general_id ? { id: r.general_id, contentHash: r.general_hash } : null,
     baseModel: {
       id: r.base_model_id,

@@ -60,9 +60,9 @@ export class Run {
   @Column("uuid", { name: "base_model_id" })
   baseModelId!: string;
 
-  @Field(() => ID)
-  @Column("uuid", { name: "dataset_id" })
-  datasetId!: string;
+  @Field(() => ID, { nullable: true, description: "Null for a PROFILE run without one (random tokens)." })
+  @Column("uuid", { name: "dataset_id", nullable: true })
+  datasetId!: string | null;
 
   @Field({ description: 'The method\'s name: "full", "lora", "qlora", …' })
   @Column("text")

@@ -167,8 +167,8 @@ export class RunResolver {
     return (await ctx.loaders.people.baseModel.load(run.baseModelId))!;
   }
 
-  @FieldResolver(() => Dataset)
-  async dataset(@Root() run: Run, @Ctx() ctx: RequestContext): Promise<Dataset> {
-    return (await ctx.loaders.people.dataset.load(run.datasetId))!;
+  @FieldResolver(() => Dataset, { nullable: true, description: "Null for a PROFILE run without one." })
+  async dataset(@Root() run: Run, @Ctx() ctx: RequestContext): Promise<Dataset | null> {
+    return run.datasetId ? ctx.loaders.people.dataset.load(run.datasetId) : null;
   }
 }

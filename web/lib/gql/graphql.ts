@@ -50,7 +50,8 @@ export type CreateDatasetInput = {
 
 export type CreateExperimentInput = {
   baseModelId: string | number;
-  datasetId: string | number;
+  /** The examples to train on; a PROFILE experiment may leave it out (it trains on random tokens). */
+  datasetId?: string | number | null | undefined;
   description?: string;
   hyperparameters: HyperparametersInput;
   /** PROFILE: each variant trains `steps` steps (5 is plenty) on seeded random tokens of batchSize × seqLen to measure memory and speed; no eval, samples or adapter. */
@@ -233,7 +234,7 @@ export type ExperimentNameQueryVariables = Exact<{
 }>;
 
 
-export type ExperimentNameQuery = { experiment: { id: string, name: string, description: string, hyperparameters: Record<string, unknown>, dataset: { name: string }, baseModel: { name: string }, runs: Array<{ id: string }>, sweep: { fields: Array<string> } | null } };
+export type ExperimentNameQuery = { experiment: { id: string, name: string, description: string, hyperparameters: Record<string, unknown>, dataset: { name: string } | null, baseModel: { name: string }, runs: Array<{ id: string }>, sweep: { fields: Array<string> } | null } };
 
 export type RunUpdatedSubscriptionVariables = Exact<{
   experimentId: string | number;
@@ -289,7 +290,7 @@ export type EstimateQuery = { estimate: { targetModules: Array<string>, paramete
 export type ExperimentsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ExperimentsQuery = { experiments: { totalCount: number, edges: Array<{ node: { id: string, name: string, description: string, createdAt: string, dataset: { id: string, name: string }, baseModel: { id: string, name: string }, statusCounts: { queued: number, assigned: number, running: number, succeeded: number, failed: number, cancelled: number, total: number }, runs: Array<{ id: string, name: string, method: string, status: RunStatus }> } }> } };
+export type ExperimentsQuery = { experiments: { totalCount: number, edges: Array<{ node: { id: string, name: string, description: string, createdAt: string, dataset: { id: string, name: string } | null, baseModel: { id: string, name: string }, statusCounts: { queued: number, assigned: number, running: number, succeeded: number, failed: number, cancelled: number, total: number }, runs: Array<{ id: string, name: string, method: string, status: RunStatus }> } }> } };
 
 export type NewExperimentDataQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -341,7 +342,7 @@ export type RunQueryVariables = Exact<{
 }>;
 
 
-export type RunQuery = { run: { id: string, name: string, kind: RunKind, method: string, methodConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, status: RunStatus, statusReason: string | null, error: string | null, cancelReason: string | null, cancelRequestedAt: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, attemptCount: number, maxAttempts: number, requiredLabels: Array<string>, runnerId: string | null, trainableParams: number, totalParams: number, trainablePercent: number, predicted: Record<string, unknown>, predictedTotalBytes: number, measuredPeakBytes: number | null, finalTrainLoss: number | null, bestEvalLoss: number | null, tokensPerSecond: number | null, metricKeys: Array<string>, experiment: { id: string, name: string } | null, dataset: { id: string, name: string }, baseModel: { id: string, name: string }, statusHistory: Array<{ at: string, attempt: number, from: RunStatus | null, to: RunStatus, reason: string | null }>, attempts: Array<{ attempt: number, jobId: string, runnerId: string, runnerName: string | null, status: string, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, resumeArtifactId: string | null }>, samples: Array<{ id: string, step: number, prompt: string, output: string }>, adapter: { id: string, kind: ArtifactKind, sizeBytes: number, files: Array<{ name: string, sizeBytes: number, sha256: string, downloadUrl: string }> } | null, artifacts: Array<{ id: string, kind: ArtifactKind, step: number | null, sizeBytes: number, createdAt: string }> } };
+export type RunQuery = { run: { id: string, name: string, kind: RunKind, method: string, methodConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, status: RunStatus, statusReason: string | null, error: string | null, cancelReason: string | null, cancelRequestedAt: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, attemptCount: number, maxAttempts: number, requiredLabels: Array<string>, runnerId: string | null, trainableParams: number, totalParams: number, trainablePercent: number, predicted: Record<string, unknown>, predictedTotalBytes: number, measuredPeakBytes: number | null, finalTrainLoss: number | null, bestEvalLoss: number | null, tokensPerSecond: number | null, metricKeys: Array<string>, experiment: { id: string, name: string } | null, dataset: { id: string, name: string } | null, baseModel: { id: string, name: string }, statusHistory: Array<{ at: string, attempt: number, from: RunStatus | null, to: RunStatus, reason: string | null }>, attempts: Array<{ attempt: number, jobId: string, runnerId: string, runnerName: string | null, status: string, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, resumeArtifactId: string | null }>, samples: Array<{ id: string, step: number, prompt: string, output: string }>, adapter: { id: string, kind: ArtifactKind, sizeBytes: number, files: Array<{ name: string, sizeBytes: number, sha256: string, downloadUrl: string }> } | null, artifacts: Array<{ id: string, kind: ArtifactKind, step: number | null, sizeBytes: number, createdAt: string }> } };
 
 export type RunUpdatedForRunSubscriptionVariables = Exact<{
   experimentId: string | number;

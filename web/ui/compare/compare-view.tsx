@@ -278,7 +278,7 @@ function Comparison({
           <h1>{exp ? exp.name : "Comparison"}</h1>
           {exp ? (
             <p className="muted" style={{ marginTop: -8 }}>
-              {exp.dataset.name} on {exp.baseModel.name}
+              {exp.dataset?.name ?? "random tokens"} on {exp.baseModel.name}
               {exp.description ? ` — ${exp.description}` : ""}
             </p>
           ) : null}

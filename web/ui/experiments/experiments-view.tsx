@@ -99,7 +99,7 @@ export function ExperimentsView() {
                       <span className="muted">of {e.statusCounts.total}</span>
                     </div>
                   </td>
-                  <td>{e.dataset.name}</td>
+                  <td>{e.dataset?.name ?? "random tokens"}</td>
                   <td>{e.baseModel.name}</td>
                   <td>{formatDate(e.createdAt)}</td>
                 </tr>

@@ -214,7 +214,11 @@ function RunDetails({ id }: { id: string }) {
             <dd>{run.method}</dd>
             <dt>Dataset</dt>
             <dd>
-              <Link href={`/datasets?id=${run.dataset.id}`}>{run.dataset.name}</Link>
+              {run.dataset ? (
+                <Link href={`/datasets?id=${run.dataset.id}`}>{run.dataset.name}</Link>
+              ) : (
+                "random tokens (cost profile)"
+              )}
             </dd>
             <dt>Base model</dt>
             <dd>{run.baseModel.name}</dd>
