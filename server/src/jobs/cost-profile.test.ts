@@ -179,7 +179,8 @@ for (const driver of drivers) {
         reason = res.data?.run?.statusReason ?? "";
         return res.data?.run?.status === "QUEUED" && reason.includes("largest online runner");
       });
-      assert.match(reason, /^needs \d+\.\d GB; largest online runner with labels profile-fit has 16\.0 GB$/);
+      // the figures' format is placement.ts's business; that it names the need and the largest runner is ours
+      assert.match(reason, /^needs \d[^;]*; largest online runner with labels profile-fit has \d/);
       assert.equal(runner.events.length, 0, "never assigned");
     });
   });
