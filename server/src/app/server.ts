@@ -6,7 +6,6 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
-import { useServer as serveGraphqlWs } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { adminKeyFilePath, ensureAdminKey, writeAdminKeyFile } from "../auth/admin-key.js";
 import { ApiKeyService } from "../auth/api-key.service.js";
@@ -30,8 +29,10 @@ import { JobService } from "../jobs/job.service.js";
 import type { RequestContext } from "./context.js";
 import { bridgeEventsToPostgres, createEvents, type Events } from "./events.js";
 import { formatError } from "./format-error.js";
-import { bodyTooLargeHandler, jsonBodyLimit } from "./body-limit.js";
 import { subscribeDistinct } from "./distinct-results.js";
+import { authOfResponse, graphqlBody } from "./graphql-body.js";
+import { serveGraphqlWs } from "./graphql-ws-server.js";
+import { requestLimits, sizeLimitFor } from "./request-limits.js";
 import { healthRoutes } from "./health.js";
 import { ideRoutes } from "./ide.js";
 import { webRoutes } from "./web.js";
@@ -114,15 +115,31 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const schema = await buildAppSchema(services, events);
   const metrics = createMetrics();
 
+  const limits = requestLimits(config.datasetMaxBytes);
   const app = express();
-  const httpServer = createHttpServer(app);
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  // A client that trickles its headers is dropped after 10 s (checked every second), not held for minutes.
+  const httpServer = createHttpServer({ headersTimeout: 10_000, connectionsCheckingInterval: 1_000 }, app);
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: "/graphql",
+    maxPayload: limits.uploadBytes,
+  });
   const wsCleanup = serveGraphqlWs(
     {
-      ...graphqlWsOptions({ schema, authenticator, connections, createContext, limits: config.queryLimits }),
+      ...graphqlWsOptions({
+        schema,
+        authenticator,
+        connections,
+        createContext,
+        limits: config.queryLimits,
+        requestLimits: limits,
+      }),
       subscribe: subscribeDistinct,
     },
     wsServer,
+    limits,
+    (socket) => sizeLimitFor(connections.authOf(socket), limits),
+    logger,
   );
   connections.start(5_000);
 
@@ -132,6 +149,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     // main.ts owns the signals: Apollo's own handler would re-raise SIGTERM before the database is closed.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
+    parseOptions: { maxTokens: limits.maxTokens },
     formatError: formatError(logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -160,13 +178,13 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   );
   app.use(
     "/graphql",
-    express.json({ limit: jsonBodyLimit(config.datasetMaxBytes) }),
+    graphqlBody(authenticator, limits),
     expressMiddleware(apollo, {
-      context: async ({ req }) => createContext(await authenticator.fromHeader(req.headers.authorization)),
+      context: async ({ req, res }) =>
+        createContext(authOfResponse(res) ?? (await authenticator.fromHeader(req.headers.authorization))),
     }),
   );
   app.use(webRoutes({ adminKeyFile: db.driver === "pglite" ? adminKeyFilePath(config.dataDir) : undefined }));
-  app.use(bodyTooLargeHandler);
 
   const adminKey = (await ensureAdminKey(db)) ?? undefined;
   const adminKeyFile = db.driver === "pglite" ? adminKeyFilePath(config.dataDir) : undefined;

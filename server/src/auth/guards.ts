@@ -34,7 +34,7 @@ export function requireScope(ctx: HasAuth, needed: Scope): void {
     const column = needed === "admin" ? "ADMIN" : "READ_WRITE";
     throw codedError(
       ErrorCode.FORBIDDEN,
-      `this API key is ${auth.scope === "read" ? "read-only" : "not an admin key"}; the operation needs a ${column} key`,
+      `this API key is ${auth.scope === "read" ? "read-only" : "not an admin key"}; the operation needs ${needed === "admin" ? "an ADMIN" : "a READ_WRITE"} key`,
       { neededScope: column },
     );
   }

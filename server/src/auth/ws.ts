@@ -9,6 +9,7 @@ import {
 import type { ServerOptions } from "graphql-ws";
 import type { Extra } from "graphql-ws/use/ws";
 import { type QueryLimits, checkQueryLimits, defaultQueryLimits } from "../app/limits.js";
+import type { RequestLimits } from "../app/request-limits.js";
 import type { Authenticator } from "./authenticate.js";
 import { type Connections, revokedCloseCode } from "./connections.js";
 import type { Auth } from "./guards.js";
@@ -27,8 +28,9 @@ export function graphqlWsOptions<C>(options: {
   connections: Connections;
   createContext: (auth: Auth) => C;
   limits?: QueryLimits;
+  requestLimits: Pick<RequestLimits, "maxSubscriptions" | "maxTokens">;
 }): ServerOptions<Record<string, unknown>, Extra> {
-  const { schema, authenticator, connections, createContext } = options;
+  const { schema, authenticator, connections, createContext, requestLimits } = options;
   const limits = options.limits ?? defaultQueryLimits;
   const auths = new WeakMap<object, Auth>();
   return {
@@ -57,9 +59,17 @@ export function graphqlWsOptions<C>(options: {
           new GraphQLError(`this ${what} has been revoked`, { extensions: { code: "UNAUTHENTICATED" } }),
         ];
       }
+      if (Object.keys(ctx.subscriptions).length >= requestLimits.maxSubscriptions) {
+        return [
+          new GraphQLError(
+            `this connection already has ${requestLimits.maxSubscriptions} operations open, the most one connection may have`,
+            { extensions: { code: "TOO_MANY_SUBSCRIPTIONS", limit: requestLimits.maxSubscriptions } },
+          ),
+        ];
+      }
       let document: ExecutionArgs["document"];
       try {
-        document = parse(payload.query);
+        document = parse(payload.query, { maxTokens: requestLimits.maxTokens });
       } catch (error) {
         return [error instanceof GraphQLError ? error : new GraphQLError("could not parse the query")];
       }

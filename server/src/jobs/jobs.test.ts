@@ -25,7 +25,7 @@ for (const driver of drivers) {
 
     before(async () => {
       server = await startTestServer(driver, { leaseMs: 10_000, retryBaseMs: 100 });
-      apiKey = await createApiKeyForTest(server.db, "read-write");
+      apiKey = await createApiKeyForTest(server.db, "admin");
     });
     after(async () => {
       await Promise.all(runners.map((r) => r.close()));

@@ -1,0 +1,97 @@
+import type { Request, RequestHandler, Response } from "express";
+import { ErrorCode } from "../api/errors.js";
+import type { Authenticator } from "../auth/authenticate.js";
+import type { Auth } from "../auth/guards.js";
+import { JsonDepthScanner, type RequestLimits, sizeLimitFor } from "./request-limits.js";
+
+/** The caller resolved from the Authorization header before the body was read (undefined: a bad one). */
+export function authOfResponse(res: Response): Auth | undefined {
+  return res.locals.auth as Auth | undefined;
+}
+
+class Refusal {
+  constructor(
+    readonly status: number,
+    readonly message: string,
+    readonly extensions: Record<string, unknown>,
+  ) {}
+}
+
+/** Reads the body while it arrives, refusing it as soon as it is over `limit` bytes or nests too deep. */
+function readJsonBody(req: Request, limit: number, maxDepth: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"]);
+    const tooLarge = new Refusal(413, `request body is over this caller's limit of ${limit} bytes`, {
+      code: ErrorCode.BAD_USER_INPUT,
+      limit,
+    });
+    if (declared > limit) return reject(tooLarge);
+    const scanner = new JsonDepthScanner(maxDepth);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (refusal: Refusal) => {
+      req.off("data", onData);
+      req.pause();
+      reject(refusal);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) return stop(tooLarge);
+      if (!scanner.feed(chunk)) {
+        return stop(
+          new Refusal(400, `request body nests JSON deeper than ${maxDepth} levels`, {
+            code: ErrorCode.BAD_USER_INPUT,
+            maxJsonDepth: maxDepth,
+          }),
+        );
+      }
+      chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks, size)));
+    req.once("error", () =>
+      reject(new Refusal(400, "could not read the request body", { code: "BAD_REQUEST" })),
+    );
+  });
+}
+
+/**
+ * The `/graphql` JSON body, read under the caller's limit: the credential is checked first (before any of
+ * the body is read), the size limit depends on who is asking, and the nesting depth is refused while the
+ * bytes arrive, never after a JSON.parse.
+ */
+export function graphqlBody(authenticator: Authenticator, limits: RequestLimits): RequestHandler {
+  return async (req, res, next) => {
+    if (req.method !== "POST" || !req.is("application/json")) return next();
+    let auth: Auth | undefined;
+    try {
+      auth = await authenticator.fromHeader(req.headers.authorization);
+      res.locals.auth = auth;
+    } catch {
+      // A bad credential: Apollo's context answers it (401 UNAUTHENTICATED saying why); read little.
+    }
+    let body: Buffer;
+    try {
+      body = await readJsonBody(req, sizeLimitFor(auth, limits), limits.maxJsonDepth);
+    } catch (error) {
+      const refusal = error as Refusal;
+      // The rest of the body is not read: the connection is closed after this answer.
+      res.set("connection", "close");
+      res
+        .status(refusal.status)
+        .json({ errors: [{ message: refusal.message, extensions: refusal.extensions }] });
+      return;
+    }
+    try {
+      req.body = JSON.parse(body.toString("utf8"));
+    } catch {
+      res
+        .status(400)
+        .json({
+          errors: [{ message: "request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }],
+        });
+      return;
+    }
+    next();
+  };
+}
