@@ -85,11 +85,9 @@ export function graphqlBody(authenticator: Authenticator, limits: RequestLimits)
     try {
       req.body = JSON.parse(body.toString("utf8"));
     } catch {
-      res
-        .status(400)
-        .json({
-          errors: [{ message: "request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }],
-        });
+      res.status(400).json({
+        errors: [{ message: "request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }],
+      });
       return;
     }
     next();

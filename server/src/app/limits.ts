@@ -3,11 +3,22 @@ import {
   type FragmentDefinitionNode,
   GraphQLError,
   type GraphQLSchema,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isListType,
   Kind,
   type SelectionSetNode,
 } from "graphql";
-import { type ComplexityEstimator, getComplexity } from "graphql-query-complexity";
+import {
+  type ComplexityEstimator,
+  type ComplexityEstimatorArgs,
+  fieldExtensionsEstimator,
+  getComplexity,
+} from "graphql-query-complexity";
 import { defaultPageSize } from "../api/connection.js";
+import type { Auth } from "../auth/guards.js";
+import { maxVariants } from "../experiments/plan.js";
 
 /**
  * Query cost limits, applied after validation and before execution on both transports (the Apollo plugin
@@ -17,11 +28,46 @@ import { defaultPageSize } from "../api/connection.js";
 export interface QueryLimits {
   /** Deepest field nesting (a root field is depth 1); introspection (`__schema`, `__type`) is not counted. */
   maxDepth: number;
-  /** Estimated fields resolved: each field costs 1, a field with a `first` argument multiplies its children. */
+  /**
+   * The cost an API key or a runner may ask for: each field costs 1 and a list multiplies its children by
+   * what it can return (`first`, a field's `listCost` bound, else `defaultListBound`); `metrics` is priced
+   * by the points it returns. See `priceOf` below.
+   */
   maxComplexity: number;
+  /** The cost an anonymous operation may ask for (only the calculators are open to anonymous callers). */
+  maxAnonymousComplexity?: number;
 }
 
-export const defaultQueryLimits: QueryLimits = { maxDepth: 12, maxComplexity: 20_000 };
+export const defaultQueryLimits: QueryLimits = {
+  maxDepth: 12,
+  maxComplexity: 50_000,
+  maxAnonymousComplexity: 5_000,
+};
+
+/** The cost cap for this caller. */
+export function complexityLimitFor(auth: Auth | undefined, limits: QueryLimits): number {
+  if (auth && auth.kind !== "anonymous") return limits.maxComplexity;
+  return Math.min(
+    limits.maxComplexity,
+    limits.maxAnonymousComplexity ?? defaultQueryLimits.maxAnonymousComplexity!,
+  );
+}
+
+/** What a list of objects without a `first` argument and without its own bound is assumed to return. */
+export const defaultListBound = 20;
+
+/**
+ * A list field's real bound (type-graphql: `@Extensions(listCost(50))`): its children are counted that
+ * many times. A list priced by its parent (a series' points, by `metrics`) takes `listCost(1)`.
+ */
+export function listCost(bound: number) {
+  return { complexity: ({ childComplexity }: ComplexityEstimatorArgs) => 1 + bound * childComplexity };
+}
+
+/** A field whose resolver does real work (core's arithmetic) beyond its fields: `weight` more per call. */
+export function workCost(weight: number) {
+  return { complexity: ({ childComplexity }: ComplexityEstimatorArgs) => 1 + weight + childComplexity };
+}
 
 /** The depth of the deepest field of an operation, following fragments. */
 export function queryDepth(document: DocumentNode, operationName?: string | null): number {
@@ -55,12 +101,48 @@ export function queryDepth(document: DocumentNode, operationName?: string | null
   return deepest;
 }
 
-/** 1 per field; a field taking `first` (a Relay connection or a preview list) multiplies its children by it. */
-const pagedEstimator: ComplexityEstimator = ({ field, args, childComplexity }) => {
-  if (!field.args.some((a) => a.name === "first")) return 1 + childComplexity;
-  const first = typeof args.first === "number" && args.first > 0 ? args.first : defaultPageSize;
-  return 1 + childComplexity * first;
+/**
+ * 1 per field; a field taking `first` (a Relay connection or a preview list) multiplies its children by it;
+ * any other list of objects by `defaultListBound` (a connection's `edges` are already priced by `first`).
+ */
+const pagedEstimator: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
+  if (field.args.some((a) => a.name === "first")) {
+    const first = typeof args.first === "number" && args.first > 0 ? args.first : defaultPageSize;
+    return 1 + childComplexity * first;
+  }
+  const returns = getNullableType(field.type);
+  const isConnectionEdges = field.name === "edges" && type.name.endsWith("Connection");
+  if (isListType(returns) && isCompositeType(getNamedType(returns)) && !isConnectionEdges)
+    return 1 + childComplexity * defaultListBound;
+  return 1 + childComplexity;
 };
+
+/**
+ * `metrics`: one series per (run, key) (every key of a run when `keys` is omitted: counted as
+ * `defaultKeysPerRun`), each with its fields and `maxPoints` points (a point costs 1/20: it is a row of
+ * one downsampling statement, not a resolver call).
+ */
+export const defaultKeysPerRun = 10;
+export const metricsCost = {
+  complexity: ({ args, childComplexity }: ComplexityEstimatorArgs) => {
+    const runs = Array.isArray(args.runIds) ? args.runIds.length : 1;
+    const keys = Array.isArray(args.keys) ? args.keys.length : defaultKeysPerRun;
+    const maxPoints = typeof args.maxPoints === "number" ? args.maxPoints : 1000;
+    return 1 + runs * keys * (childComplexity + Math.ceil(maxPoints / 20));
+  },
+};
+
+/** Runs one experiment may have (one per variant): what `Experiment.runs` and `compare(experimentId)` cost. */
+export const maxRunsPerExperiment = maxVariants;
+
+/** `compare`: one row per run asked for, or per run of the experiment. */
+export const compareCost = {
+  complexity: ({ args, childComplexity }: ComplexityEstimatorArgs) =>
+    1 + (Array.isArray(args.runIds) ? args.runIds.length : maxRunsPerExperiment) * childComplexity,
+};
+
+/** Fields (aliases and fragment spreads included) the cost walk visits before refusing outright. */
+const maxQueryNodes = 10_000;
 
 /** The errors that refuse an operation (empty when it is within the limits). */
 export function checkQueryLimits(
@@ -69,6 +151,7 @@ export function checkQueryLimits(
   operationName: string | null | undefined,
   variables: Record<string, unknown> | null | undefined,
   limits: QueryLimits = defaultQueryLimits,
+  auth?: Auth,
 ): GraphQLError[] {
   const depth = queryDepth(document, operationName);
   if (depth > limits.maxDepth) {
@@ -85,21 +168,32 @@ export function checkQueryLimits(
       query: document,
       variables: variables ?? {},
       operationName: operationName ?? undefined,
-      estimators: [pagedEstimator],
+      estimators: [fieldExtensionsEstimator(), pagedEstimator],
+      maxQueryNodes,
     });
-  } catch {
+  } catch (error) {
+    // More nodes than the library walks (an alias flood): refused like any other costly operation.
+    if (String((error as Error).message).includes("maximum allowed number of nodes")) {
+      return [
+        new GraphQLError(`query has more than ${maxQueryNodes} fields and aliases; send fewer`, {
+          extensions: { code: "QUERY_TOO_COMPLEX", maxQueryNodes, http: { status: 400 } },
+        }),
+      ];
+    }
     // Bad variables: execution reports them with the field named.
     return [];
   }
-  if (complexity > limits.maxComplexity) {
+  const maxComplexity = complexityLimitFor(auth, limits);
+  if (complexity > maxComplexity) {
+    const who = auth && auth.kind !== "anonymous" ? "" : " for an anonymous caller";
     return [
       new GraphQLError(
-        `query complexity ${complexity} exceeds the limit of ${limits.maxComplexity}; ask for fewer items (first) or fields`,
+        `query cost ${complexity} exceeds the limit of ${maxComplexity}${who}; ask for fewer items (first, runIds, keys, maxPoints), fewer aliases or fields`,
         {
           extensions: {
             code: "QUERY_TOO_COMPLEX",
             complexity,
-            maxComplexity: limits.maxComplexity,
+            maxComplexity,
             http: { status: 400 },
           },
         },
@@ -118,6 +212,7 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits = d
           document: DocumentNode;
           operationName: string | null;
           request: { variables?: Record<string, unknown> };
+          contextValue: { auth?: Auth };
         }) {
           const [error] = checkQueryLimits(
             schema,
@@ -125,6 +220,7 @@ export function queryLimitsPlugin(schema: GraphQLSchema, limits: QueryLimits = d
             rc.operationName,
             rc.request.variables,
             limits,
+            rc.contextValue.auth,
           );
           if (error) throw error;
         },

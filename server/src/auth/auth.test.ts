@@ -306,13 +306,56 @@ for (const driver of drivers) {
       await socket.client.dispose();
     });
 
-    test("query limits: too deep → QUERY_TOO_DEEP, too costly → QUERY_TOO_COMPLEX (HTTP 400)", async () => {
-      const complex = await server.gql(
-        "{ datasets(first: 100) { edges { node { id rows(first: 100) { index text prompt completion } } } } }",
-      );
-      assert.equal(complex.status, 400);
-      assert.equal(codeOf(complex), "QUERY_TOO_COMPLEX");
-      assert.match(complex.errors![0]!.message, /exceeds the limit of 20000/);
+    test("query cost: the issue's nesting, alias and metrics queries are refused before execution (HTTP 400, cost and limit said)", async () => {
+      const ids = JSON.stringify([
+        "00000000-0000-4000-8000-000000000001",
+        "00000000-0000-4000-8000-000000000002",
+        "00000000-0000-4000-8000-000000000003",
+      ]);
+      const estimate = (i: number) =>
+        `e${i}: estimate(model: {}, method: {}, batchSize: 1, seqLen: 8, optimizer: "adamw", dtype: "float32", gradientCheckpointing: false) { memory { total } }`;
+      const cases: [string, string, string | null, RegExp][] = [
+        [
+          "rows of datasets",
+          "{ datasets(first: 100) { edges { node { id rows(first: 200) { index text prompt completion } } } } }",
+          readKey,
+          /query cost \d+ exceeds the limit of 50000/,
+        ],
+        [
+          "runs of runs of runs",
+          '{ experiment(id: "x") { runs { experiment { runs { experiment { runs { id } } } } } } }',
+          readKey,
+          /exceeds the limit of 50000/,
+        ],
+        [
+          "100 aliases of metrics",
+          `{ ${Array.from({ length: 100 }, (_, i) => `m${i}: metrics(runIds: ${ids}, maxPoints: 10000) { key points { step value } }`).join(" ")} }`,
+          readKey,
+          /exceeds the limit of 50000/,
+        ],
+        [
+          "100 anonymous estimates",
+          `{ ${Array.from({ length: 100 }, (_, i) => estimate(i)).join(" ")} }`,
+          null,
+          /exceeds the limit of 5000 for an anonymous caller/,
+        ],
+        [
+          "300 anonymous estimates",
+          `{ ${Array.from({ length: 300 }, (_, i) => estimate(i)).join(" ")} }`,
+          null,
+          /exceeds the limit of 5000 for an anonymous caller/,
+        ],
+      ];
+      for (const [name, query, token, message] of cases) {
+        const res = await server.gql(query, {}, token);
+        assert.equal(res.status, 400, name);
+        assert.equal(codeOf(res), "QUERY_TOO_COMPLEX", name);
+        assert.match(res.errors![0]!.message, message, name);
+        assert.equal(res.data, undefined, `${name}: nothing executed`);
+      }
+      // 5,000 aliases do not even fit an anonymous body (the issue's 17 s of CPU).
+      const flood = `{ ${Array.from({ length: 5000 }, (_, i) => estimate(i)).join(" ")} }`;
+      assert.equal((await server.gql(flood, {}, null)).status, 413);
     });
   });
 }

@@ -75,7 +75,14 @@ export function graphqlWsOptions<C>(options: {
       }
       const invalid = validate(schema, document, specifiedRules);
       if (invalid.length > 0) return invalid;
-      const refused = checkQueryLimits(schema, document, payload.operationName, payload.variables, limits);
+      const refused = checkQueryLimits(
+        schema,
+        document,
+        payload.operationName,
+        payload.variables,
+        limits,
+        auth,
+      );
       if (refused.length > 0) return refused;
       return {
         schema,

@@ -7,7 +7,8 @@ import {
   METHOD_CATALOG,
   MODEL_PRESETS,
 } from "@tunelab/core";
-import { Args, Query, Resolver } from "type-graphql";
+import { Args, Extensions, Query, Resolver } from "type-graphql";
+import { workCost } from "../app/limits.js";
 import { withInputPrefix } from "../api/errors.js";
 import { Estimate, EstimateArgs, MethodInfoView, ModelPreset, type NamedAmount } from "./estimate.types.js";
 
@@ -17,6 +18,7 @@ import { Estimate, EstimateArgs, MethodInfoView, ModelPreset, type NamedAmount }
  */
 @Resolver()
 export class EstimateResolver {
+  @Extensions(workCost(50)) // core's arithmetic: anonymous callers cannot ask for thousands at once
   @Query(() => Estimate, {
     description:
       "Trainable/total parameters (as PEFT prints them) and the predicted training memory, term by term, for a model and a method. Bad fields are BAD_USER_INPUT naming them (model.hidden_size, method.r, seqLen).",

@@ -1,5 +1,6 @@
 import "reflect-metadata";
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import { listCost, maxRunsPerExperiment } from "../app/limits.js";
 import { ConnectionArgs, connectionType } from "../api/connection.js";
 import { ListOrder } from "../runs/list-order.js";
 import type { RequestContext } from "../app/context.js";
@@ -77,6 +78,7 @@ export class ExperimentResolver {
     return this.service.list(args, filter ?? {}, order);
   }
 
+  @Extensions(listCost(maxRunsPerExperiment))
   @FieldResolver(() => [Run], { description: "One run per variant, in variant order." })
   runs(@Root() e: Experiment, @Ctx() ctx: RequestContext): Promise<Run[]> {
     return ctx.loaders.people.runsOfExperiment.load(e.id);

@@ -1,5 +1,6 @@
 import "reflect-metadata";
-import { Field, Float, ID, Int, ObjectType } from "type-graphql";
+import { Extensions, Field, Float, ID, Int, ObjectType } from "type-graphql";
+import { listCost } from "../app/limits.js";
 
 /** One stored metric value (table metric_point, unique on run, key, step). */
 @ObjectType({ description: "One metric value of a run at a training step." })
@@ -32,6 +33,7 @@ export class MetricSeries {
   @Field(() => Int, { description: "Points stored for this series before downsampling." })
   totalPoints!: number;
 
+  @Extensions(listCost(1)) // priced by `metrics` (maxPoints per series)
   @Field(() => [MetricPoint], { description: "At most maxPoints, sorted by step; first and last kept." })
   points!: MetricPoint[];
 }

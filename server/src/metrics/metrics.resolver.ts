@@ -2,6 +2,7 @@ import "reflect-metadata";
 import {
   Arg,
   Ctx,
+  Extensions,
   ID,
   Int,
   Query,
@@ -12,6 +13,7 @@ import {
 } from "type-graphql";
 import type { RequestContext } from "../app/context.js";
 import type { EventMap } from "../app/events.js";
+import { compareCost, metricsCost } from "../app/limits.js";
 import { requireScope } from "../auth/guards.js";
 import { RunComparison } from "./compare.types.js";
 import { MetricPoint, MetricSeries } from "./metric-point.type.js";
@@ -21,6 +23,7 @@ import type { MetricsService } from "./metrics.service.js";
 export class MetricsResolver {
   constructor(private readonly service: MetricsService) {}
 
+  @Extensions(metricsCost)
   @Query(() => [MetricSeries], {
     description:
       "Every (run, key) series in one round trip, downsampled on the server: each bucket's min and max, the first and the last point.",
@@ -37,6 +40,7 @@ export class MetricsResolver {
     return this.service.series(runIds, keys, maxPoints);
   }
 
+  @Extensions(compareCost)
   @Query(() => [RunComparison], { description: "The given runs, or an experiment's, side by side." })
   compare(
     @Arg("runIds", () => [ID], { nullable: true }) runIds: string[] | null,
