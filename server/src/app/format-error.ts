@@ -1,5 +1,6 @@
 import type { GraphQLFormattedError } from "graphql";
 import type { Logger } from "./logger.js";
+import { currentRequestId } from "./request-id.js";
 
 /**
  * Coded errors pass through. Unexpected ones are logged with their stack and answered without internals.
@@ -9,8 +10,14 @@ export function formatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     if (code === "INTERNAL_SERVER_ERROR") {
-      logger.error({ err: error }, "unexpected error in a GraphQL operation");
-      return { ...formatted, message: "internal server error (see the server log)" };
+      const requestId = currentRequestId();
+      logger.error({ err: error, requestId }, "unexpected error in a GraphQL operation");
+      return {
+        message: `internal server error${requestId ? ` (request ${requestId})` : ""}; see the server log`,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code, ...(requestId ? { requestId } : {}) },
+      };
     }
     if (code === "BAD_USER_INPUT" && formatted.extensions?.field === undefined) {
       // `at "input.points[0].step"` names the leaf; a whole variable (`$maxPoints`) is named by itself.

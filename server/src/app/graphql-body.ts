@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from "express";
 import { ErrorCode } from "../api/errors.js";
 import type { Authenticator } from "../auth/authenticate.js";
 import type { Auth } from "../auth/guards.js";
+import { currentRequestId } from "./request-id.js";
 import { JsonDepthScanner, type RequestLimits, sizeLimitFor } from "./request-limits.js";
 
 /** The caller resolved from the Authorization header before the body was read (undefined: a bad one). */
@@ -77,16 +78,23 @@ export function graphqlBody(authenticator: Authenticator, limits: RequestLimits)
       const refusal = error as Refusal;
       // The rest of the body is not read: the connection is closed after this answer.
       res.set("connection", "close");
-      res
-        .status(refusal.status)
-        .json({ errors: [{ message: refusal.message, extensions: refusal.extensions }] });
+      res.status(refusal.status).json({
+        errors: [
+          { message: refusal.message, extensions: { ...refusal.extensions, requestId: currentRequestId() } },
+        ],
+      });
       return;
     }
     try {
       req.body = JSON.parse(body.toString("utf8"));
     } catch {
       res.status(400).json({
-        errors: [{ message: "request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }],
+        errors: [
+          {
+            message: "request body is not valid JSON",
+            extensions: { code: "BAD_REQUEST", requestId: currentRequestId() },
+          },
+        ],
       });
       return;
     }

@@ -34,6 +34,7 @@ import { authOfResponse, graphqlBody } from "./graphql-body.js";
 import { serveGraphqlWs } from "./graphql-ws-server.js";
 import { requestLimits, sizeLimitFor } from "./request-limits.js";
 import { healthRoutes } from "./health.js";
+import { errorBodyHandler, requestIdMiddleware } from "./request-id.js";
 import { ideRoutes } from "./ide.js";
 import { webRoutes } from "./web.js";
 import { queryLimitsPlugin } from "./limits.js";
@@ -169,6 +170,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   await apollo.start();
 
   app.disable("x-powered-by");
+  app.use(requestIdMiddleware);
   app.use(healthRoutes(db, metrics.registry));
   app.use(ideRoutes());
   const authenticate = (header: unknown) => authenticator.fromHeader(header);
@@ -185,6 +187,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     }),
   );
   app.use(webRoutes({ adminKeyFile: db.driver === "pglite" ? adminKeyFilePath(config.dataDir) : undefined }));
+  app.use(errorBodyHandler(logger));
 
   const adminKey = (await ensureAdminKey(db)) ?? undefined;
   const adminKeyFile = db.driver === "pglite" ? adminKeyFilePath(config.dataDir) : undefined;

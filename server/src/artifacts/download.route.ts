@@ -5,6 +5,16 @@ import type { Database } from "../db/database.js";
 import { isUuid } from "../runs/uuid.js";
 import { fileForDownload } from "./artifact.repository.js";
 
+/** An artifact's file names are plain names (adapter_config.json): no control characters, no path. */
+function isFileName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    name.length <= 255 &&
+    !/[/\\]|^\.\.?$/.test(name) &&
+    ![...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)
+  );
+}
+
 export type AuthenticateHeader = (header: unknown) => Promise<Auth>;
 
 /** A GraphQL-coded error (UNAUTHENTICATED, FORBIDDEN, …) as an HTTP answer; anything else goes on. */
@@ -38,11 +48,18 @@ export function artifactRoutes(db: Database, authenticate: AuthenticateHeader): 
     "/artifacts/:artifactId/files/:name",
     async (req: Request, res: Response, next: NextFunction) => {
       try {
+        // Who is asking first: nothing is looked up for a caller who may not read artifacts at all.
         const auth = await authenticate(req.headers.authorization);
+        if (auth.kind !== "runner") requireScope({ auth }, "read");
         const artifactId = String(req.params.artifactId);
         const name = String(req.params.name);
+        if (!isFileName(name)) {
+          res.status(400).json({
+            error: { code: "BAD_USER_INPUT", message: "not a file name of an artifact", field: "name" },
+          });
+          return;
+        }
         const file = isUuid(artifactId) ? await db.read((m) => fileForDownload(m, artifactId, name)) : null;
-        if (auth.kind !== "runner") requireScope({ auth }, "read");
         if (auth.kind === "runner" && !file?.runnerIds.includes(auth.runnerId)) {
           res
             .status(403)
