@@ -45,7 +45,7 @@ const script = (out: Output) => {
 
 test("not a terminal: one JSON record per line (children's pino lines with their name), no cursor codes", async () => {
   const written = await capture(false, script);
-  assert.doesNotMatch(written, /\x1b|\r/);
+  assert.ok(!written.includes("\x1b") && !written.includes("\r"), "no cursor codes");
   const records = written
     .trim()
     .split("\n")
@@ -70,5 +70,5 @@ test("a terminal: friendly lines, children's warnings only, one progress line re
   assert.doesNotMatch(written, /listening/, "children's info lines stay out of the way");
   assert.match(written, /^Tunelab is up\n/);
   assert.match(written, /\[server\] warn: created the admin API key/);
-  assert.match(written, /\r\x1b\[Kdemo: 1\/5 runs finished\n$/);
+  assert.ok(written.endsWith("\r\x1b[Kdemo: 1/5 runs finished\n"), JSON.stringify(written));
 });
