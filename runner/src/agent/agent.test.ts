@@ -89,7 +89,7 @@ describe("runner agent", () => {
     await first.waitFor(msg(/connected: waiting for jobs/));
     const twice = stack.start(config);
     assert.equal((await twice.exit).code, EXIT.LOCKED, "one agent per config file");
-    assert.ok(twice.logs.some(msg(/another `tunelab-runner start` \(pid \d+\) is using/)));
+    assert.ok(twice.logs.some(msg(/another `npm run runner -- start` \(pid \d+\) is using/)));
     const runs = await Promise.all(exp.runIds.map((id) => finished(stack, id)));
     for (const run of runs) {
       assert.equal(run.status, "SUCCEEDED", `${run.method}: ${run.error ?? run.statusReason}`);

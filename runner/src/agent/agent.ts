@@ -9,6 +9,7 @@ import { type JobOutcome, JobRunner } from "./job-runner.js";
 import { AgentMetrics, serveMetrics } from "./metrics-server.js";
 import { createProgress, type Progress } from "./progress.js";
 import { MetricSpool } from "./spool.js";
+import { runnerCommand } from "@tunelab/core";
 
 /**
  * The agent: wires the loops together (connection.ts: job stream, heartbeat.ts: leases and cancels,
@@ -208,7 +209,7 @@ export class Agent {
     if (this.exitCode === EXIT.AUTH) return;
     this.log.error(
       `the server rejected this runner (${reason}): it was revoked or its secret is unknown; ` +
-        "register again with `tunelab-runner register --server URL --token TOKEN`",
+        `register again with \`${runnerCommand("register --server URL --token TOKEN")}\``,
     );
     this.exitCode = EXIT.AUTH;
     this.stopNow("the runner's secret was rejected");

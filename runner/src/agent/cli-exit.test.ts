@@ -23,7 +23,7 @@ test("start without a config file: exit 78 and how to register", async () => {
   const r = runCli(["start", "--config", join(dir, "runner.json")]);
   const { code } = await r.exit;
   assert.equal(code, EXIT.CONFIG);
-  assert.ok(r.logs.some(msg(/no runner config at .*runner\.json: run `tunelab-runner register/)));
+  assert.ok(r.logs.some(msg(/no runner config at .*runner\.json: run `npm run runner -- register/)));
   rmSync(dir, { recursive: true });
 });
 

@@ -33,7 +33,7 @@ test("config file: written 0600, read back; a looser mode is tightened; missing/
   assert.equal(statSync(path).mode & 0o777, 0o600);
   await assert.rejects(readConfig(join(dir, "none.json")), (e: Error) => {
     assert.ok(e instanceof ConfigFileError);
-    assert.match(e.message, /tunelab-runner register/);
+    assert.match(e.message, /npm run runner -- register/);
     return true;
   });
   writeFileSync(join(dir, "bad.json"), JSON.stringify({ ...config, secret: "" }));

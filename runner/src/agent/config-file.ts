@@ -3,6 +3,7 @@ import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promise
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
+import { runnerCommand } from "@tunelab/core";
 
 /**
  * The runner's identity on disk: written once by `register`, read by `start` and `status`.
@@ -55,7 +56,7 @@ export async function readConfig(path: string): Promise<RunnerConfig> {
     if ((err as NodeJS.ErrnoException).code === "ENOENT")
       throw new ConfigFileError(
         path,
-        `no runner config at ${path}: run \`tunelab-runner register --server URL --token TOKEN\` first (or pass --config)`,
+        `no runner config at ${path}: run \`${runnerCommand("register --server URL --token TOKEN")}\` first (or pass --config)`,
       );
     throw new ConfigFileError(path, `cannot read ${path}: ${(err as Error).message}`);
   }
@@ -86,7 +87,7 @@ export class ConfigLockedError extends Error {
     readonly path: string,
     readonly pid: number,
   ) {
-    super(`another \`tunelab-runner start\` (pid ${pid}) is using ${path}; stop it first`);
+    super(`another \`${runnerCommand("start")}\` (pid ${pid}) is using ${path}; stop it first`);
     this.name = "ConfigLockedError";
   }
 }
