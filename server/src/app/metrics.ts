@@ -1,5 +1,22 @@
 import type { ApolloServerPlugin } from "@apollo/server";
+import { Kind, type OperationDefinitionNode } from "graphql";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+
+/**
+ * The `operation` label, from a closed set: the schema's root field the operation asks for ("metrics"),
+ * "multiple" for several, "other" when there is none to name (a parse or validation error). Never the
+ * client's operation name: anyone could grow /metrics without bound with new names.
+ */
+export function operationLabel(operation: OperationDefinitionNode | undefined): string {
+  if (!operation) return "other";
+  const fields = new Set<string>();
+  for (const s of operation.selectionSet.selections) {
+    if (s.kind !== Kind.FIELD) return "multiple";
+    if (s.name.value !== "__typename") fields.add(s.name.value);
+  }
+  if (fields.size > 1) return "multiple";
+  return [...fields][0] ?? "other";
+}
 
 /** One registry per server, so several servers in one process (tests) do not share counters. */
 export function createMetrics() {
@@ -7,7 +24,7 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: "tunelab_graphql_requests_total",
-    help: "GraphQL operations executed, by operation name, type and outcome.",
+    help: "GraphQL operations executed, by root field (operationLabel), type and outcome.",
     labelNames: ["operation", "type", "outcome"] as const,
     registers: [registry],
   });
@@ -23,8 +40,8 @@ export function createMetrics() {
     async requestDidStart() {
       const stopTimer = duration.startTimer();
       return {
-        async willSendResponse({ operationName, operation, errors }) {
-          const labels = { operation: operationName ?? "anonymous", type: operation?.operation ?? "unknown" };
+        async willSendResponse({ operation, errors }) {
+          const labels = { operation: operationLabel(operation), type: operation?.operation ?? "unknown" };
           stopTimer(labels);
           requests.inc({ ...labels, outcome: errors && errors.length > 0 ? "error" : "ok" });
         },

@@ -23,18 +23,29 @@ for (const driver of drivers) {
       assert.deepEqual(await res.json(), { status: "ready", database: driver });
     });
 
-    test("a query runs and is counted in /metrics", async () => {
+    test("a query runs and is counted in /metrics under its root field; client operation names never become labels", async () => {
       const res = await server.gql("query ListForMetrics { datasets(first: 5) { totalCount } }");
       assert.deepEqual(res.data, { datasets: { totalCount: 0 } });
+      for (let i = 0; i < 20; i += 1) await server.gql(`query Name${i} { __typename }`, {}, null);
+      await server.gql("query Bad { noSuchField }", {}, null);
       const metrics = await (await fetch(`${server.origin}/metrics`)).text();
       assert.match(
         metrics,
-        /tunelab_graphql_requests_total\{operation="ListForMetrics",type="query",outcome="ok"\} 1/,
+        /tunelab_graphql_requests_total\{operation="datasets",type="query",outcome="ok"\} 1/,
       );
       assert.match(
         metrics,
-        /tunelab_graphql_request_duration_seconds_count\{operation="ListForMetrics",type="query"\} 1/,
+        /tunelab_graphql_request_duration_seconds_count\{operation="datasets",type="query"\} 1/,
       );
+      assert.match(
+        metrics,
+        /tunelab_graphql_requests_total\{operation="other",type="query",outcome="ok"\} 20/,
+      );
+      assert.match(
+        metrics,
+        /tunelab_graphql_requests_total\{operation="other",type="unknown",outcome="error"\} 1/,
+      );
+      assert.doesNotMatch(metrics, /ListForMetrics|Name\d|Bad/);
       assert.match(metrics, /process_cpu_user_seconds_total/);
     });
   });
