@@ -68,6 +68,8 @@ async function main(): Promise<void> {
     TUNELAB_RETRY_MAX_MS: flags.retryMaxMs,
     TUNELAB_PUBLIC_URL: flags.publicUrl,
   });
+  // Everything the server writes (the embedded database, the admin key) is the owner's only.
+  process.umask(0o077);
   const server = await startServer(config);
   // The one line a person looks for, whatever the log level.
   process.stdout.write(`Tunelab is running at ${server.url}\n`);

@@ -1,4 +1,6 @@
 import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { ownerOnly } from "./owner-only.js";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pgcrypto } from "@electric-sql/pglite/contrib/pgcrypto";
@@ -54,7 +56,10 @@ export class Database {
     if (target.driver === "pg") {
       dataSource = new DataSource({ ...common, url: target.url, poolSize: 10 });
     } else {
-      if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+      if (target.dataDir) {
+        ownerOnly(dirname(target.dataDir));
+        mkdirSync(target.dataDir, { recursive: true, mode: 0o700 });
+      }
       pglite = await PGlite.create({ dataDir: target.dataDir, extensions: { pgcrypto } });
       dataSource = new DataSource({ ...common, driver: pgliteDriver(pglite) });
     }
@@ -62,6 +67,8 @@ export class Database {
       await dataSource.initialize();
       const db = new Database(dataSource, target.driver, pglite);
       if (options.migrate ?? true) await db.migrate();
+      // PGlite writes some files at start with modes of its own (pg_internal.init): owner-only again.
+      if (target.driver === "pglite" && target.dataDir) ownerOnly(target.dataDir);
       return db;
     } catch (error) {
       if (dataSource.isInitialized) await dataSource.destroy();
