@@ -51,6 +51,14 @@ export function loraTargets(model: ModelConfig, m: LoraFields): LoraTarget[] {
     const aKey = patternKey(alphaKeys, t.fullName);
     const r = rKey === undefined ? m.r : m.rank_pattern![rKey]!;
     const alpha = aKey === undefined ? m.lora_alpha : m.alpha_pattern![aKey]!;
+    // B·A of rank r on an in×out linear: a rank above min(in, out) adds parameters and no expressiveness.
+    const most = Math.min(t.inFeatures, t.outFeatures);
+    if (r > most) {
+      throw new ValidationError({
+        field: rKey === undefined ? "r" : "rank_pattern",
+        message: `r must be <= min(in, out) = ${most} of ${t.fullName} (${t.inFeatures}×${t.outFeatures}), got ${r}`,
+      });
+    }
     return { ...t, r, alpha, scaling: m.use_rslora ? alpha / Math.sqrt(r) : alpha / r };
   });
   for (const [field, keys] of [

@@ -274,6 +274,18 @@ const REJECTED: Rejected[] = [
       /^reduction_factor must be <= hidden_size \(32\) so the bottleneck has at least one unit, got 64$/,
   },
   {
+    why: "LoRA rank above min(in, out) of a targeted linear",
+    json: { method: "lora", r: 1e9 },
+    field: "r",
+    message: /^r must be <= min\(in, out\) = \d+ of model\.layers\.0\.\S+ \(\d+×\d+\), got 1000000000$/,
+  },
+  {
+    why: "a rank_pattern rank above min(in, out)",
+    json: { method: "lora", r: 4, rank_pattern: { q_proj: 33 } },
+    field: "rank_pattern",
+    message: /^r must be <= min\(in, out\) = 32 of model\.layers\.0\.self_attn\.q_proj \(32×32\), got 33$/,
+  },
+  {
     why: "adapter placement",
     json: { method: "adapter", placement: "parallel" },
     field: "placement",
