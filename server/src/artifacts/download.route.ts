@@ -59,13 +59,14 @@ export function artifactRoutes(db: Database, authenticate: AuthenticateHeader): 
           });
           return;
         }
-        const file = isUuid(artifactId) ? await db.read((m) => fileForDownload(m, artifactId, name)) : null;
-        if (auth.kind === "runner" && !file?.runnerIds.includes(auth.runnerId)) {
+        const found = isUuid(artifactId) ? await db.read((m) => fileForDownload(m, artifactId, name)) : null;
+        if (auth.kind === "runner" && !found?.runnerIds.includes(auth.runnerId)) {
           res
             .status(403)
             .json({ error: { code: "FORBIDDEN", message: "this runner never ran the artifact's run" } });
           return;
         }
+        const file = found?.file;
         if (!file) {
           res
             .status(404)

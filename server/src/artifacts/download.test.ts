@@ -108,6 +108,11 @@ for (const driver of drivers) {
       assert.equal((await get(path, owner.secret)).status, 200);
       const stranger = await registerRunnerForTest(server.db);
       assert.equal((await get(path, stranger.secret)).status, 403);
+      // A runner of the run asking for a file the artifact lacks: told it is missing, not forbidden.
+      const missing = await get(`/artifacts/${artifactId}/files/nope.bin`, owner.secret);
+      assert.equal(missing.status, 404);
+      assert.equal(((await missing.json()) as { error: { code: string } }).error.code, "NOT_FOUND");
+      assert.equal((await get(`/artifacts/${artifactId}/files/nope.bin`, stranger.secret)).status, 403);
       assert.equal((await get(`/artifacts/${artifactId}/files/nope.bin`, server.adminKey)).status, 404);
       assert.equal((await get(`/artifacts/not-a-uuid/files/x`, server.adminKey)).status, 404);
     });
