@@ -12,6 +12,8 @@ export interface ServerConfig {
   /** Largest dataset content accepted by createDataset, in bytes. */
   datasetMaxBytes: number;
   logLevel: LogLevel;
+  /** Points of finished runs' downsampled series kept in memory (metrics/series-cache.ts); 0 = off. */
+  metricsCachePoints: number;
   /** A job's lease in ms: renewed by runner heartbeats (every leaseMs/3); expired → the run is requeued. */
   leaseMs: number;
   /** Delay before re-queuing a run after a retryable failJob: doubles per attempt, capped at retryMaxMs. */
@@ -34,6 +36,7 @@ export const configVariables = {
   TUNELAB_DATA_DIR: "dataDir",
   TUNELAB_DATASET_MAX_BYTES: "datasetMaxBytes",
   LOG_LEVEL: "logLevel",
+  TUNELAB_METRICS_CACHE_POINTS: "metricsCachePoints",
   TUNELAB_LEASE_MS: "leaseMs",
   TUNELAB_RETRY_BASE_MS: "retryBaseMs",
   TUNELAB_RETRY_MAX_MS: "retryMaxMs",
@@ -56,6 +59,7 @@ const schema = z.object({
     .positive()
     .default(50 * 1024 * 1024),
   LOG_LEVEL: z.enum(logLevels).default("info"),
+  TUNELAB_METRICS_CACHE_POINTS: z.coerce.number().int().min(0).max(100_000_000).default(1_000_000),
   TUNELAB_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   TUNELAB_RETRY_BASE_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   TUNELAB_RETRY_MAX_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
@@ -102,6 +106,7 @@ export function loadConfig(
     dataDir: resolve(v.TUNELAB_DATA_DIR),
     datasetMaxBytes: v.TUNELAB_DATASET_MAX_BYTES,
     logLevel: v.LOG_LEVEL,
+    metricsCachePoints: v.TUNELAB_METRICS_CACHE_POINTS,
     leaseMs: v.TUNELAB_LEASE_MS,
     retryBaseMs: v.TUNELAB_RETRY_BASE_MS,
     retryMaxMs: v.TUNELAB_RETRY_MAX_MS,

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import "./production-mode.js";
 import "reflect-metadata";
 import { Command, Option } from "commander";
 import { startServer } from "./app/server.js";
@@ -48,6 +49,14 @@ const program = new Command("tunelab-server")
       .default("300000"),
   )
   .addOption(
+    new Option(
+      "--metrics-cache-points <points>",
+      "points of finished runs' downsampled series kept in memory, 0 = off",
+    )
+      .env("TUNELAB_METRICS_CACHE_POINTS")
+      .default("1000000"),
+  )
+  .addOption(
     new Option("--log-level <level>", "pino log level")
       .env("LOG_LEVEL")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -67,6 +76,7 @@ async function main(): Promise<void> {
     TUNELAB_RETRY_BASE_MS: flags.retryBaseMs,
     TUNELAB_RETRY_MAX_MS: flags.retryMaxMs,
     TUNELAB_PUBLIC_URL: flags.publicUrl,
+    TUNELAB_METRICS_CACHE_POINTS: flags.metricsCachePoints,
   });
   // Everything the server writes (the embedded database, the admin key) is the owner's only.
   process.umask(0o077);

@@ -3,7 +3,10 @@ import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import { WebSocketServer } from "ws";
@@ -21,6 +24,7 @@ import { exportRoutes } from "../export/export.route.js";
 import { ReportService } from "../export/report.service.js";
 import { DatasetService } from "../datasets/dataset.service.js";
 import { ExperimentService } from "../experiments/experiment.service.js";
+import { FinishedSeriesCache } from "../metrics/series-cache.js";
 import { MetricsService } from "../metrics/metrics.service.js";
 import { RunService } from "../runs/run.service.js";
 import { Database, type DatabaseTarget, pgliteDataDir } from "../db/database.js";
@@ -96,7 +100,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     baseModels: new BaseModelService(db, events),
     experiments: new ExperimentService(db, events),
     runs: new RunService(db, events),
-    metrics: new MetricsService(db),
+    metrics: new MetricsService(db, new FinishedSeriesCache(config.metricsCachePoints)),
     jobs: new JobService(db, dispatcher, dispatchConfig),
     apiKeys: new ApiKeyService(db, connections),
     runners: new RunnerService(db, connections, {
@@ -163,6 +167,8 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
         }),
       },
       ApolloServerPluginLandingPageDisabled(),
+      // No HTTP caching of GraphQL answers here; its per-field hook cost ~15% of a large metrics answer.
+      ApolloServerPluginCacheControlDisabled(),
       metrics.plugin,
       queryLimitsPlugin(schema, config.queryLimits),
     ],

@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import { finishedStatuses } from "../runs/run.entity.js";
 import type { MetricPoint } from "./metric-point.type.js";
 
 export interface StoredPoint extends MetricPoint {
@@ -51,6 +52,23 @@ export async function downsampledSeries(
     wallTimeMs: Number(r.wall_ms),
     total: Number(r.n),
   }));
+}
+
+/**
+ * For each of the runs that is finished (its points can no longer change): a stamp that changes whenever
+ * it finishes again (finished_at and attempt_count; a retry deletes the points and clears finished_at).
+ */
+export async function finishedStamps(
+  m: EntityManager,
+  runIds: readonly string[],
+): Promise<Map<string, string>> {
+  const rows: { id: string; stamp: string }[] = await m.query(
+    `SELECT id, finished_at::text || '/' || attempt_count AS stamp
+       FROM run
+      WHERE id = ANY($1::uuid[]) AND status = ANY($2::text[]) AND finished_at IS NOT NULL`,
+    [runIds, finishedStatuses],
+  );
+  return new Map(rows.map((r) => [r.id, r.stamp]));
 }
 
 export interface MetricSummary {

@@ -6,7 +6,8 @@ import { isUuid } from "../runs/uuid.js";
 import type { RunComparison } from "./compare.types.js";
 import { downsampleMinMax } from "./downsample.js";
 import type { MetricSeries } from "./metric-point.type.js";
-import { downsampledSeries, metricSummaries } from "./metrics.repository.js";
+import { downsampledSeries, finishedStamps, metricSummaries } from "./metrics.repository.js";
+import { FinishedSeriesCache } from "./series-cache.js";
 
 export const maxRunIds = 100;
 export const maxKeys = 50;
@@ -27,11 +28,16 @@ function checkIds(ids: readonly string[], field: string): void {
 }
 
 export class MetricsService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Finished runs' series (off unless given: every read runs the downsampling SQL). */
+    private readonly cache = new FinishedSeriesCache(0),
+  ) {}
 
   /**
    * Every (run, key) series, downsampled in the database in one statement (see downsampledSeries);
    * series come in runIds order, keys sorted, each with at most maxPoints points, first and last kept.
+   * Finished runs' series come from the cache when it holds them under the run's current finished stamp.
    */
   async series(
     runIds: readonly string[],
@@ -47,32 +53,48 @@ export class MetricsService {
         field: "maxPoints",
       });
     }
-    const rows = await this.db.read((m) => downsampledSeries(m, runIds, keys, maxPoints));
-    const byRun = new Map<string, Map<string, MetricSeries>>();
-    for (const { total, ...point } of rows) {
-      const run = byRun.get(point.runId) ?? new Map<string, MetricSeries>();
-      byRun.set(point.runId, run);
-      const series = run.get(point.key) ?? {
-        runId: point.runId,
-        key: point.key,
-        totalPoints: total,
-        points: [],
-      };
-      run.set(point.key, series);
-      series.points.push(point);
+    const ids = [...new Set(runIds)];
+    const wantedKeys = keys ? [...new Set(keys)].sort() : null;
+    const stamps = this.cache.enabled
+      ? await this.db.read((m) => finishedStamps(m, ids))
+      : new Map<string, string>();
+    const byRun = new Map<string, readonly MetricSeries[]>();
+    for (const id of ids) {
+      const stamp = stamps.get(id);
+      const hit = stamp === undefined ? undefined : this.cache.get(id, stamp, wantedKeys, maxPoints);
+      if (hit) byRun.set(id, hit);
     }
-    const out: MetricSeries[] = [];
-    for (const runId of new Set(runIds)) {
-      const run = byRun.get(runId) ?? new Map<string, MetricSeries>();
-      const wanted = keys ? [...new Set(keys)].sort() : [...run.keys()].sort();
-      for (const key of wanted) {
-        const s = run.get(key) ?? { runId, key, totalPoints: 0, points: [] };
-        // The statement already returns ≤ maxPoints; this is a no-op that keeps the bound a local fact.
-        s.points = downsampleMinMax(s.points, maxPoints) as typeof s.points;
-        out.push(s);
+    const missing = ids.filter((id) => !byRun.has(id));
+    if (missing.length > 0) {
+      const rows = await this.db.read((m) => downsampledSeries(m, missing, wantedKeys, maxPoints));
+      const stored = new Map<string, Map<string, MetricSeries>>();
+      for (const { total, ...point } of rows) {
+        const run = stored.get(point.runId) ?? new Map<string, MetricSeries>();
+        stored.set(point.runId, run);
+        const series = run.get(point.key) ?? {
+          runId: point.runId,
+          key: point.key,
+          totalPoints: total,
+          points: [],
+        };
+        run.set(point.key, series);
+        series.points.push(point);
+      }
+      for (const runId of missing) {
+        const run = stored.get(runId) ?? new Map<string, MetricSeries>();
+        const series = (wantedKeys ?? [...run.keys()].sort()).map((key) => {
+          const s = run.get(key) ?? { runId, key, totalPoints: 0, points: [] };
+          // The statement already returns ≤ maxPoints; this is a no-op that keeps the bound a local fact.
+          return { ...s, points: downsampleMinMax(s.points, maxPoints) as typeof s.points };
+        });
+        byRun.set(runId, series);
+        const stamp = stamps.get(runId);
+        // Stamped before the points were read: if the run was retried in between, this entry's stamp
+        // can never be the run's again, so it is never served.
+        if (stamp !== undefined) this.cache.set(runId, stamp, wantedKeys, maxPoints, series);
       }
     }
-    return out;
+    return ids.flatMap((id) => byRun.get(id)!.map((s) => ({ ...s })));
   }
 
   /** The runs of an experiment (variant order) or the given runs (that order), side by side. */
