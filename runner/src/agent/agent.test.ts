@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { EXIT } from "./agent.js";
 import { readConfig } from "./config-file.js";
-import { msg, runCli, until } from "./test-kit.js";
+import { msg, notOwnerOnly, runCli, until } from "./test-kit.js";
 import { range, Stack } from "./test-stack.js";
 
 /**
@@ -460,9 +460,20 @@ describe("runner agent, 30 s leases", () => {
     );
     first.proc.kill("SIGKILL");
     await first.exit;
+    // What the killed agent wrote (cached dataset and model, the job's folder and checkpoint) is owner-only,
+    // and its job folder is still there.
+    const work = `${path}.work`;
+    assert.deepEqual(notOwnerOnly(work), []);
+    const orphaned = readdirSync(join(work, "jobs"));
+    assert.equal(orphaned.length, 1);
     // well within the 30 s lease: without the hand-back the run would wait for the lease to expire
     const second = stack.start(path);
     await second.waitFor(msg(/handing the job back/), 30_000);
+    assert.equal(
+      existsSync(join(work, "jobs", orphaned[0]!)),
+      false,
+      "the killed attempt's folder is removed",
+    );
     const run = await finished(stack, runId);
     assert.equal(run.status, "SUCCEEDED", run.error ?? "");
     assert.equal(run.attempts.length, 2);

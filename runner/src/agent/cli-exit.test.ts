@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,5 +70,25 @@ test("a server that is not there: start retries with backoff, then exits 69; reg
   ]);
   assert.equal((await reg.exit).code, EXIT.UNAVAILABLE);
   assert.ok(reg.logs.some(msg(/cannot reach the server at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/)));
+  rmSync(dir, { recursive: true });
+});
+
+test("start removes the job folders a killed agent left", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tunelab-cli-"));
+  const work = join(dir, "work");
+  // What a SIGKILLed agent leaves: a job folder with a checkpoint, written under a permissive umask.
+  mkdirSync(join(work, "jobs", "killed-job", "checkpoint"), { recursive: true, mode: 0o755 });
+  writeFileSync(join(work, "jobs", "killed-job", "checkpoint", "weights.bin"), "x", { mode: 0o644 });
+  const config = join(dir, "runner.json");
+  await writeConfig(config, {
+    server: `http://127.0.0.1:${await closedPort()}`,
+    runnerId: "00000000-0000-0000-0000-000000000000",
+    secret: "tlr_nothing",
+    name: "t",
+    labels: [],
+  });
+  const r = runCli(["start", "--config", config, "--work-dir", work, "--give-up-after", "1"]);
+  assert.equal((await r.exit).code, EXIT.UNAVAILABLE);
+  assert.equal(existsSync(join(work, "jobs")), false, "the orphaned job folder is gone");
   rmSync(dir, { recursive: true });
 });

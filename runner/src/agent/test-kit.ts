@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /** Test helpers: real `tunelab-runner` processes, their stderr log lines, their exit. */
@@ -103,4 +104,20 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
+}
+
+/**
+ * Everything under `dir` (itself included) that is not its owner's only: "path mode" for each file not 0600
+ * and each folder not 0700. Empty when the runner's umask 077 held.
+ */
+export function notOwnerOnly(dir: string): string[] {
+  const loose: string[] = [];
+  const walk = (path: string) => {
+    const st = statSync(path);
+    const mode = st.mode & 0o777;
+    if (mode !== (st.isDirectory() ? 0o700 : 0o600)) loose.push(`${path} ${mode.toString(8)}`);
+    if (st.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
+  };
+  walk(dir);
+  return loose;
 }

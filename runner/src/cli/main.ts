@@ -18,6 +18,9 @@ export function buildCli(): Command {
 }
 
 if (require.main === module) {
+  // Every command's files (datasets, checkpoints, adapters, train's --out, the config) are the owner's only:
+  // files 0600, folders 0700.
+  process.umask(0o077);
   buildCli()
     .parseAsync(process.argv)
     .catch((err: Error & { field?: string }) => {

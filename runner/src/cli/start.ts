@@ -134,8 +134,6 @@ async function work(flags: StartFlags, path: string, config: RunnerConfig): Prom
       ),
     (err: Error) => logger.warn({ err: err.message }, "the engine did not report its backend"),
   );
-  // Datasets, checkpoints and adapters this runner writes are its owner's only (files 0600, folders 0700).
-  process.umask(0o077);
   // No job runs before the agent starts: job folders left here belong to a killed agent's attempts.
   await rm(join(workDir, "jobs"), { recursive: true, force: true });
   const agent = new Agent({

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { runCli } from "../agent/test-kit.js";
+import { notOwnerOnly, runCli } from "../agent/test-kit.js";
 import { buildCli } from "./main.js";
 
 test("`train --base tunelab-nano --method lora` trains, writes a PEFT folder and prints a JSON summary", async () => {
@@ -53,6 +53,40 @@ test("`train --base tunelab-nano --method lora` trains, writes a PEFT folder and
   const config = JSON.parse(await readFile(join(dir, "adapter", "adapter_config.json"), "utf8"));
   assert.equal(config.r, 4);
   assert.ok(existsSync(join(dir, "adapter", "adapter_model.safetensors")));
+  await rm(dir, { recursive: true });
+});
+
+test("`train` writes its adapter under umask 077: files 0600, folders 0700, whatever the shell's umask", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tunelab-cli-"));
+  const data = join(dir, "toy.jsonl");
+  await writeFile(data, `${JSON.stringify({ text: "a line of text to train on" })}\n`);
+  const out = join(dir, "adapter");
+  const previous = process.umask(0o022); // the child inherits a permissive umask
+  let r: ReturnType<typeof runCli>;
+  try {
+    r = runCli([
+      "train",
+      "--base",
+      "tunelab-nano",
+      "--data",
+      data,
+      "--method",
+      "lora",
+      "--r",
+      "2",
+      "--steps",
+      "2",
+      "--backend",
+      "cpu",
+      "--out",
+      out,
+    ]);
+  } finally {
+    process.umask(previous);
+  }
+  assert.equal((await r.exit).code, 0, JSON.stringify(r.logs));
+  assert.ok(existsSync(join(out, "adapter_model.safetensors")));
+  assert.deepEqual(notOwnerOnly(out), []);
   await rm(dir, { recursive: true });
 });
 
