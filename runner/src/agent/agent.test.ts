@@ -128,13 +128,21 @@ describe("runner agent", () => {
     assert.equal(started.length, 2);
     assert.ok(started[1]! < ended[0]!, "the second job started before the first finished");
     const [lora, full] = runs;
-    assert.equal(lora!.adapter?.kind, "ADAPTER");
+    assert.equal(lora!.output?.kind, "ADAPTER");
+    assert.deepEqual(lora!.output!.files.map((f) => f.name).sort(), [
+      "adapter_config.json",
+      "adapter_model.safetensors",
+    ]);
+    // the uploaded folder is an Adapter of the run, with its files
+    assert.equal(lora!.adapter?.method, "lora");
+    assert.equal(lora!.adapter?.source, "RUN");
     assert.deepEqual(lora!.adapter!.files.map((f) => f.name).sort(), [
       "adapter_config.json",
       "adapter_model.safetensors",
     ]);
-    assert.equal(full!.adapter?.kind, "MODEL");
-    assert.ok(full!.adapter!.files.some((f) => f.name === "config.json"));
+    assert.equal(full!.output?.kind, "MODEL");
+    assert.equal(full!.adapter, null, "a FULL run trains no adapter");
+    assert.ok(full!.output!.files.some((f) => f.name === "config.json"));
 
     // SIGTERM: a graceful stop with nothing running exits 0
     first.proc.kill("SIGTERM");
@@ -189,7 +197,7 @@ describe("runner agent", () => {
     );
     const pretrain = await finished(stack, created.pretrainBaseModel.pretrainRunId);
     assert.equal(pretrain.status, "SUCCEEDED", pretrain.error ?? "");
-    assert.equal(pretrain.adapter?.kind, "MODEL");
+    assert.equal(pretrain.output?.kind, "MODEL");
     const base = await stack.gql<{
       baseModel: {
         status: string;

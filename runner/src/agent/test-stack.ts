@@ -156,7 +156,8 @@ export class Stack {
         `query($id: ID!) { run(id: $id) { id status statusReason error method runnerId result measuredPeakBytes
            finalTrainLoss cancelReason
            attempts { attempt status error resumeArtifactId runnerId }
-           samples { prompt output step } adapter { kind files { name sizeBytes } }
+           samples { prompt output step } output { kind files { name sizeBytes } }
+           adapter { method source trainableParams files { name sha256 } }
            artifacts { kind step } } }`,
         { id },
       )
@@ -199,7 +200,13 @@ export interface Run {
     runnerId: string;
   }[];
   samples: { prompt: string; output: string; step: number }[];
-  adapter: { kind: string; files: { name: string; sizeBytes: number }[] } | null;
+  output: { kind: string; files: { name: string; sizeBytes: number }[] } | null;
+  adapter: {
+    method: string;
+    source: string;
+    trainableParams: number;
+    files: { name: string; sha256: string }[];
+  } | null;
   artifacts: { kind: string; step: number | null }[];
 }
 

@@ -1,6 +1,8 @@
 import "reflect-metadata";
 import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
+import { AdapterResolver } from "../adapters/adapter.resolver.js";
+import type { AdapterService } from "../adapters/adapter.service.js";
 import { ApiKeyResolver } from "../auth/api-key.resolver.js";
 import type { ApiKeyService } from "../auth/api-key.service.js";
 import { ArtifactFileResolver, ArtifactResolver } from "../artifacts/artifact.resolver.js";
@@ -35,6 +37,7 @@ export interface Services {
   metrics: MetricsService;
   apiKeys: ApiKeyService;
   runners: RunnerService;
+  adapters: AdapterService;
   /** The runner protocol: heartbeat, startJob, reportMetrics, uploads, completeJob, failJob. */
   jobs: JobService;
 }
@@ -51,6 +54,7 @@ function resolverInstances(services: Services) {
     [RunResolver, new RunResolver(services.runs)],
     [MetricsResolver, new MetricsResolver(services.metrics)],
     [ParetoResolver, new ParetoResolver(new ParetoService(services.metrics))],
+    [AdapterResolver, new AdapterResolver(services.adapters)],
     [ArtifactResolver, new ArtifactResolver()],
     [ArtifactFileResolver, new ArtifactFileResolver()],
     [EstimateResolver, new EstimateResolver()],
@@ -71,6 +75,7 @@ export const resolvers = [
   RunResolver,
   MetricsResolver,
   ParetoResolver,
+  AdapterResolver,
   ArtifactResolver,
   ArtifactFileResolver,
   ApiKeyResolver,

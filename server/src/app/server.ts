@@ -22,6 +22,7 @@ import { artifactRoutes } from "../artifacts/download.route.js";
 import { BaseModelService } from "../base-models/base-model.service.js";
 import { exportRoutes } from "../export/export.route.js";
 import { ReportService } from "../export/report.service.js";
+import { AdapterService } from "../adapters/adapter.service.js";
 import { DatasetService } from "../datasets/dataset.service.js";
 import { ExperimentService } from "../experiments/experiment.service.js";
 import { FinishedSeriesCache } from "../metrics/series-cache.js";
@@ -102,6 +103,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     runs: new RunService(db, events),
     metrics: new MetricsService(db, new FinishedSeriesCache(config.metricsCachePoints)),
     jobs: new JobService(db, dispatcher, dispatchConfig),
+    adapters: new AdapterService(db),
     apiKeys: new ApiKeyService(db, connections),
     runners: new RunnerService(db, connections, {
       leaseMs: config.leaseMs,

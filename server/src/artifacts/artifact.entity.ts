@@ -27,9 +27,9 @@ export class Artifact {
   @Column({ type: "bigint", insert: false, update: false, transformer: bigintAsNumber })
   seq!: number;
 
-  @Field(() => ID)
-  @Column("uuid", { name: "run_id" })
-  runId!: string;
+  @Field(() => ID, { nullable: true, description: "Null for an imported adapter's files." })
+  @Column("uuid", { name: "run_id", nullable: true })
+  runId!: string | null;
 
   @Field(() => ID, { nullable: true })
   @Column("uuid", { name: "job_id", nullable: true })

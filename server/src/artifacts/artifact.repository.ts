@@ -1,7 +1,7 @@
 import type { EntityManager } from "typeorm";
 
 export interface FileForDownload {
-  runId: string;
+  runId: string | null;
   /**
    * Runners that may download its files: those that held an attempt of the artifact's run (to resume),
    * and, when the artifact is a base model's weights, those that held an attempt of a run on that model.

@@ -63,7 +63,7 @@ for (const driver of drivers) {
     test("run.adapter lists the files with size, sha256 and a download URL that serves the bytes", async () => {
       const res = await server.gql<{
         run: {
-          adapter: {
+          output: {
             id: string;
             kind: string;
             files: { name: string; sizeBytes: number; sha256: string; downloadUrl: string }[];
@@ -71,11 +71,11 @@ for (const driver of drivers) {
           artifacts: { kind: string }[];
         };
       }>(
-        `query($id: ID!) { run(id: $id) { adapter { id kind files { name sizeBytes sha256 downloadUrl } } artifacts { kind } } }`,
+        `query($id: ID!) { run(id: $id) { output { id kind files { name sizeBytes sha256 downloadUrl } } artifacts { kind } } }`,
         { id: runId },
       );
       assert.equal(res.errors, undefined, JSON.stringify(res.errors));
-      const { adapter, artifacts } = res.data!.run;
+      const { output: adapter, artifacts } = res.data!.run;
       assert.equal(adapter.id, artifactId);
       assert.deepEqual(
         artifacts.map((a) => a.kind),

@@ -1,3 +1,4 @@
+import { Adapter } from "../adapters/adapter.entity.js";
 import { ApiKey } from "../auth/api-key.entity.js";
 import { Artifact, ArtifactFile } from "../artifacts/artifact.entity.js";
 import { BaseModel } from "../base-models/base-model.entity.js";
@@ -24,4 +25,5 @@ export const entities = [
   RunSample,
   Artifact,
   ArtifactFile,
+  Adapter,
 ];

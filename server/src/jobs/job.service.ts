@@ -3,6 +3,7 @@ import type { EntityManager } from "typeorm";
 import { type CursorKey, type Connection, decodeCursor, encodeCursor } from "../api/connection.js";
 import { codedError, ErrorCode, notFoundError, userInputError } from "../api/errors.js";
 import type { PendingEvent } from "../app/events.js";
+import { insertRunAdapter } from "../adapters/adapter.repository.js";
 import { Artifact, ArtifactKind } from "../artifacts/artifact.entity.js";
 import type { Database } from "../db/database.js";
 import { endAttempt } from "../dispatch/attempts.js";
@@ -306,9 +307,10 @@ export class JobService {
     const total = decoded.reduce((s, f) => s + f.content.length, 0);
     const { artifact, event } = await this.db.write(async (m) => {
       const job = await this.ownJob(m, runnerId, jobId, "share", true);
+      const kind = kindOf(job);
       const [{ id }] = (await m.query(
         `INSERT INTO artifact (run_id, job_id, kind, step, size_bytes) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [job.runId, job.id, kindOf(job), step, total],
+        [job.runId, job.id, kind, step, total],
       )) as { id: string }[];
       for (const f of decoded) {
         await m.query(
@@ -316,6 +318,7 @@ export class JobService {
           [id, f.name, f.content.length, f.sha256, f.content],
         );
       }
+      if (kind === ArtifactKind.ADAPTER) await insertRunAdapter(m, id);
       const event: PendingEvent = {
         topic: "RUN_UPDATED",
         payload: { runId: job.runId, experimentId: job.experimentId },

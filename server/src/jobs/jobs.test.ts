@@ -155,6 +155,29 @@ for (const driver of drivers) {
       assert.equal(run.peak, 123456);
       assert.equal(run.tokens_per_second, 99.5);
       assert.equal(run.result.steps, 10);
+      // The uploaded folder is the run's Adapter: its method and count, its files, the run's eval loss.
+      const people = await server.gql<Loose>(
+        `query($id: ID!) { run(id: $id) { trainableParams adapter { method source runId trainableParams sizeBytes
+           evalLoss artifact { id } files { name sha256 } } } }`,
+        { id: runId },
+        apiKey,
+      );
+      assert.equal(people.errors, undefined, JSON.stringify(people.errors));
+      const runAdapter = people.data.run.adapter;
+      assert.equal(runAdapter.method, "lora");
+      assert.equal(runAdapter.source, "RUN");
+      assert.equal(runAdapter.runId, runId);
+      assert.equal(runAdapter.trainableParams, people.data.run.trainableParams);
+      assert.equal(runAdapter.sizeBytes, bytes.length + 2);
+      assert.equal(runAdapter.evalLoss, 1.5);
+      assert.equal(runAdapter.artifact.id, adapter.uploadAdapter.id);
+      assert.deepEqual(
+        runAdapter.files.map((f: Loose) => [f.name, f.sha256]),
+        [
+          ["adapter_config.json", createHash("sha256").update("{}").digest("hex")],
+          ["adapter_model.safetensors", createHash("sha256").update(bytes).digest("hex")],
+        ],
+      );
       const history = (await server.db.read((m) =>
         m.query(`SELECT from_status, to_status FROM run_status_change WHERE run_id = $1 ORDER BY seq`, [
           runId,

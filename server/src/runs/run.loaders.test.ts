@@ -13,7 +13,7 @@ import { RunService } from "./run.service.js";
 const query = `query($first: Int) { experiments(first: $first) { edges { node {
   name dataset { id } baseModel { name } statusCounts { total }
   runs { name statusHistory { to } attempts { jobId } samples { step } metricKeys runner { id }
-         adapter { files { name downloadUrl } } artifacts { id } experiment { id } baseModel { id } dataset { id } }
+         adapter { files { name downloadUrl } } output { files { name } } artifacts { id } experiment { id } baseModel { id } dataset { id } }
 } } } }`;
 
 describe("people loaders", () => {

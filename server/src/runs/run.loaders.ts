@@ -1,5 +1,7 @@
 import DataLoader from "dataloader";
 import type { EntityManager } from "typeorm";
+import type { Adapter } from "../adapters/adapter.entity.js";
+import { adaptersOfRuns } from "../adapters/adapter.repository.js";
 import { Artifact, type ArtifactFile } from "../artifacts/artifact.entity.js";
 import { BaseModel } from "../base-models/base-model.entity.js";
 import { Dataset } from "../datasets/dataset.entity.js";
@@ -53,6 +55,7 @@ export function createPeopleLoaders(db: Database) {
     attempts: batched<string, RunAttempt[]>(attemptsOf),
     samples: batched<string, RunSample[]>(samplesOf),
     metricKeys: batched<string, string[]>(metricKeysOf),
+    adapterOfRun: batched<string, Adapter | null>(adaptersOfRuns),
     outputArtifact: batched<string, Artifact | null>(outputArtifactsOf),
     artifacts: batched<string, Artifact[]>(artifactsOfRuns),
     artifactFiles: batched<string, ArtifactFile[]>(filesOfArtifacts),

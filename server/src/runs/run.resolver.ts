@@ -17,6 +17,7 @@ import {
 import { ConnectionArgs, connectionType } from "../api/connection.js";
 import type { RequestContext } from "../app/context.js";
 import type { EventMap } from "../app/events.js";
+import { Adapter } from "../adapters/adapter.entity.js";
 import { Artifact } from "../artifacts/artifact.entity.js";
 import { requireScope } from "../auth/guards.js";
 import { BaseModel } from "../base-models/base-model.entity.js";
@@ -144,11 +145,19 @@ export class RunResolver {
     return ctx.loaders.people.metricKeys.load(run.id);
   }
 
+  @FieldResolver(() => Adapter, {
+    nullable: true,
+    description: "The adapter it trained (its newest); null for FULL and PRETRAIN runs (see `output`).",
+  })
+  adapter(@Root() run: Run, @Ctx() ctx: RequestContext): Promise<Adapter | null> {
+    return ctx.loaders.people.adapterOfRun.load(run.id);
+  }
+
   @FieldResolver(() => Artifact, {
     nullable: true,
-    description: "The trained output: the newest ADAPTER (PEFT folder) or MODEL artifact.",
+    description: "The trained output's files: the newest ADAPTER (PEFT folder) or MODEL artifact.",
   })
-  adapter(@Root() run: Run, @Ctx() ctx: RequestContext): Promise<Artifact | null> {
+  output(@Root() run: Run, @Ctx() ctx: RequestContext): Promise<Artifact | null> {
     return ctx.loaders.people.outputArtifact.load(run.id);
   }
 

@@ -59,7 +59,7 @@ const RunDoc = graphql(`
       statusHistory { at attempt from to reason }
       attempts { attempt jobId runnerId runnerName status createdAt startedAt finishedAt error resumeArtifactId }
       samples { id step prompt output }
-      adapter { id kind sizeBytes files { name sizeBytes sha256 downloadUrl } }
+      output { id kind sizeBytes files { name sizeBytes sha256 downloadUrl } }
       artifacts { id kind step sizeBytes createdAt }
     }
   }
@@ -395,11 +395,11 @@ function RunDetails({ id }: { id: string }) {
         </div>
       )}
 
-      <h2>{run.adapter?.kind === "MODEL" ? "Trained model" : "Adapter"}</h2>
+      <h2>{run.output?.kind === "MODEL" ? "Trained model" : "Adapter"}</h2>
       <ErrorMessage error={downloadError} context="Download failed" />
-      {run.adapter ? (
+      {run.output ? (
         <ul>
-          {run.adapter.files.map((f) => (
+          {run.output.files.map((f) => (
             <li key={f.name}>
               <button
                 type="button"

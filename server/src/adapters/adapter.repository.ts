@@ -1,0 +1,72 @@
+import type { EntityManager, SelectQueryBuilder } from "typeorm";
+import type { PageRequest } from "../api/connection.js";
+import { Adapter } from "./adapter.entity.js";
+
+/** Queries over adapters; each takes the EntityManager of the surrounding Database.read/write. */
+
+export interface AdapterFilterValues {
+  baseModelId?: string | null;
+  method?: string | null;
+  experimentId?: string | null;
+}
+
+function filtered(m: EntityManager, filter: AdapterFilterValues): SelectQueryBuilder<Adapter> {
+  const q = m.createQueryBuilder(Adapter, "a");
+  if (filter.baseModelId) q.andWhere("a.base_model_id = :baseModelId", { baseModelId: filter.baseModelId });
+  if (filter.method) q.andWhere("a.method = :method", { method: filter.method });
+  if (filter.experimentId) {
+    q.andWhere("a.run_id IN (SELECT r.id FROM run r WHERE r.experiment_id = :experimentId)", {
+      experimentId: filter.experimentId,
+    });
+  }
+  return q;
+}
+
+/** Newest first; the cursor is the seq. */
+export function listAdapters(
+  m: EntityManager,
+  filter: AdapterFilterValues,
+  page: PageRequest,
+): Promise<Adapter[]> {
+  const q = filtered(m, filter)
+    .orderBy("a.seq", "DESC")
+    .limit(page.first + 1);
+  if (page.after) q.andWhere("a.seq < :seq", { seq: page.after[0] });
+  return q.getMany();
+}
+
+export function countAdapters(m: EntityManager, filter: AdapterFilterValues): Promise<number> {
+  return filtered(m, filter).getCount();
+}
+
+export function findAdapter(m: EntityManager, id: string): Promise<Adapter | null> {
+  return m.findOneBy(Adapter, { id });
+}
+
+/** The newest adapter of each run (what `Run.adapter` returns), in one query. */
+export async function adaptersOfRuns(
+  m: EntityManager,
+  runIds: readonly string[],
+): Promise<(Adapter | null)[]> {
+  const rows = await m
+    .createQueryBuilder(Adapter, "a")
+    .distinctOn(["a.run_id"])
+    .where("a.run_id = ANY(:runIds)", { runIds })
+    .orderBy("a.run_id")
+    .addOrderBy("a.seq", "DESC")
+    .getMany();
+  const by = new Map(rows.map((a) => [a.runId, a]));
+  return runIds.map((id) => by.get(id) ?? null);
+}
+
+/** The adapter row of an ADAPTER artifact a run just uploaded: what the run trained, as core counted it. */
+export async function insertRunAdapter(m: EntityManager, artifactId: string): Promise<void> {
+  await m.query(
+    `INSERT INTO adapter (artifact_id, base_model_id, method, method_config, trainable_params, size_bytes,
+                          source, run_id)
+     SELECT a.id, r.base_model_id, r.method, r.method_config, r.trainable_params, a.size_bytes, 'RUN', r.id
+       FROM artifact a JOIN run r ON r.id = a.run_id
+      WHERE a.id = $1`,
+    [artifactId],
+  );
+}
