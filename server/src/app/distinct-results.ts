@@ -5,21 +5,42 @@ import { type ExecutionArgs, type ExecutionResult, subscribe } from "graphql";
  * a checkpoint, samples…), and a client that selected only some fields would otherwise receive the same
  * answer again for changes it did not ask about ("RUNNING" three times). Each answer is compared with the
  * previous one sent on the same subscription.
+ *
+ * A plain iterator, not an async generator: a generator's return() waits for its pending next(), so a
+ * client that unsubscribes (or a socket that closes) would leave the source's listeners — and the
+ * dispatcher's record of a runner's job stream — alive until the next event. return() here reaches the
+ * source at once.
  */
-export async function* distinctResults<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+export function distinctResults<T>(source: AsyncIterable<T>): AsyncIterableIterator<T> {
+  const it = source[Symbol.asyncIterator]();
   let previous: string | undefined;
-  for await (const result of source) {
-    const key = JSON.stringify(result);
-    if (key === previous) continue;
-    previous = key;
-    yield result;
-  }
+  return {
+    async next(): Promise<IteratorResult<T>> {
+      for (;;) {
+        const step = await it.next();
+        if (step.done) return step;
+        const key = JSON.stringify(step.value);
+        if (key === previous) continue;
+        previous = key;
+        return step;
+      }
+    },
+    return(value?: unknown): Promise<IteratorResult<T>> {
+      return it.return ? it.return(value) : Promise.resolve({ done: true, value: undefined });
+    },
+    throw(error?: unknown): Promise<IteratorResult<T>> {
+      return it.throw ? it.throw(error) : Promise.reject(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
 }
 
 /** graphql-ws's `subscribe` with distinctResults over each stream (a one-off result passes as is). */
 export async function subscribeDistinct(
   args: ExecutionArgs,
-): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const result = await subscribe(args);
   return Symbol.asyncIterator in result ? distinctResults(result) : result;
 }
