@@ -126,3 +126,4 @@ export {
 } from "./pareto/view.js";
 export { RUNNER_COMMAND, runnerCommand } from "./runner-command.js";
 export { formatBytes } from "./format-bytes.js";
+export { controlCharacterAt, printableText } from "./text.js";

@@ -7,6 +7,7 @@ import {
   estimateMemory,
   type MemoryEstimate,
   type ParameterCounts,
+  printableText,
 } from "@tunelab/core";
 import { gpuMemoryBytes, initBackend } from "./backend.js";
 import { type Example, evalBatches, pack, parseJsonl, type Sequence, splitEval, tokenize } from "./data.js";
@@ -207,7 +208,8 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
       samples = prompts.map((prompt) => {
         const ids = [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(prompt)];
         const out = generate(model, ids, { maxNewTokens: 24, eos: tokenizer.eos, hooks: method.hooks });
-        return { prompt, completion: tokenizer.decode(out) };
+        // a byte-level model emits control bytes early in training: shown as control pictures, not refused
+        return { prompt, completion: printableText(tokenizer.decode(out)) };
       });
       if (samples.length > 0) cb.onSamples?.(step, samples);
     };

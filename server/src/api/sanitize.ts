@@ -11,6 +11,7 @@ import {
   isObjectType,
   isScalarType,
 } from "graphql";
+import { controlCharacterAt } from "@tunelab/core";
 import { userInputError } from "./errors.js";
 
 /**
@@ -20,15 +21,6 @@ import { userInputError } from "./errors.js";
  * BAD_USER_INPUT naming the field as the client wrote it (`variants[1].name`, `filter.nameContains`).
  * Rules that depend on meaning (a name's length, `r` against the model) stay with the services.
  */
-
-/** The first C0 control but tab, newline and carriage return (text files hold those), or DEL; else -1. */
-function controlCharacterAt(value: string): number {
-  for (let i = 0; i < value.length; i += 1) {
-    const c = value.charCodeAt(i);
-    if ((c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0x7f) return i;
-  }
-  return -1;
-}
 
 /** Deepest nesting of a JSON argument (a model config.json is 2 levels; a method config 3). */
 export const maxJsonDepth = 16;
