@@ -25,7 +25,6 @@ import { ReportService } from "../export/report.service.js";
 import { AdapterService } from "../adapters/adapter.service.js";
 import { DatasetService } from "../datasets/dataset.service.js";
 import { ExperimentService } from "../experiments/experiment.service.js";
-import { FinishedSeriesCache } from "../metrics/series-cache.js";
 import { MetricsService } from "../metrics/metrics.service.js";
 import { RunService } from "../runs/run.service.js";
 import { Database, type DatabaseTarget, pgliteDataDir } from "../db/database.js";
@@ -101,7 +100,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     baseModels: new BaseModelService(db, events),
     experiments: new ExperimentService(db, events),
     runs: new RunService(db, events),
-    metrics: new MetricsService(db, new FinishedSeriesCache(config.metricsCachePoints)),
+    metrics: new MetricsService(db, config.metricsCachePoints),
     jobs: new JobService(db, dispatcher, dispatchConfig),
     adapters: new AdapterService(db),
     apiKeys: new ApiKeyService(db, connections),

@@ -1,17 +1,24 @@
 import { userInputError } from "../api/errors.js";
+import type { EntityManager } from "typeorm";
 import type { Database } from "../db/database.js";
 import { RunSample } from "../runs/run-sample.entity.js";
-import { Run } from "../runs/run.entity.js";
+import { finishedStatuses, Run } from "../runs/run.entity.js";
 import { isUuid } from "../runs/uuid.js";
 import type { RunComparison } from "./compare.types.js";
 import { downsampleMinMax } from "./downsample.js";
 import type { MetricSeries } from "./metric-point.type.js";
-import { downsampledSeries, finishedStamps, metricSummaries } from "./metrics.repository.js";
-import { FinishedSeriesCache } from "./series-cache.js";
+import {
+  downsampledSeries,
+  finishedStamps,
+  type MetricSummary,
+  metricSummaries,
+} from "./metrics.repository.js";
+import { FinishedRunCache } from "./series-cache.js";
 
 export const maxRunIds = 100;
 export const maxKeys = 50;
 export const maxMaxPoints = 10_000;
+const summaryKeys = ["train_loss", "eval_loss", "tokens_per_second"];
 
 export interface CompareTarget {
   runIds?: readonly string[] | null;
@@ -28,11 +35,21 @@ function checkIds(ids: readonly string[], field: string): void {
 }
 
 export class MetricsService {
+  /** Finished runs' downsampled series, bounded by the points they hold. */
+  private readonly seriesCache: FinishedRunCache<readonly MetricSeries[]>;
+  /** Finished runs' summaries for compare (a few numbers per key: bounded by entries). */
+  private readonly summaryCache: FinishedRunCache<readonly MetricSummary[]>;
+
+  /** cachePoints 0 (the default) turns both caches off: every read runs the SQL. */
   constructor(
     private readonly db: Database,
-    /** Finished runs' series (off unless given: every read runs the downsampling SQL). */
-    private readonly cache = new FinishedSeriesCache(0),
-  ) {}
+    cachePoints = 0,
+  ) {
+    this.seriesCache = new FinishedRunCache(cachePoints, (series) =>
+      series.reduce((n, s) => n + s.points.length, 0),
+    );
+    this.summaryCache = new FinishedRunCache(Math.ceil(cachePoints / 100), (summaries) => summaries.length);
+  }
 
   /**
    * Every (run, key) series, downsampled in the database in one statement (see downsampledSeries);
@@ -55,13 +72,13 @@ export class MetricsService {
     }
     const ids = [...new Set(runIds)];
     const wantedKeys = keys ? [...new Set(keys)].sort() : null;
-    const stamps = this.cache.enabled
+    const stamps = this.seriesCache.enabled
       ? await this.db.read((m) => finishedStamps(m, ids))
       : new Map<string, string>();
     const byRun = new Map<string, readonly MetricSeries[]>();
     for (const id of ids) {
       const stamp = stamps.get(id);
-      const hit = stamp === undefined ? undefined : this.cache.get(id, stamp, wantedKeys, maxPoints);
+      const hit = stamp === undefined ? undefined : this.seriesCache.get(id, stamp, [wantedKeys, maxPoints]);
       if (hit) byRun.set(id, hit);
     }
     const missing = ids.filter((id) => !byRun.has(id));
@@ -91,7 +108,7 @@ export class MetricsService {
         const stamp = stamps.get(runId);
         // Stamped before the points were read: if the run was retried in between, this entry's stamp
         // can never be the run's again, so it is never served.
-        if (stamp !== undefined) this.cache.set(runId, stamp, wantedKeys, maxPoints, series);
+        if (stamp !== undefined) this.seriesCache.set(runId, stamp, [wantedKeys, maxPoints], series);
       }
     }
     return ids.flatMap((id) => byRun.get(id)!.map((s) => ({ ...s })));
@@ -132,7 +149,7 @@ export class MetricsService {
         });
       }
       const ids = runs.map((r) => r.id);
-      const summaries = await metricSummaries(m, ids, ["train_loss", "eval_loss", "tokens_per_second"]);
+      const summaries = await this.summaries(m, runs);
       const samples = await m
         .createQueryBuilder(RunSample, "s")
         .distinctOn(["s.run_id", "s.prompt"])
@@ -190,5 +207,37 @@ export class MetricsService {
             c.measuredPeakBytes !== null ? c.measuredPeakBytes / c.predictedTotalBytes : null,
         }));
     });
+  }
+
+  /**
+   * compare's per-run summaries of train/eval loss and throughput: finished runs' from the cache (stamped
+   * by the run rows just read), the others' in one statement.
+   */
+  private async summaries(m: EntityManager, runs: readonly Run[]): Promise<MetricSummary[]> {
+    const stamp = (run: Run) =>
+      finishedStatuses.includes(run.status) && run.finishedAt
+        ? `${run.finishedAt.getTime()}/${run.attemptCount}`
+        : undefined;
+    const out: MetricSummary[] = [];
+    const missing: Run[] = [];
+    for (const run of runs) {
+      const s = stamp(run);
+      const hit = s === undefined ? undefined : this.summaryCache.get(run.id, s, summaryKeys);
+      if (hit) out.push(...hit);
+      else missing.push(run);
+    }
+    if (missing.length === 0) return out;
+    const read = await metricSummaries(
+      m,
+      missing.map((r) => r.id),
+      summaryKeys,
+    );
+    for (const run of missing) {
+      const mine = read.filter((r) => r.runId === run.id);
+      out.push(...mine);
+      const s = stamp(run);
+      if (s !== undefined) this.summaryCache.set(run.id, s, summaryKeys, mine);
+    }
+    return out;
   }
 }

@@ -29,6 +29,28 @@ for (const driver of drivers) {
         totalPoints: s.totalPoints,
         points: s.points.map((p) => ({ step: p.step, value: p.value })),
       }));
+    const summaryFields = [
+      "runId",
+      "status",
+      "finalTrainLoss",
+      "bestTrainLoss",
+      "finalEvalLoss",
+      "bestEvalLoss",
+      "steps",
+    ] as const;
+    /** compare's answer (cache on) equals the uncached service's, field by field. */
+    const compareAgrees = async () => {
+      const res = await server.gql<{ compare: Record<string, unknown>[] }>(
+        `query($id: ID) { compare(experimentId: $id) { ${summaryFields.join(" ")} } }`,
+        { id: experimentId },
+      );
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      const expected = (await uncached.compare({ experimentId })).map((c) =>
+        Object.fromEntries(summaryFields.map((f) => [f, c[f]])),
+      );
+      assert.deepEqual(res.data!.compare, expected);
+      return expected;
+    };
     const addPoints = (runId: string, from: number, to: number, offset: number) =>
       server.db.write((m) =>
         m.query(
@@ -50,7 +72,7 @@ for (const driver of drivers) {
 
     before(async () => {
       server = await startTestServer(driver);
-      uncached = new MetricsService(server.db);
+      uncached = new MetricsService(server.db); // cachePoints 0: the SQL every time
       const e = await createExperiment(server, await seedPeople(server));
       experimentId = e.id;
       [finished, running] = e.runs.map((r) => r.id) as [string, string];
@@ -61,12 +83,19 @@ for (const driver of drivers) {
     });
     after(() => server.close());
 
-    test("a cached answer equals the uncached one, for given keys and for every key", async () => {
+    test("a cached answer equals the uncached one, for given keys and for every key; compare's too", async () => {
       for (const keys of [["train_loss"], null, ["eval_loss", "train_loss", "missing"]]) {
         const expected = await truth([finished, running], keys);
         assert.deepEqual(await served([finished, running], keys), expected); // fills the cache
         assert.deepEqual(await served([finished, running], keys), expected); // from the cache
         assert.deepEqual(await served([running, finished], keys), await truth([running, finished], keys));
+      }
+      for (let i = 0; i < 2; i++) {
+        const rows = await compareAgrees();
+        assert.ok(
+          rows.every((r) => typeof r.bestTrainLoss === "number"),
+          JSON.stringify(rows),
+        );
       }
     });
 
@@ -84,13 +113,14 @@ for (const driver of drivers) {
       assert.deepEqual(live, (await truth([running], ["train_loss"], 40))[0]);
     });
 
-    test("a retried run is not served its old series, before or after it finishes again", async () => {
+    test("a retried run is not served its old series or summaries, before or after it finishes again", async () => {
       await served([finished], null);
       const retried = await server.gql(`mutation($id: ID!) { retryRun(id: $id) { status } }`, {
         id: finished,
       });
       assert.equal(retried.errors, undefined, JSON.stringify(retried.errors));
       assert.deepEqual(await served([finished], null), await truth([finished], null));
+      assert.equal((await compareAgrees())[0]!.bestTrainLoss, null);
       assert.deepEqual((await served([finished], ["train_loss"]))[0], {
         runId: finished,
         key: "train_loss",
@@ -104,6 +134,8 @@ for (const driver of drivers) {
       assert.equal((expected[0] as { totalPoints: number }).totalPoints, 200);
       assert.deepEqual(await served([finished], null), expected);
       assert.deepEqual(await served([finished], null), expected);
+      assert.equal((await compareAgrees())[0]!.steps, 199);
+      await compareAgrees();
     });
 
     test("a deleted run's cached series is not served", async () => {

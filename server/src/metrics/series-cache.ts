@@ -1,28 +1,21 @@
 import { LRUCache } from "lru-cache";
-import type { MetricSeries } from "./metric-point.type.js";
 
 /**
- * Downsampled series of finished runs, kept in memory: a finished run's points never change, so the
- * downsampling SQL (most of a `metrics` read) runs once per (run, keys, maxPoints). An entry is keyed by
- * the run's `finished` stamp (finished_at and attempt_count, read from the run row on every request), so
- * a retried run (QUEUED again, its points deleted) or a deleted run never matches an old entry, whatever
- * process cached it; those entries just age out. Bounded by the points held, least recently used first.
+ * Values derived from finished runs' points (downsampled series, compare's summaries), kept in memory: a
+ * finished run's points never change, so the SQL that derives them (most of a `metrics` read) runs once.
+ * An entry is keyed by the run, what was asked (keys, maxPoints) and the run's `finished` stamp (when it
+ * finished and its attempt count, read from the run row on every request), so a retried run (QUEUED again,
+ * its points deleted) or a deleted run never matches an old entry, whatever process cached it; those entries
+ * just age out. Bounded by `maxSize` in the units `sizeOf` counts (points), least recently used first.
  */
-export class FinishedSeriesCache {
-  private readonly lru: LRUCache<string, readonly MetricSeries[]> | undefined;
+export class FinishedRunCache<V extends {}> {
+  private readonly lru: LRUCache<string, V> | undefined;
 
-  /** maxPoints 0 turns the cache off (every read runs the SQL). */
-  constructor(maxPoints: number) {
+  /** maxSize 0 turns the cache off (every read runs the SQL). */
+  constructor(maxSize: number, sizeOf: (value: V) => number) {
     this.lru =
-      maxPoints > 0
-        ? new LRUCache({
-            maxSize: maxPoints,
-            sizeCalculation: (series) =>
-              Math.max(
-                1,
-                series.reduce((n, s) => n + s.points.length, 0),
-              ),
-          })
+      maxSize > 0
+        ? new LRUCache<string, V>({ maxSize, sizeCalculation: (value) => Math.max(1, sizeOf(value)) })
         : undefined;
   }
 
@@ -30,23 +23,12 @@ export class FinishedSeriesCache {
     return this.lru !== undefined;
   }
 
-  /** Every series of one run for these keys (null = every key) and maxPoints, if cached under stamp. */
-  get(runId: string, stamp: string, keys: readonly string[] | null, maxPoints: number) {
-    return this.lru?.get(cacheKey(runId, stamp, keys, maxPoints));
+  /** `asked` names what the value answers (sorted keys, maxPoints): part of the key. */
+  get(runId: string, stamp: string, asked: unknown): V | undefined {
+    return this.lru?.get(JSON.stringify([runId, stamp, asked]));
   }
 
-  set(
-    runId: string,
-    stamp: string,
-    keys: readonly string[] | null,
-    maxPoints: number,
-    series: readonly MetricSeries[],
-  ): void {
-    this.lru?.set(cacheKey(runId, stamp, keys, maxPoints), series);
+  set(runId: string, stamp: string, asked: unknown, value: V): void {
+    this.lru?.set(JSON.stringify([runId, stamp, asked]), value);
   }
-}
-
-function cacheKey(runId: string, stamp: string, keys: readonly string[] | null, maxPoints: number): string {
-  // JSON keeps keys containing separators apart; keys arrive sorted and deduplicated.
-  return JSON.stringify([runId, stamp, maxPoints, keys]);
 }
