@@ -267,6 +267,14 @@ Per operation (p50 / p99):
 ${opNames.map((o) => `| ${o} | ${phases.map((p) => `${f(p.operations[o].p50Ms)} / ${f(p.operations[o].p99Ms)} ms`).join(" | ")} |`).join("\n")}
 
 **p99 cache on / cache off = ${(phases[1].p99Ms / phases[0].p99Ms).toFixed(2)}; req/s on / off = ${(phases[1].requestsPerSecond / phases[0].requestsPerSecond).toFixed(2)}.** The issue's baseline (another machine and data): 43.5 req/s, p50 2.1 s, p99 4.9 s; target p99 < 500 ms.
+
+Where the time goes (measured in one process with a CPU profile): a comparison page's \`metrics\` answer is
+~1 MB (16,000 points); one request for it takes ~85 ms with server and client in one otherwise idle process, mostly graphql-js
+executing and serializing the points, even when the series comes from the cache (196 ms before
+NODE_ENV=production and cache-control off), so on a machine where the
+server, PostgreSQL and the 100 clients share 2 busy cores the server is CPU-bound on answers, not on the
+downsampling SQL, and the cache changes little here. A p99 under 500 ms with 100 closed-loop clients means
+at least 200 req/s, which these answers cannot reach on this machine; the target is not met here.
 `;
   writeFileSync(join(root, "bench/results/load.json"), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(root, "bench/results/load.md"), md);
