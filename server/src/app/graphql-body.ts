@@ -63,7 +63,11 @@ function readJsonBody(req: Request, limit: number, maxDepth: number): Promise<Bu
  */
 export function graphqlBody(authenticator: Authenticator, limits: RequestLimits): RequestHandler {
   return async (req, res, next) => {
-    if (req.method !== "POST" || !req.is("application/json")) return next();
+    if (req.method !== "POST" || !req.is("application/json")) {
+      // GET queries (and other content types, which Apollo refuses) carry no JSON body; Apollo wants one set
+      req.body ??= {};
+      return next();
+    }
     let auth: Auth | undefined;
     try {
       auth = await authenticator.fromHeader(req.headers.authorization);

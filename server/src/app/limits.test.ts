@@ -36,7 +36,7 @@ test("checkQueryLimits: depth and complexity (a `first` argument multiplies its 
   assert.deepEqual(check("{ datasets { edges { node { id name } } } }"), []);
 });
 
-test("cost prices what is returned: nested run lists, aliases, metrics points, anonymous calculators", async () => {
+test("cost prices what is returned: nested run lists, aliases, metrics points, anonymous calculators, fit by its grid", async () => {
   const schema = await buildSchemaShape();
   const readKey = { kind: "apiKey", keyId: "k", scope: "read" } as const;
   const anonymous = { kind: "anonymous" } as const;
@@ -51,6 +51,8 @@ test("cost prices what is returned: nested run lists, aliases, metrics points, a
     `${alias}: metrics(runIds: ${ids}, maxPoints: 10000) { key points { step value } }`;
   const estimate = (alias: string) =>
     `${alias}: estimate(model: {}, method: {}, batchSize: 1, seqLen: 8, optimizer: "adamw", dtype: "float32", gradientCheckpointing: false) { memory { total } }`;
+  const fitFields =
+    "figuresFor budgetBytes methods { name withoutCheckpointing { rows { seqLen largestBatch cells { batchSize peakBytes fits } } } withCheckpointing { rows { seqLen largestBatch cells { batchSize peakBytes fits } } } }";
   const refused = (result: ReturnType<typeof check>) =>
     typeof result === "object" && result.code === "QUERY_TOO_COMPLEX";
   const cases: [string, string, Auth, boolean][] = [
@@ -86,6 +88,30 @@ test("cost prices what is returned: nested run lists, aliases, metrics points, a
       true,
     ],
     ["one anonymous estimate", `{ ${estimate("e")} }`, anonymous, false],
+    [
+      "the fit page's default: every method, 4 batch sizes, 3 lengths (anonymous)",
+      `{ fit(input: { model: "SmolLM-135M", budgetBytes: 1e9 }) { ${fitFields} } }`,
+      anonymous,
+      false,
+    ],
+    [
+      "the largest fit grid: every method × 6 batch sizes × 4 lengths (anonymous)",
+      `{ fit(input: { model: "SmolLM-135M", budgetBytes: 1e9, batchSizes: [1, 2, 4, 8, 16, 32], seqLens: [64, 128, 256, 512] }) { ${fitFields} } }`,
+      anonymous,
+      true,
+    ],
+    [
+      "the largest fit grid with a read key",
+      `{ fit(input: { model: "SmolLM-135M", budgetBytes: 1e9, batchSizes: [1, 2, 4, 8, 16, 32], seqLens: [64, 128, 256, 512] }) { ${fitFields} } }`,
+      readKey,
+      false,
+    ],
+    [
+      "20 aliases of the default fit (anonymous)",
+      `{ ${Array.from({ length: 20 }, (_, i) => `f${i}: fit(input: { model: "SmolLM-135M", budgetBytes: 1e9 }) { ${fitFields} }`).join(" ")} }`,
+      anonymous,
+      true,
+    ],
     [
       "fragments are counted where they are spread",
       `{ ${Array.from({ length: 10 }, (_, i) => `e${i}: experiment(id: "x") { ...R }`).join(" ")} } fragment R on Experiment { runs { experiment { runs { id name } } } }`,

@@ -16,6 +16,7 @@ import {
   fieldExtensionsEstimator,
   getComplexity,
 } from "graphql-query-complexity";
+import { METHOD_CATALOG } from "@tunelab/core";
 import { defaultPageSize } from "../api/connection.js";
 import type { Auth } from "../auth/guards.js";
 import { maxVariants } from "../experiments/plan.js";
@@ -139,6 +140,24 @@ export const maxRunsPerExperiment = maxVariants;
 export const compareCost = {
   complexity: ({ args, childComplexity }: ComplexityEstimatorArgs) =>
     1 + (Array.isArray(args.runIds) ? args.runIds.length : maxRunsPerExperiment) * childComplexity,
+};
+
+/**
+ * `fit`: the estimates it computes — every cell of each method's grid, twice (without and with gradient
+ * checkpointing), plus a few per row for the largest-batch search — at `fitWorkPerEstimate` each, and its
+ * answer's fields once (its lists are bounded by these same arguments: `listCost(1)` on them). The defaults
+ * (every method, 4 batch sizes, 3 lengths) are what `fit` fills in: about 3,400, within an anonymous caller's cap.
+ */
+export const fitWorkPerEstimate = 10;
+export const fitCost = {
+  complexity: ({ args, childComplexity }: ComplexityEstimatorArgs) => {
+    const input = (args.input ?? {}) as { methods?: unknown; batchSizes?: unknown; seqLens?: unknown };
+    const count = (list: unknown, fallback: number) => (Array.isArray(list) ? list.length : fallback);
+    const methods = count(input.methods, METHOD_CATALOG.length);
+    const rows = 2 * methods * count(input.seqLens, 3);
+    const estimates = rows * (count(input.batchSizes, 4) + 3);
+    return 1 + estimates * fitWorkPerEstimate + childComplexity;
+  },
 };
 
 /** Fields (aliases and fragment spreads included) the cost walk visits before refusing outright. */

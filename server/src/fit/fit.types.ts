@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { GraphQLJSON, GraphQLJSONObject } from "graphql-scalars";
-import { Field, Float, ID, InputType, Int, ObjectType } from "type-graphql";
+import { Extensions, Field, Float, ID, InputType, Int, ObjectType } from "type-graphql";
+import { listCost } from "../app/limits.js";
 
 /** What the fit page and scripts say about every figure: whose memory they are. */
 export const FIGURES_ARE_FOR =
@@ -88,6 +89,7 @@ export class FitRow {
   @Field(() => Int)
   seqLen!: number;
 
+  @Extensions(listCost(1)) // priced by `fit` from its arguments (fitCost)
   @Field(() => [FitCell], {
     description: "One per batch size, in the order of Fit.batchSizes; empty when unavailable.",
   })
@@ -124,6 +126,7 @@ export class FitGrid {
   @Field()
   gradientCheckpointing!: boolean;
 
+  @Extensions(listCost(1)) // priced by `fit` from its arguments (fitCost)
   @Field(() => [FitRow], { description: "One per sequence length, in the order of Fit.seqLens." })
   rows!: FitRow[];
 }
@@ -196,6 +199,7 @@ export class Fit {
   @Field(() => Int, { description: "The largest batch size the search for FitRow.largestBatch tries." })
   maxSearchBatch!: number;
 
+  @Extensions(listCost(1)) // priced by `fit` from its arguments (fitCost)
   @Field(() => [FitMethod])
   methods!: FitMethod[];
 }
