@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { Arg, Args, Ctx, FieldResolver, Float, ID, Query, Resolver, Root } from "type-graphql";
+import { Arg, Args, Ctx, FieldResolver, Float, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import { ConnectionArgs, connectionType } from "../api/connection.js";
 import type { RequestContext } from "../app/context.js";
 import { Artifact, ArtifactFile } from "../artifacts/artifact.entity.js";
@@ -7,7 +7,7 @@ import { requireScope } from "../auth/guards.js";
 import { BaseModel } from "../base-models/base-model.entity.js";
 import { Run } from "../runs/run.entity.js";
 import { Adapter } from "./adapter.entity.js";
-import { AdapterFilter } from "./adapter.input.js";
+import { AdapterFilter, ImportAdapterInput } from "./adapter.input.js";
 import type { AdapterService } from "./adapter.service.js";
 
 export const AdapterConnection = connectionType(Adapter);
@@ -32,6 +32,17 @@ export class AdapterResolver {
   ) {
     requireScope(ctx, "read");
     return this.service.list(filter, args);
+  }
+
+  @Mutation(() => Adapter, {
+    description:
+      "Imports a PEFT folder (adapter_config.json + adapter_model.safetensors) for a registered base model. " +
+      "Every tensor's name and shape is checked against what the config implies for that model; an error " +
+      "names the tensor or the config key, and nothing is stored.",
+  })
+  importAdapter(@Arg("input") input: ImportAdapterInput, @Ctx() ctx: RequestContext): Promise<Adapter> {
+    requireScope(ctx, "read-write");
+    return this.service.import(ctx.auth.kind === "apiKey" ? ctx.auth.keyId : "", input);
   }
 
   @FieldResolver(() => BaseModel)

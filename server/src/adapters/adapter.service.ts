@@ -1,9 +1,13 @@
 import { type Connection, type ConnectionArgs, pageRequest, toConnection } from "../api/connection.js";
-import { notFoundError, userInputError } from "../api/errors.js";
+import { createHash } from "node:crypto";
+import { resolveModel } from "@tunelab/core";
+import { codedError, ErrorCode, notFoundError, userInputError, withInputPrefix } from "../api/errors.js";
+import { findBaseModel } from "../base-models/base-model.repository.js";
 import type { Database } from "../db/database.js";
 import { isUuid } from "../runs/uuid.js";
-import type { Adapter } from "./adapter.entity.js";
-import type { AdapterFilter } from "./adapter.input.js";
+import { Adapter, AdapterSource } from "./adapter.entity.js";
+import type { AdapterFilter, ImportAdapterInput } from "./adapter.input.js";
+import { checkPeftFolder } from "./import-folder.js";
 import { countAdapters, findAdapter, listAdapters } from "./adapter.repository.js";
 
 export class AdapterService {
@@ -29,5 +33,66 @@ export class AdapterService {
     return this.db.read(async (m) =>
       toConnection(await listAdapters(m, f, page), page, await countAdapters(m, f), (a) => [a.seq]),
     );
+  }
+
+  /**
+   * Stores a PEFT folder checked against the base model (import-folder.ts) as an ADAPTER artifact without
+   * a run and its Adapter row, in one transaction; any error stores nothing.
+   */
+  async import(keyId: string, input: ImportAdapterInput): Promise<Adapter> {
+    if (!isUuid(input.baseModelId)) {
+      throw userInputError(`baseModelId is not an id: ${JSON.stringify(input.baseModelId)}`, {
+        field: "baseModelId",
+      });
+    }
+    const note = input.note?.trim() || null;
+    if (note !== null && note.length > 2000) {
+      throw userInputError(`note is ${note.length} characters; at most 2000`, { field: "note" });
+    }
+    const base = await this.db.read((m) => findBaseModel(m, input.baseModelId));
+    if (!base) {
+      throw codedError(ErrorCode.NOT_FOUND, `base model ${input.baseModelId} does not exist`, {
+        field: "baseModelId",
+      });
+    }
+    const model = withInputPrefix("baseModelId", () => resolveModel(base.config));
+    const folder = checkPeftFolder(model, input.files);
+    const sizeBytes = folder.files.reduce((n, f) => n + f.content.length, 0);
+    return this.db.write(async (m) => {
+      const [key] = (await m.query(`SELECT name FROM api_key WHERE id = $1`, [keyId])) as { name: string }[];
+      const [{ id: artifactId }] = (await m.query(
+        `INSERT INTO artifact (run_id, kind, size_bytes) VALUES (NULL, 'ADAPTER', $1) RETURNING id`,
+        [sizeBytes],
+      )) as { id: string }[];
+      for (const f of folder.files) {
+        await m.query(
+          `INSERT INTO artifact_file (artifact_id, name, size_bytes, sha256, content) VALUES ($1, $2, $3, $4, $5)`,
+          [
+            artifactId,
+            f.name,
+            f.content.length,
+            createHash("sha256").update(f.content).digest("hex"),
+            f.content,
+          ],
+        );
+      }
+      const [{ id }] = (await m.query(
+        `INSERT INTO adapter (artifact_id, base_model_id, method, method_config, trainable_params, size_bytes,
+                              source, imported_by, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+        [
+          artifactId,
+          base.id,
+          folder.method.method,
+          JSON.stringify(folder.method),
+          folder.trainableParams,
+          sizeBytes,
+          AdapterSource.IMPORT,
+          key?.name ?? null,
+          note,
+        ],
+      )) as { id: string }[];
+      return m.findOneByOrFail(Adapter, { id });
+    });
   }
 }
