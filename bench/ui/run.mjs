@@ -34,7 +34,7 @@ async function gql(server, query, variables) {
   return res.data;
 }
 
-/** A finished sweep of `runs` variants (LoRA and QLoRA alternating, r rising), POINTS train_loss points each. */
+/** A finished sweep of `runs` variants (LoRA and QLoRA alternating, r rising, then alpha), POINTS train_loss points each. */
 async function seedExperiment(server, name, runs, datasetId, baseModelId) {
   const { createExperiment } = await gql(
     server,
@@ -53,8 +53,11 @@ async function seedExperiment(server, name, runs, datasetId, baseModelId) {
         },
         variants: Array.from({ length: runs }, (_, i) => {
           const method = i % 2 === 0 ? "lora" : "qlora";
-          const r = Math.floor(i / 2) + 1;
-          return { name: `${method}-r${r}`, method: { method, r } };
+          // tunelab-nano's v_proj is 32×16: r ≤ 16, so the 18 pairs of a 36-run sweep also vary lora_alpha
+          const k = Math.floor(i / 2);
+          const r = (k % 16) + 1;
+          const alpha = 16 * (1 + Math.floor(k / 16));
+          return { name: `${method}-r${r}-a${alpha}`, method: { method, r, lora_alpha: alpha } };
         }),
       },
     },
