@@ -70,3 +70,31 @@ export async function insertRunAdapter(m: EntityManager, artifactId: string): Pr
     [artifactId],
   );
 }
+
+export interface FolderForDownload {
+  /** Runners that held an attempt of the adapter's run (none for an imported adapter). */
+  runnerIds: string[];
+  files: { name: string; content: Buffer }[];
+}
+
+/** An adapter's files with who may download them, in one query; null when the adapter is unknown. */
+export async function folderForDownload(
+  m: EntityManager,
+  adapterId: string,
+): Promise<FolderForDownload | null> {
+  const rows: { name: string | null; content: Buffer | null; runner_ids: string[] | null }[] = await m.query(
+    `SELECT f.name, f.content,
+            (SELECT array_agg(DISTINCT j.runner_id) FROM job j WHERE j.run_id = a.run_id) AS runner_ids
+       FROM adapter a LEFT JOIN artifact_file f ON f.artifact_id = a.artifact_id
+      WHERE a.id = $1
+      ORDER BY f.name`,
+    [adapterId],
+  );
+  if (rows.length === 0) return null;
+  return {
+    runnerIds: rows[0]!.runner_ids ?? [],
+    files: rows.flatMap((r) =>
+      r.name !== null && r.content !== null ? [{ name: r.name, content: r.content }] : [],
+    ),
+  };
+}

@@ -9,6 +9,7 @@ import { Run } from "../runs/run.entity.js";
 import { Adapter } from "./adapter.entity.js";
 import { AdapterFilter, ImportAdapterInput } from "./adapter.input.js";
 import type { AdapterService } from "./adapter.service.js";
+import { zipPath } from "./download-zip.route.js";
 
 export const AdapterConnection = connectionType(Adapter);
 
@@ -63,6 +64,14 @@ export class AdapterResolver {
   @FieldResolver(() => [ArtifactFile], { description: "adapter_config.json and the weights, with sha256." })
   files(@Root() a: Adapter, @Ctx() ctx: RequestContext): Promise<ArtifactFile[]> {
     return ctx.loaders.people.artifactFiles.load(a.artifactId);
+  }
+
+  @FieldResolver(() => String, {
+    description:
+      "The folder as one zip: GET it with `Authorization: Bearer <read key>` (path on this server).",
+  })
+  downloadUrl(@Root() a: Adapter): string {
+    return zipPath(a.id);
   }
 
   @FieldResolver(() => Float, { nullable: true, description: "Best eval loss of its run, when known." })

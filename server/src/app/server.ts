@@ -18,6 +18,7 @@ import type { Auth } from "../auth/guards.js";
 import { graphqlWsOptions } from "../auth/ws.js";
 import type { ServerConfig } from "../config.js";
 import { RunnerService } from "../runners/runner.service.js";
+import { adapterZipRoutes } from "../adapters/download-zip.route.js";
 import { artifactRoutes } from "../artifacts/download.route.js";
 import { BaseModelService } from "../base-models/base-model.service.js";
 import { exportRoutes } from "../export/export.route.js";
@@ -183,6 +184,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const authenticate = (header: unknown) => authenticator.fromHeader(header);
   app.use(
     artifactRoutes(db, authenticate),
+    adapterZipRoutes(db, authenticate),
     exportRoutes(services.metrics, new ReportService(db, services.metrics), authenticate),
   );
   app.use(

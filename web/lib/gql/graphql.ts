@@ -342,7 +342,7 @@ export type RunQueryVariables = Exact<{
 }>;
 
 
-export type RunQuery = { run: { id: string, name: string, kind: RunKind, method: string, methodConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, status: RunStatus, statusReason: string | null, error: string | null, cancelReason: string | null, cancelRequestedAt: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, attemptCount: number, maxAttempts: number, requiredLabels: Array<string>, runnerId: string | null, trainableParams: number, totalParams: number, trainablePercent: number, predicted: Record<string, unknown>, predictedTotalBytes: number, measuredPeakBytes: number | null, finalTrainLoss: number | null, bestEvalLoss: number | null, tokensPerSecond: number | null, metricKeys: Array<string>, experiment: { id: string, name: string } | null, dataset: { id: string, name: string } | null, baseModel: { id: string, name: string }, statusHistory: Array<{ at: string, attempt: number, from: RunStatus | null, to: RunStatus, reason: string | null }>, attempts: Array<{ attempt: number, jobId: string, runnerId: string, runnerName: string | null, status: string, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, resumeArtifactId: string | null }>, samples: Array<{ id: string, step: number, prompt: string, output: string }>, output: { id: string, kind: ArtifactKind, sizeBytes: number, files: Array<{ name: string, sizeBytes: number, sha256: string, downloadUrl: string }> } | null, artifacts: Array<{ id: string, kind: ArtifactKind, step: number | null, sizeBytes: number, createdAt: string }> } };
+export type RunQuery = { run: { id: string, name: string, kind: RunKind, method: string, methodConfig: Record<string, unknown>, hyperparameters: Record<string, unknown>, status: RunStatus, statusReason: string | null, error: string | null, cancelReason: string | null, cancelRequestedAt: string | null, queuedAt: string, startedAt: string | null, finishedAt: string | null, durationMs: number | null, attemptCount: number, maxAttempts: number, requiredLabels: Array<string>, runnerId: string | null, trainableParams: number, totalParams: number, trainablePercent: number, predicted: Record<string, unknown>, predictedTotalBytes: number, measuredPeakBytes: number | null, finalTrainLoss: number | null, bestEvalLoss: number | null, tokensPerSecond: number | null, metricKeys: Array<string>, experiment: { id: string, name: string } | null, dataset: { id: string, name: string } | null, baseModel: { id: string, name: string }, statusHistory: Array<{ at: string, attempt: number, from: RunStatus | null, to: RunStatus, reason: string | null }>, attempts: Array<{ attempt: number, jobId: string, runnerId: string, runnerName: string | null, status: string, createdAt: string, startedAt: string | null, finishedAt: string | null, error: string | null, resumeArtifactId: string | null }>, samples: Array<{ id: string, step: number, prompt: string, output: string }>, output: { id: string, kind: ArtifactKind, sizeBytes: number, files: Array<{ name: string, sizeBytes: number, sha256: string, downloadUrl: string }> } | null, adapter: { id: string, downloadUrl: string } | null, artifacts: Array<{ id: string, kind: ArtifactKind, step: number | null, sizeBytes: number, createdAt: string }> } };
 
 export type RunUpdatedForRunSubscriptionVariables = Exact<{
   experimentId: string | number;
@@ -956,6 +956,10 @@ export const RunDocument = new TypedDocumentString(`
         sha256
         downloadUrl
       }
+    }
+    adapter {
+      id
+      downloadUrl
     }
     artifacts {
       id

@@ -60,6 +60,7 @@ const RunDoc = graphql(`
       attempts { attempt jobId runnerId runnerName status createdAt startedAt finishedAt error resumeArtifactId }
       samples { id step prompt output }
       output { id kind sizeBytes files { name sizeBytes sha256 downloadUrl } }
+      adapter { id downloadUrl }
       artifacts { id kind step sizeBytes createdAt }
     }
   }
@@ -413,6 +414,17 @@ function RunDetails({ id }: { id: string }) {
               </span>
             </li>
           ))}
+          {run.adapter ? (
+            <li>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() => void onDownload(`adapter-${run.adapter!.id}.zip`, run.adapter!.downloadUrl)}
+              >
+                Download the folder as a zip
+              </button>
+            </li>
+          ) : null}
         </ul>
       ) : (
         <div className="empty">No adapter yet: it is uploaded when the run succeeds.</div>
