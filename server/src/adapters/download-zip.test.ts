@@ -50,7 +50,10 @@ for (const driver of drivers) {
       const res = await get(adapter.downloadUrl, await createApiKeyForTest(server.db, "read"));
       assert.equal(res.status, 200);
       assert.equal(res.headers.get("content-type"), "application/zip");
-      assert.match(res.headers.get("content-disposition") ?? "", /^attachment; filename="?adapter-[0-9a-f-]+\.zip"?$/);
+      assert.match(
+        res.headers.get("content-disposition") ?? "",
+        /^attachment; filename="?adapter-[0-9a-f-]+\.zip"?$/,
+      );
       const files = unzipSync(new Uint8Array(await res.arrayBuffer()));
       assert.deepEqual(Object.keys(files).sort(), names);
       for (const name of names) {
