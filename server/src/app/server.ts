@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { chmodSync, mkdirSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
@@ -76,6 +77,12 @@ export function databaseTarget(config: ServerConfig): DatabaseTarget {
  */
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
+  // Tunelab's data folder (the embedded database and the admin key live in it) closed to others; the folder
+  // itself only: what is in it is Tunelab's own files, each made owner-only by whoever writes it
+  if (!config.databaseUrl) {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    chmodSync(config.dataDir, 0o700);
+  }
   const db = await Database.open(databaseTarget(config));
   try {
     return await serve(config, db, logger);

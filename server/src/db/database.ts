@@ -1,5 +1,3 @@
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { ownerOnly } from "./owner-only.js";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -56,10 +54,8 @@ export class Database {
     if (target.driver === "pg") {
       dataSource = new DataSource({ ...common, url: target.url, poolSize: 10 });
     } else {
-      if (target.dataDir) {
-        ownerOnly(dirname(target.dataDir));
-        mkdirSync(target.dataDir, { recursive: true, mode: 0o700 });
-      }
+      // The database's own folder only: its parent may be any folder (a test's is /tmp), never walked here
+      if (target.dataDir) ownerOnly(target.dataDir);
       pglite = await PGlite.create({ dataDir: target.dataDir, extensions: { pgcrypto } });
       dataSource = new DataSource({ ...common, driver: pgliteDriver(pglite) });
     }

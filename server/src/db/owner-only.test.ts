@@ -25,8 +25,10 @@ test("PGlite data folder (as main.ts runs it): 0700 folders and 0600 files, the 
   const dir = mkdtempSync(join(tmpdir(), "tunelab-modes-"));
   const previous = process.umask(0o022);
   try {
-    mkdirSync(join(dir, "old"), { mode: 0o755 });
-    writeFileSync(join(dir, "old", "file"), "x", { mode: 0o644 });
+    mkdirSync(join(dir, "db", "old"), { recursive: true, mode: 0o755 });
+    writeFileSync(join(dir, "db", "old", "file"), "x", { mode: 0o644 });
+    // the data folder's other contents are not Tunelab's to change (a person may point it at any folder)
+    writeFileSync(join(dir, "notes.txt"), "mine", { mode: 0o644 });
     const config = {
       ...loadConfig({ PORT: "0", LOG_LEVEL: "silent" }),
       databaseUrl: undefined,
@@ -38,7 +40,8 @@ test("PGlite data folder (as main.ts runs it): 0700 folders and 0600 files, the 
     process.umask(0o077);
     const second = await startServer(config);
     await second.db.write((m) => m.query("CREATE TABLE mode_probe AS SELECT generate_series(1, 1000) AS n"));
-    assert.deepEqual(loose(dir), []);
+    assert.deepEqual(loose(dir), [join(dir, "notes.txt")]);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
     await second.close();
   } finally {
     process.umask(previous);
