@@ -59,7 +59,8 @@ function readMethod(f: FieldReader, name: MethodName, model: ModelConfig | undef
   }
 }
 
-const LORA_KEYS = [
+/** The LoRA family's PEFT keys (the LoraConfig fields we implement), also what fromPeftConfig carries over. */
+export const LORA_KEYS = [
   "r",
   "lora_alpha",
   "lora_dropout",

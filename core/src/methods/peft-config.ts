@@ -1,22 +1,10 @@
 import { ValidationError } from "../errors.js";
 import { describe, FieldReader } from "../fields.js";
 import type { ModelConfig } from "../model/config.js";
-import { parseMethodConfig } from "./parse.js";
+import { LORA_KEYS, parseMethodConfig } from "./parse.js";
 import type { MethodConfig } from "./types.js";
 
 /** The PEFT keys each method takes over; everything else in adapter_config.json is bookkeeping. */
-const LORA_KEYS = [
-  "r",
-  "lora_alpha",
-  "lora_dropout",
-  "target_modules",
-  "bias",
-  "use_rslora",
-  "rank_pattern",
-  "alpha_pattern",
-  "layers_to_transform",
-  "layers_pattern",
-];
 const CARRIED: Record<string, { method: (src: Record<string, unknown>) => string; keys: string[] }> = {
   LORA: { method: () => "lora", keys: [...LORA_KEYS, "use_dora"] },
   PREFIX_TUNING: {
