@@ -20,8 +20,15 @@ export interface GenerateOptions {
  * cached keys/values (prefix keys included) at its own position.
  */
 export function generate(model: Model, prompt: number[], o: GenerateOptions): number[] {
+  return [...generateTokens(model, prompt, o)];
+}
+
+/**
+ * The same decoding one token at a time (the playground streams them): each token is yielded as soon as
+ * it is picked. Stopping early (`return()`, a `break` out of `for…of`) frees the cache.
+ */
+export function* generateTokens(model: Model, prompt: number[], o: GenerateOptions): Generator<number> {
   const next = mulberry32(o.seed ?? 0);
-  const out: number[] = [];
   let cache: KvCache | undefined;
   let input = prompt;
   try {
@@ -38,13 +45,12 @@ export function generate(model: Model, prompt: number[], o: GenerateOptions): nu
       disposeCache(cache);
       cache = updated;
       if (token === o.eos) break;
-      out.push(token);
+      yield token;
       input = [token];
     }
   } finally {
     disposeCache(cache);
   }
-  return out;
 }
 
 function disposeCache(cache: KvCache | undefined): void {
