@@ -1,5 +1,6 @@
 import type { EntityManager, SelectQueryBuilder } from "typeorm";
 import type { PageRequest } from "../api/connection.js";
+import type { FolderForDownload } from "../artifacts/folder-zip.js";
 import { Adapter } from "./adapter.entity.js";
 
 /** Queries over adapters; each takes the EntityManager of the surrounding Database.read/write. */
@@ -71,13 +72,10 @@ export async function insertRunAdapter(m: EntityManager, artifactId: string): Pr
   );
 }
 
-export interface FolderForDownload {
-  /** Runners that held an attempt of the adapter's run (none for an imported adapter). */
-  runnerIds: string[];
-  files: { name: string; content: Buffer }[];
-}
-
-/** An adapter's files with who may download them, in one query; null when the adapter is unknown. */
+/**
+ * An adapter's files with who may download them (runners that held an attempt of its run: none for an
+ * imported adapter), in one query; null when the adapter is unknown.
+ */
 export async function folderForDownload(
   m: EntityManager,
   adapterId: string,

@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import type { FolderForDownload } from "./folder-zip.js";
 
 export interface FileForDownload {
   runId: string | null;
@@ -10,6 +11,15 @@ export interface FileForDownload {
   /** Null when the artifact has no file of that name. */
   file: { sizeBytes: number; sha256: string; content: Buffer } | null;
 }
+
+/**
+ * The runners that may download artifact `a`'s files: those that held an attempt of its run (to resume),
+ * and, when it is a base model's weights, those that held an attempt of a run on that model.
+ */
+const RUNNERS_OF_ARTIFACT = `(SELECT array_agg(DISTINCT j.runner_id) FROM job j
+    WHERE j.run_id = a.run_id
+       OR j.run_id IN (SELECT r.id FROM run r JOIN base_model b ON b.id = r.base_model_id
+                        WHERE b.weights_artifact_id = a.id))`;
 
 /**
  * The artifact's file with what authorises its download, in one query; null when the artifact is unknown.
@@ -27,11 +37,7 @@ export async function fileForDownload(
     sha256: string | null;
     content: Buffer | null;
   }[] = await m.query(
-    `SELECT a.run_id, f.size_bytes, f.sha256, f.content,
-              (SELECT array_agg(DISTINCT j.runner_id) FROM job j
-                WHERE j.run_id = a.run_id
-                   OR j.run_id IN (SELECT r.id FROM run r JOIN base_model b ON b.id = r.base_model_id
-                                    WHERE b.weights_artifact_id = a.id)) AS runner_ids
+    `SELECT a.run_id, f.size_bytes, f.sha256, f.content, ${RUNNERS_OF_ARTIFACT} AS runner_ids
          FROM artifact a LEFT JOIN artifact_file f ON f.artifact_id = a.id AND f.name = $2
         WHERE a.id = $1`,
     [artifactId, name],
@@ -45,5 +51,26 @@ export async function fileForDownload(
       row.content === null
         ? null
         : { sizeBytes: Number(row.size_bytes), sha256: row.sha256!, content: row.content },
+  };
+}
+
+/** All of an artifact's files with who may download them, in one query; null when the artifact is unknown. */
+export async function artifactFolderForDownload(
+  m: EntityManager,
+  artifactId: string,
+): Promise<FolderForDownload | null> {
+  const rows: { name: string | null; content: Buffer | null; runner_ids: string[] | null }[] = await m.query(
+    `SELECT f.name, f.content, ${RUNNERS_OF_ARTIFACT} AS runner_ids
+       FROM artifact a LEFT JOIN artifact_file f ON f.artifact_id = a.id
+      WHERE a.id = $1
+      ORDER BY f.name`,
+    [artifactId],
+  );
+  if (rows.length === 0) return null;
+  return {
+    runnerIds: rows[0]!.runner_ids ?? [],
+    files: rows.flatMap((r) =>
+      r.name !== null && r.content !== null ? [{ name: r.name, content: r.content }] : [],
+    ),
   };
 }

@@ -8,8 +8,21 @@ export function downloadPath(artifactId: string, name: string): string {
   return `/artifacts/${artifactId}/files/${encodeURIComponent(name)}`;
 }
 
+/** Where GET /artifacts/:id/download.zip serves all of an artifact's files as one zip. */
+export function artifactZipPath(artifactId: string): string {
+  return `/artifacts/${artifactId}/download.zip`;
+}
+
 @Resolver(() => Artifact)
 export class ArtifactResolver {
+  @FieldResolver(() => String, {
+    description:
+      "All its files as one zip: GET it with `Authorization: Bearer <read key>` (path on this server).",
+  })
+  downloadUrl(@Root() a: Artifact): string {
+    return artifactZipPath(a.id);
+  }
+
   @FieldResolver(() => [ArtifactFile])
   files(@Root() a: Artifact, @Ctx() ctx: RequestContext): Promise<ArtifactFile[]> {
     return ctx.loaders.people.artifactFiles.load(a.id);

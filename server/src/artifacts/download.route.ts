@@ -3,7 +3,8 @@ import { GraphQLError } from "graphql";
 import { requireScope, type Auth } from "../auth/guards.js";
 import type { Database } from "../db/database.js";
 import { isUuid } from "../runs/uuid.js";
-import { fileForDownload } from "./artifact.repository.js";
+import { artifactFolderForDownload, fileForDownload } from "./artifact.repository.js";
+import { folderZipRoute } from "./folder-zip.js";
 
 /** An artifact's file names are plain names (adapter_config.json): no control characters, no path. */
 function isFileName(name: string): boolean {
@@ -40,10 +41,22 @@ export function sendCodedError(error: unknown, res: Response, next: NextFunction
 /**
  * GET /artifacts/:artifactId/files/:name — the file's bytes with its content type, an attachment
  * disposition, its length and its sha256 as ETag. Allowed: any API key (read scope), or the runner secret
- * of a runner that held an attempt of the artifact's run.
+ * of a runner that held an attempt of the artifact's run. GET /artifacts/:id/download.zip — all its files as
+ * one zip (folder-zip.ts), for the same callers.
  */
 export function artifactRoutes(db: Database, authenticate: AuthenticateHeader): Router {
   const router = Router();
+  router.use(
+    folderZipRoute(
+      {
+        path: "/artifacts/:id/download.zip",
+        noun: "artifact",
+        runnerRefused: "this runner never ran the artifact's run",
+        lookup: (id) => db.read((m) => artifactFolderForDownload(m, id)),
+      },
+      authenticate,
+    ),
+  );
   router.get(
     "/artifacts/:artifactId/files/:name",
     async (req: Request, res: Response, next: NextFunction) => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
+import { unzipSync } from "fflate";
 import { createExperiment, seedPeople } from "../runs/fixtures.js";
 import { createApiKeyForTest, registerRunnerForTest } from "../testing/auth.js";
 import { drivers, type TestServer, startTestServer } from "../testing/test-server.js";
@@ -144,6 +145,39 @@ for (const driver of drivers) {
         );
       });
       assert.equal((await get(path, trainer.secret)).status, 200);
+    });
+
+    test("all files as one zip: Artifact.downloadUrl and, for its weights, BaseModel.downloadUrl", async () => {
+      const res = await server.gql<{
+        run: { output: { downloadUrl: string }; baseModel: { downloadUrl: string | null } };
+      }>(`query($id: ID!) { run(id: $id) { output { downloadUrl } baseModel { downloadUrl } } }`, {
+        id: runId,
+      });
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      const path = `/artifacts/${artifactId}/download.zip`;
+      assert.equal(res.data!.run.output.downloadUrl, path);
+      assert.equal(
+        res.data!.run.baseModel.downloadUrl,
+        path,
+        "the previous test made it the model's weights",
+      );
+      const got = await get(path, await createApiKeyForTest(server.db, "read"));
+      assert.equal(got.status, 200);
+      assert.equal(got.headers.get("content-type"), "application/zip");
+      assert.match(
+        got.headers.get("content-disposition") ?? "",
+        /^attachment; filename="?artifact-[0-9a-f-]+\.zip"?$/,
+      );
+      const unzipped = unzipSync(new Uint8Array(await got.arrayBuffer()));
+      assert.deepEqual(Object.keys(unzipped).sort(), files.map((f) => f.name).sort());
+      for (const f of files) assert.ok(Buffer.from(unzipped[f.name]!).equals(f.content), f.name);
+
+      assert.equal((await get(path, null)).status, 401);
+      assert.equal((await get(path, owner.secret)).status, 200, "the runner that ran the run");
+      assert.equal((await get(path, (await registerRunnerForTest(server.db)).secret)).status, 403);
+      const unknown = "/artifacts/00000000-0000-0000-0000-000000000000/download.zip";
+      assert.equal((await get(unknown, server.adminKey)).status, 404);
+      assert.equal((await get("/artifacts/not-a-uuid/download.zip", server.adminKey)).status, 404);
     });
   });
 }

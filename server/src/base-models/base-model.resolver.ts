@@ -3,6 +3,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { ConnectionArgs, connectionType } from "../api/connection.js";
 import type { RequestContext } from "../app/context.js";
 import { Artifact } from "../artifacts/artifact.entity.js";
+import { artifactZipPath } from "../artifacts/artifact.resolver.js";
 import { requireScope } from "../auth/guards.js";
 import { Run } from "../runs/run.entity.js";
 import { BaseModel } from "./base-model.entity.js";
@@ -50,6 +51,15 @@ export class BaseModelResolver {
   @FieldResolver(() => Run, { nullable: true, description: "The PRETRAIN run producing it." })
   pretrainRun(@Root() b: BaseModel, @Ctx() ctx: RequestContext): Promise<Run | null> | null {
     return b.pretrainRunId ? ctx.loaders.people.run.load(b.pretrainRunId) : null;
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "Its weights as a Hugging Face folder in one zip (config.json, model.safetensors, tokenizer), once it has them: GET with `Authorization: Bearer <read key>`.",
+  })
+  downloadUrl(@Root() b: BaseModel): string | null {
+    return b.weightsArtifactId ? artifactZipPath(b.weightsArtifactId) : null;
   }
 
   @FieldResolver(() => Artifact, { nullable: true, description: "The MODEL artifact with its weights." })
