@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
 /**
- * The runner's side of the GraphQL protocol (/work/notes/protocol.md): typed operations over HTTP
+ * The runner's side of the GraphQL protocol (runner/README.md, "The job spec"): typed operations over HTTP
  * (mutations, dataset pages, artifact downloads) — the jobs subscription lives in connection.ts.
  */
 
@@ -18,8 +18,11 @@ export interface FileRef {
 
 export interface JobSpec {
   runId: string;
-  /** PROFILE: a cost profile (a few steps on random tokens; no dataset read, nothing uploaded). */
-  kind: "TRAIN" | "PRETRAIN" | "PROFILE";
+  /**
+   * PROFILE: a cost profile (a few steps on random tokens; no dataset read, nothing uploaded). EVALUATE,
+   * MERGE and GENERATE train nothing: they work on `adapter` (runner/README.md, "The job spec").
+   */
+  kind: "TRAIN" | "PRETRAIN" | "PROFILE" | "EVALUATE" | "MERGE" | "GENERATE";
   method: { method: string } & Record<string, unknown>;
   hyperparameters: Hyperparameters;
   /** Null for a PROFILE run without one (it trains on random tokens). */
@@ -34,7 +37,18 @@ export interface JobSpec {
     hostPath: string | null;
   };
   resumeFrom: { artifactId: string; step: number; files: FileRef[] } | null;
+  /** The adapter an EVALUATE, MERGE or GENERATE run works on; null for training runs and the base alone. */
+  adapter: AdapterRef | null;
   predicted?: { trainable: number; total: number; memory: unknown };
+}
+
+export interface AdapterRef {
+  id: string;
+  /** Its files: adapter_config.json and the weights, downloaded like any artifact's (sha256-checked). */
+  artifactId: string;
+  /** The method as the server recorded it: `{ method: "qlora", r: 8, … }` (a QLoRA folder says LORA). */
+  method: { method: string } & Record<string, unknown>;
+  files: FileRef[];
 }
 
 export interface Hyperparameters {

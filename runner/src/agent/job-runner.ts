@@ -36,6 +36,9 @@ import type { FromWorker, ToWorker, WorkerResult } from "./worker.js";
  * interrupted, retryable, and resumes elsewhere from its last checkpoint).
  */
 
+/** The job kinds this agent runs; another kind fails at once (not retryable), naming it. */
+const RUNS: readonly JobSpec["kind"][] = ["TRAIN", "PRETRAIN", "PROFILE"];
+
 export type JobOutcome = "succeeded" | "cancelled" | "failed" | "interrupted" | "lost";
 
 export interface JobRunnerDeps {
@@ -152,6 +155,7 @@ export class JobRunner {
       return "lost";
     }
     if (this.stopRequest) return this.finishStopped(null);
+    if (!RUNS.includes(spec.kind)) return this.fail(`this runner does not run ${spec.kind} jobs`, false);
     const total = spec.hyperparameters.steps;
     this.deps.progress.start(this.id, { runId: spec.runId, method: spec.method.method, total });
     // 2. inputs
@@ -292,21 +296,32 @@ export class JobRunner {
   private async baseModel(spec: JobSpec): Promise<string> {
     const b = spec.baseModel;
     if (b.hostPath) return b.hostPath;
-    if (b.weights) {
-      const folder = join(this.deps.cacheDir, "models", safe(b.weights.artifactId));
-      await mkdir(folder, { recursive: true });
-      for (const f of b.weights.files) {
-        const blob = await this.blob(b.weights.artifactId, f);
-        const dest = join(folder, f.name);
-        if (!existsSync(dest))
-          await link(blob, dest).catch(async (e: NodeJS.ErrnoException) => {
-            if (e.code !== "EEXIST") await copyFile(blob, dest);
-          });
-      }
-      return folder;
-    }
+    if (b.weights) return this.artifactFolder("models", b.weights.artifactId, b.weights.files);
     if (b.preset) return b.preset;
     throw new PrepareError(`base model ${b.name} has no weights, host path or preset`, false);
+  }
+
+  /** The adapter an EVALUATE, MERGE or GENERATE job works on, as a folder of cached blobs; null: none. */
+  private async adapterFolder(spec: JobSpec): Promise<string | null> {
+    const a = spec.adapter;
+    if (!a) return null;
+    if (a.files.length === 0) throw new PrepareError(`adapter ${a.id} has no files`, false);
+    return this.artifactFolder("adapters", a.artifactId, a.files);
+  }
+
+  /** An artifact's files under `cache/<kind>/<artifactId>/`, hard links to blobs cached by sha256. */
+  private async artifactFolder(kind: string, artifactId: string, files: FileRef[]): Promise<string> {
+    const folder = join(this.deps.cacheDir, kind, safe(artifactId));
+    await mkdir(folder, { recursive: true });
+    for (const f of files) {
+      const blob = await this.blob(artifactId, f);
+      const dest = join(folder, f.name);
+      if (!existsSync(dest))
+        await link(blob, dest).catch(async (e: NodeJS.ErrnoException) => {
+          if (e.code !== "EEXIST") await copyFile(blob, dest);
+        });
+    }
+    return folder;
   }
 
   private async blob(artifactId: string, f: FileRef): Promise<string> {
@@ -314,7 +329,7 @@ export class JobRunner {
     if (existsSync(path)) return path;
     await withRetry(() => this.deps.api.downloadArtifactFile(artifactId, f.name, path, f.sha256), {
       deadline: Date.now() + 300_000,
-      onRetry: this.retryLog("weights download"),
+      onRetry: this.retryLog("artifact download"),
     });
     return path;
   }

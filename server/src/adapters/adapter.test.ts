@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import type { QueryRunner } from "typeorm";
 import { loadMigrations } from "../db/migrations.js";
 import { createExperiment, seedPeople } from "../runs/fixtures.js";
 import { createApiKeyForTest } from "../testing/auth.js";
@@ -21,11 +22,23 @@ interface Node {
 const nodeFields = `id method source runId trainableParams sizeBytes evalLoss forgettingDelta baseModel { id }
   files { name sha256 downloadUrl } artifact { id kind }`;
 
-/** The adapters migration, to replay its backfill over artifacts written before it existed. */
+/**
+ * The adapters migration and those after it (which may depend on its table), to replay its backfill over
+ * artifacts written before it existed: `down` reverts them newest first, `up` applies them again in order.
+ */
 function adaptersMigration() {
-  const M = loadMigrations().find((c) => c.name.startsWith("Adapters"));
-  assert.ok(M, "the adapters migration is compiled");
-  return new M();
+  const all = loadMigrations();
+  const at = all.findIndex((c) => c.name.startsWith("Adapters"));
+  assert.ok(at >= 0, "the adapters migration is compiled");
+  const since = all.slice(at).map((M) => new M());
+  return {
+    async down(q: QueryRunner) {
+      for (const m of [...since].reverse()) await m.down(q);
+    },
+    async up(q: QueryRunner) {
+      for (const m of since) await m.up(q);
+    },
+  };
 }
 
 for (const driver of drivers) {

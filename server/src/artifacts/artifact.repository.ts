@@ -3,10 +3,7 @@ import type { FolderForDownload } from "./folder-zip.js";
 
 export interface FileForDownload {
   runId: string | null;
-  /**
-   * Runners that may download its files: those that held an attempt of the artifact's run (to resume),
-   * and, when the artifact is a base model's weights, those that held an attempt of a run on that model.
-   */
+  /** Runners that may download its files (RUNNERS_OF_ARTIFACT). */
   runnerIds: string[];
   /** Null when the artifact has no file of that name. */
   file: { sizeBytes: number; sha256: string; content: Buffer } | null;
@@ -14,12 +11,15 @@ export interface FileForDownload {
 
 /**
  * The runners that may download artifact `a`'s files: those that held an attempt of its run (to resume),
- * and, when it is a base model's weights, those that held an attempt of a run on that model.
+ * when it is a base model's weights, those that held an attempt of a run on that model, and when it is an
+ * adapter's files, those that held an attempt of a run working on that adapter (EVALUATE, MERGE, GENERATE).
  */
 const RUNNERS_OF_ARTIFACT = `(SELECT array_agg(DISTINCT j.runner_id) FROM job j
     WHERE j.run_id = a.run_id
        OR j.run_id IN (SELECT r.id FROM run r JOIN base_model b ON b.id = r.base_model_id
-                        WHERE b.weights_artifact_id = a.id))`;
+                        WHERE b.weights_artifact_id = a.id)
+       OR j.run_id IN (SELECT r.id FROM run r JOIN adapter ad ON ad.id = r.adapter_id
+                        WHERE ad.artifact_id = a.id))`;
 
 /**
  * The artifact's file with what authorises its download, in one query; null when the artifact is unknown.

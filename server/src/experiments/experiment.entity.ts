@@ -10,6 +10,8 @@ export enum ExperimentKind {
   TRAIN = "TRAIN",
   /** Each variant is a cost profile: a few steps on random tokens, measuring memory and speed only. */
   PROFILE = "PROFILE",
+  /** Runs of kind EVALUATE: existing adapters (and the base alone) measured on one dataset, nothing trained. */
+  EVALUATION = "EVALUATION",
 }
 registerEnumType(ExperimentKind, { name: "ExperimentKind" });
 
@@ -34,7 +36,10 @@ export class Experiment {
   @Column("text", { default: "" })
   description!: string;
 
-  @Field(() => ExperimentKind, { description: "TRAIN runs fine-tune; PROFILE runs measure costs only." })
+  @Field(() => ExperimentKind, {
+    description:
+      "TRAIN runs fine-tune; PROFILE runs measure costs only; EVALUATION runs measure existing adapters.",
+  })
   @Column("text", { default: ExperimentKind.TRAIN })
   kind!: ExperimentKind;
 

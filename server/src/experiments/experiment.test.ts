@@ -130,6 +130,7 @@ for (const driver of drivers) {
         (i) => (i.variants = [{ peftConfig: peftLora, method: { method: "qlora", r: 16 } }]),
       ],
       ["name", (i) => (i.name = "  ")],
+      ["kind", (i) => (i.kind = "EVALUATION")],
       ["datasetId", (i) => (i.datasetId = "00000000-0000-4000-8000-000000000000")],
       ["datasetId", (i) => (i.datasetId = "not-a-uuid")],
       ["baseModelId", (i) => (i.baseModelId = "00000000-0000-4000-8000-000000000000")],

@@ -45,6 +45,11 @@ export async function planExperiment(
   if (input.description.length > 10_000) {
     throw userInputError("description must be at most 10,000 characters", { field: "description" });
   }
+  if (input.kind === ExperimentKind.EVALUATION) {
+    throw userInputError("kind EVALUATION trains nothing: evaluateAdapters creates those experiments", {
+      field: "kind",
+    });
+  }
   const shared = validateHyperparameters(input.hyperparameters);
   if (input.variants.length === 0 || input.variants.length > maxVariants) {
     throw userInputError(`variants must hold 1 to ${maxVariants} methods, got ${input.variants.length}`, {

@@ -46,7 +46,7 @@ export class Job {
 
   @Field(() => GraphQLJSON, {
     description:
-      "{ runId, kind, method, hyperparameters, dataset, generalDataset, baseModel, resumeFrom, predicted } (protocol.md).",
+      "{ runId, kind, method, hyperparameters, dataset, generalDataset, baseModel, resumeFrom, adapter, predicted } (runner/README.md).",
   })
   spec!: Record<string, unknown>;
 }

@@ -27,6 +27,10 @@ interface JobRow {
   preset: string | null;
   host_path: string | null;
   weights_artifact_id: string | null;
+  adapter_id: string | null;
+  adapter_artifact_id: string | null;
+  adapter_method: string | null;
+  adapter_method_config: Record<string, unknown> | null;
 }
 
 export interface SpecFile {
@@ -37,8 +41,8 @@ export interface SpecFile {
 
 /**
  * The jobs with their spec (protocol.md), in the order of `jobIds`, in three queries whatever their
- * number: jobs joined with run, datasets, base model and resume checkpoint; then the files of the
- * artifacts they reference.
+ * number: jobs joined with run, datasets, base model, resume checkpoint and the adapter the run works on;
+ * then the files of the artifacts they reference.
  */
 export async function loadJobs(m: EntityManager, jobIds: readonly string[]): Promise<Job[]> {
   if (jobIds.length === 0) return [];
@@ -48,7 +52,9 @@ export async function loadJobs(m: EntityManager, jobIds: readonly string[]): Pro
             d.id AS dataset_id, d.content_hash AS dataset_hash, d.row_count AS dataset_rows,
             gd.id AS general_id, gd.content_hash AS general_hash,
             b.id AS base_model_id, b.name AS base_model_name, b.config AS base_model_config, b.preset, b.host_path,
-            b.weights_artifact_id
+            b.weights_artifact_id,
+            ad.id AS adapter_id, ad.artifact_id AS adapter_artifact_id, ad.method AS adapter_method,
+            ad.method_config AS adapter_method_config
        FROM job j
        JOIN run r ON r.id = j.run_id
        LEFT JOIN dataset d ON d.id = r.dataset_id
@@ -56,11 +62,16 @@ export async function loadJobs(m: EntityManager, jobIds: readonly string[]): Pro
        LEFT JOIN experiment e ON e.id = r.experiment_id
        LEFT JOIN dataset gd ON gd.id = e.general_dataset_id
        LEFT JOIN artifact ra ON ra.id = j.resume_artifact_id
+       LEFT JOIN adapter ad ON ad.id = r.adapter_id
       WHERE j.id = ANY($1::uuid[])`,
     [jobIds],
   );
   const artifactIds = [
-    ...new Set(rows.flatMap((r) => [r.resume_artifact_id, r.weights_artifact_id]).filter((x) => x !== null)),
+    ...new Set(
+      rows
+        .flatMap((r) => [r.resume_artifact_id, r.weights_artifact_id, r.adapter_artifact_id])
+        .filter((x) => x !== null),
+    ),
   ];
   const files = await artifactFiles(m, artifactIds);
   const byId = new Map(rows.map((r) => [r.id, r]));
@@ -119,6 +130,15 @@ function toJob(r: JobRow, files: Map<string, SpecFile[]>): Job {
           artifactId: r.resume_artifact_id,
           step: r.resume_step,
           files: files.get(r.resume_artifact_id) ?? [],
+        }
+      : null,
+    // the adapter an EVALUATE, MERGE or GENERATE run works on; null for training and the base alone
+    adapter: r.adapter_id
+      ? {
+          id: r.adapter_id,
+          artifactId: r.adapter_artifact_id,
+          method: { method: r.adapter_method, ...r.adapter_method_config },
+          files: files.get(r.adapter_artifact_id!) ?? [],
         }
       : null,
     predicted,

@@ -30,6 +30,15 @@ export enum RunKind {
   PRETRAIN = "PRETRAIN",
   /** A few steps on random tokens to measure what a method costs (costProfile); nothing learnt is kept. */
   PROFILE = "PROFILE",
+  /**
+   * Trains nothing: eval loss, forgetting and samples of an existing adapter (`inputAdapterId`), or of the
+   * base model alone when it names none (the reference row of an evaluation).
+   */
+  EVALUATE = "EVALUATE",
+  /** Folds an adapter (`inputAdapterId`) into its base's weights and uploads the merged model folder. */
+  MERGE = "MERGE",
+  /** The playground: completions of prompts by the base with an adapter (`inputAdapterId`) or alone. */
+  GENERATE = "GENERATE",
 }
 registerEnumType(RunKind, { name: "RunKind" });
 
@@ -60,9 +69,21 @@ export class Run {
   @Column("uuid", { name: "base_model_id" })
   baseModelId!: string;
 
-  @Field(() => ID, { nullable: true, description: "Null for a PROFILE run without one (random tokens)." })
+  @Field(() => ID, {
+    nullable: true,
+    description: "Null for a PROFILE run without one (random tokens), and for MERGE and GENERATE runs.",
+  })
   @Column("uuid", { name: "dataset_id", nullable: true })
   datasetId!: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "The adapter an EVALUATE, MERGE or GENERATE run works on (null: the base model alone). Not what a " +
+      "training run produced: that is `adapter`.",
+  })
+  @Column("uuid", { name: "adapter_id", nullable: true })
+  inputAdapterId!: string | null;
 
   @Field({ description: 'The method\'s name: "full", "lora", "qlora", …' })
   @Column("text")

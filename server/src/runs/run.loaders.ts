@@ -1,6 +1,6 @@
 import DataLoader from "dataloader";
 import type { EntityManager } from "typeorm";
-import type { Adapter } from "../adapters/adapter.entity.js";
+import { Adapter } from "../adapters/adapter.entity.js";
 import { adaptersOfRuns } from "../adapters/adapter.repository.js";
 import { Artifact, type ArtifactFile } from "../artifacts/artifact.entity.js";
 import { BaseModel } from "../base-models/base-model.entity.js";
@@ -49,6 +49,7 @@ export function createPeopleLoaders(db: Database) {
     run: byId(Run),
     artifact: byId(Artifact),
     runner: byId(Runner),
+    adapter: byId(Adapter),
     runsOfExperiment: batched<string, Run[]>(runsOfExperiments),
     statusCounts: batched<string, { status: RunStatus; count: number }[]>(statusCountsOf),
     statusHistory: batched<string, RunStatusChange[]>(statusHistoryOf),

@@ -153,6 +153,15 @@ export class RunResolver {
     return ctx.loaders.people.adapterOfRun.load(run.id);
   }
 
+  @FieldResolver(() => Adapter, {
+    nullable: true,
+    description:
+      "The adapter an EVALUATE, MERGE or GENERATE run works on; null for the base model alone and for training runs.",
+  })
+  inputAdapter(@Root() run: Run, @Ctx() ctx: RequestContext): Promise<Adapter | null> | null {
+    return run.inputAdapterId ? ctx.loaders.people.adapter.load(run.inputAdapterId) : null;
+  }
+
   @FieldResolver(() => Artifact, {
     nullable: true,
     description: "The trained output's files: the newest ADAPTER (PEFT folder) or MODEL artifact.",

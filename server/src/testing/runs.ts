@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { Events } from "../app/events.js";
 import type { Database } from "../db/database.js";
 
@@ -32,7 +32,9 @@ export interface QueueRunsOptions {
   predictedTotalBytes?: number;
   requiredLabels?: string[];
   method?: string;
-  kind?: "TRAIN" | "PRETRAIN";
+  kind?: "TRAIN" | "PRETRAIN" | "EVALUATE" | "MERGE" | "GENERATE";
+  /** The adapter the runs work on (`run.adapter_id`: EVALUATE, MERGE, GENERATE). */
+  adapterId?: string;
   maxAttempts?: number;
   /** Reuse fixtures (default: new ones). */
   fixtures?: { datasetId: string; baseModelId: string };
@@ -52,9 +54,10 @@ export async function queueRunsForTest(
   const runIds = await server.db.write(async (m) => {
     const rows: { id: string }[] = await m.query(
       `INSERT INTO run (kind, name, base_model_id, dataset_id, method, method_config, hyperparameters, required_labels,
-                        status, max_attempts, trainable_params, total_params, predicted_total_bytes, predicted)
+                        status, max_attempts, trainable_params, total_params, predicted_total_bytes, predicted,
+                        adapter_id)
        SELECT $1, 'test run ' || n, $2, $3, $4, $5::jsonb, $6::jsonb, $7::text[], 'QUEUED', $8, 1000, 100000, $9,
-              $10::jsonb
+              $10::jsonb, $12
          FROM generate_series(1, $11::int) AS n
        RETURNING id`,
       [
@@ -78,6 +81,7 @@ export async function queueRunsForTest(
         predicted,
         JSON.stringify({ memory: { total: predicted } }),
         options.count ?? 1,
+        options.adapterId ?? null,
       ],
     );
     const ids = rows.map((r) => r.id);
@@ -90,4 +94,41 @@ export async function queueRunsForTest(
   });
   server.events.publish("RUNS_QUEUED", { runIds });
   return runIds;
+}
+
+/**
+ * An imported adapter straight in the database (what importAdapter stores: an ADAPTER artifact without a
+ * run, its files, the adapter row), for tests of runs that work on one.
+ */
+export async function insertImportedAdapterForTest(
+  db: Database,
+  baseModelId: string,
+  files: { name: string; content: Buffer }[],
+  method: Record<string, unknown> = { method: "lora", r: 8, lora_alpha: 16, target_modules: ["q_proj"] },
+): Promise<{ adapterId: string; artifactId: string }> {
+  const size = files.reduce((n, f) => n + f.content.length, 0);
+  return db.write(async (m) => {
+    const [{ id: artifactId }] = (await m.query(
+      `INSERT INTO artifact (run_id, kind, size_bytes) VALUES (NULL, 'ADAPTER', $1) RETURNING id`,
+      [size],
+    )) as { id: string }[];
+    for (const f of files) {
+      await m.query(
+        `INSERT INTO artifact_file (artifact_id, name, size_bytes, sha256, content) VALUES ($1, $2, $3, $4, $5)`,
+        [
+          artifactId,
+          f.name,
+          f.content.length,
+          createHash("sha256").update(f.content).digest("hex"),
+          f.content,
+        ],
+      );
+    }
+    const [{ id: adapterId }] = (await m.query(
+      `INSERT INTO adapter (artifact_id, base_model_id, method, method_config, trainable_params, size_bytes, source)
+       VALUES ($1, $2, $3, $4, 1000, $5, 'IMPORT') RETURNING id`,
+      [artifactId, baseModelId, method.method, JSON.stringify(method), size],
+    )) as { id: string }[];
+    return { adapterId, artifactId };
+  });
 }

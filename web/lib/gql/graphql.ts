@@ -85,6 +85,7 @@ export type DatasetSplit =
   | 'TRAIN';
 
 export type ExperimentKind =
+  | 'EVALUATION'
   | 'PROFILE'
   | 'TRAIN';
 
@@ -138,6 +139,9 @@ export type HyperparametersInput = {
 };
 
 export type RunKind =
+  | 'EVALUATE'
+  | 'GENERATE'
+  | 'MERGE'
   | 'PRETRAIN'
   | 'PROFILE'
   | 'TRAIN';
