@@ -11,6 +11,7 @@ import type { BaseModelService } from "../base-models/base-model.service.js";
 import { DatasetResolver } from "../datasets/dataset.resolver.js";
 import { ExperimentResolver } from "../experiments/experiment.resolver.js";
 import type { ExperimentService } from "../experiments/experiment.service.js";
+import { MetricSeriesResolver } from "../metrics/metric-series.resolver.js";
 import { MetricsResolver } from "../metrics/metrics.resolver.js";
 import type { MetricsService } from "../metrics/metrics.service.js";
 import { ParetoResolver } from "../metrics/pareto.resolver.js";
@@ -53,6 +54,7 @@ function resolverInstances(services: Services) {
     [ExperimentResolver, new ExperimentResolver(services.experiments, services.runs)],
     [RunResolver, new RunResolver(services.runs)],
     [MetricsResolver, new MetricsResolver(services.metrics)],
+    [MetricSeriesResolver, new MetricSeriesResolver()],
     [ParetoResolver, new ParetoResolver(new ParetoService(services.metrics))],
     [AdapterResolver, new AdapterResolver(services.adapters)],
     [ArtifactResolver, new ArtifactResolver()],
@@ -74,6 +76,7 @@ export const resolvers = [
   ExperimentResolver,
   RunResolver,
   MetricsResolver,
+  MetricSeriesResolver,
   ParetoResolver,
   AdapterResolver,
   ArtifactResolver,

@@ -1,6 +1,5 @@
 import "reflect-metadata";
-import { Extensions, Field, Float, ID, Int, ObjectType } from "type-graphql";
-import { listCost } from "../app/limits.js";
+import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 
 /** One stored metric value (table metric_point, unique on run, key, step). */
 @ObjectType({ description: "One metric value of a run at a training step." })
@@ -21,7 +20,11 @@ export class MetricPoint {
   wallTimeMs?: number | null;
 }
 
-/** One series of `metrics(...)`: a run's key, downsampled on the server. */
+/**
+ * One series of `metrics(...)`: a run's key, downsampled on the server, held as columns (typed arrays,
+ * 20 bytes a point) — the form the finished-series cache keeps and the dashboard reads. `points` (objects)
+ * is built from them only when asked (metric-series.resolver.ts).
+ */
 @ObjectType({ description: "One metric series of one run, downsampled on the server." })
 export class MetricSeries {
   @Field(() => ID)
@@ -33,7 +36,17 @@ export class MetricSeries {
   @Field(() => Int, { description: "Points stored for this series before downsampling." })
   totalPoints!: number;
 
-  @Extensions(listCost(1)) // priced by `metrics` (maxPoints per series)
-  @Field(() => [MetricPoint], { description: "At most maxPoints, sorted by step; first and last kept." })
-  points!: MetricPoint[];
+  @Field(() => [Int], {
+    description:
+      "Each kept point's step, ascending (at most maxPoints; first and last kept). With `values` and `wallTimesMs`: the points as columns, index by index — the compact form of `points`.",
+  })
+  steps!: Int32Array;
+
+  @Field(() => [Float], { description: "Each kept point's value (same index as `steps`)." })
+  values!: Float64Array;
+
+  @Field(() => [Float], {
+    description: "When the runner measured each kept point, ms since the epoch (same index as `steps`).",
+  })
+  wallTimesMs!: Float64Array;
 }

@@ -1,56 +1,62 @@
 import type { EntityManager } from "typeorm";
 import { finishedStatuses } from "../runs/run.entity.js";
-import type { MetricPoint } from "./metric-point.type.js";
-
-export interface StoredPoint extends MetricPoint {
-  /** Points in the whole series before downsampling. */
-  total: number;
-}
+import type { MetricSeries } from "./metric-point.type.js";
 
 /**
  * Every requested series downsampled in one statement, exactly as downsampleMinMax does it: the first and
  * last point of a series, and in each of B = ⌊(maxPoints − 2) / 2⌋ buckets over the inner points the first
  * minimum and the first maximum. Inner index j (0-based, after the first point) falls in bucket
  * ⌊((j + 1)·B − 1) / inner⌋, the bucket whose start ⌊b·inner/B⌋ is the last ≤ j. Series with at most
- * maxPoints points come back whole. `keys` null = every key.
+ * maxPoints points come back whole. `keys` null = every key. One row per series, its kept points as
+ * arrays (a row per point cost more to parse than the downsampling), in (run, key) order; series with no
+ * points are absent.
  */
 export async function downsampledSeries(
   m: EntityManager,
   runIds: readonly string[],
   keys: readonly string[] | null,
   maxPoints: number,
-): Promise<StoredPoint[]> {
+): Promise<MetricSeries[]> {
   const buckets = Math.max(1, Math.floor((maxPoints - 2) / 2));
-  const rows: { run_id: string; key: string; step: number; value: number; wall_ms: string; n: string }[] =
-    await m.query(
-      `WITH numbered AS (
-         SELECT run_id, key, step, value, wall_time,
-                row_number() OVER (PARTITION BY run_id, key ORDER BY step) - 1 AS i,
-                count(*) OVER (PARTITION BY run_id, key) AS n
-           FROM metric_point
-          WHERE run_id = ANY($1::uuid[]) AND ($2::text[] IS NULL OR key = ANY($2::text[]))
-       ), bucketed AS (
-         SELECT *, CASE WHEN n > $3 AND i > 0 AND i < n - 1 THEN (i * $4 - 1) / (n - 2) END AS bucket
-           FROM numbered
-       ), ranked AS (
-         SELECT *,
-                row_number() OVER (PARTITION BY run_id, key, bucket ORDER BY value, step) AS lo,
-                row_number() OVER (PARTITION BY run_id, key, bucket ORDER BY value DESC, step) AS hi
-           FROM bucketed
-       )
-       SELECT run_id, key, step, value, (extract(epoch FROM wall_time) * 1000)::bigint AS wall_ms, n
-         FROM ranked
-        WHERE bucket IS NULL OR lo = 1 OR hi = 1
-        ORDER BY run_id, key, step`,
-      [runIds, keys, maxPoints, buckets],
-    );
+  const rows: {
+    run_id: string;
+    key: string;
+    n: string;
+    steps: number[];
+    vals: number[];
+    wall_ms: number[];
+  }[] = await m.query(
+    `WITH numbered AS (
+       SELECT run_id, key, step, value, wall_time,
+              row_number() OVER (PARTITION BY run_id, key ORDER BY step) - 1 AS i,
+              count(*) OVER (PARTITION BY run_id, key) AS n
+         FROM metric_point
+        WHERE run_id = ANY($1::uuid[]) AND ($2::text[] IS NULL OR key = ANY($2::text[]))
+     ), bucketed AS (
+       SELECT *, CASE WHEN n > $3 AND i > 0 AND i < n - 1 THEN (i * $4 - 1) / (n - 2) END AS bucket
+         FROM numbered
+     ), ranked AS (
+       SELECT *,
+              row_number() OVER (PARTITION BY run_id, key, bucket ORDER BY value, step) AS lo,
+              row_number() OVER (PARTITION BY run_id, key, bucket ORDER BY value DESC, step) AS hi
+         FROM bucketed
+     )
+     SELECT run_id, key, max(n) AS n, array_agg(step ORDER BY step) AS steps,
+            array_agg(value ORDER BY step) AS vals,
+            array_agg((extract(epoch FROM wall_time) * 1000)::float8 ORDER BY step) AS wall_ms
+       FROM ranked
+      WHERE bucket IS NULL OR lo = 1 OR hi = 1
+      GROUP BY run_id, key
+      ORDER BY run_id, key`,
+    [runIds, keys, maxPoints, buckets],
+  );
   return rows.map((r) => ({
     runId: r.run_id,
     key: r.key,
-    step: r.step,
-    value: r.value,
-    wallTimeMs: Number(r.wall_ms),
-    total: Number(r.n),
+    totalPoints: Number(r.n),
+    steps: Int32Array.from(r.steps),
+    values: Float64Array.from(r.vals),
+    wallTimesMs: Float64Array.from(r.wall_ms),
   }));
 }
 

@@ -5,7 +5,6 @@ import { RunSample } from "../runs/run-sample.entity.js";
 import { finishedStatuses, Run } from "../runs/run.entity.js";
 import { isUuid } from "../runs/uuid.js";
 import type { RunComparison } from "./compare.types.js";
-import { downsampleMinMax } from "./downsample.js";
 import type { MetricSeries } from "./metric-point.type.js";
 import {
   downsampledSeries,
@@ -14,6 +13,7 @@ import {
   metricSummaries,
 } from "./metrics.repository.js";
 import { FinishedRunCache } from "./series-cache.js";
+import { emptySeries } from "./series-columns.js";
 
 export const maxRunIds = 100;
 export const maxKeys = 50;
@@ -46,7 +46,7 @@ export class MetricsService {
     cachePoints = 0,
   ) {
     this.seriesCache = new FinishedRunCache(cachePoints, (series) =>
-      series.reduce((n, s) => n + s.points.length, 0),
+      series.reduce((n, s) => n + s.steps.length, 0),
     );
     this.summaryCache = new FinishedRunCache(Math.ceil(cachePoints / 100), (summaries) => summaries.length);
   }
@@ -83,27 +83,18 @@ export class MetricsService {
     }
     const missing = ids.filter((id) => !byRun.has(id));
     if (missing.length > 0) {
-      const rows = await this.db.read((m) => downsampledSeries(m, missing, wantedKeys, maxPoints));
+      const read = await this.db.read((m) => downsampledSeries(m, missing, wantedKeys, maxPoints));
       const stored = new Map<string, Map<string, MetricSeries>>();
-      for (const { total, ...point } of rows) {
-        const run = stored.get(point.runId) ?? new Map<string, MetricSeries>();
-        stored.set(point.runId, run);
-        const series = run.get(point.key) ?? {
-          runId: point.runId,
-          key: point.key,
-          totalPoints: total,
-          points: [],
-        };
-        run.set(point.key, series);
-        series.points.push(point);
+      for (const s of read) {
+        const run = stored.get(s.runId) ?? new Map<string, MetricSeries>();
+        stored.set(s.runId, run);
+        run.set(s.key, s);
       }
       for (const runId of missing) {
         const run = stored.get(runId) ?? new Map<string, MetricSeries>();
-        const series = (wantedKeys ?? [...run.keys()].sort()).map((key) => {
-          const s = run.get(key) ?? { runId, key, totalPoints: 0, points: [] };
-          // The statement already returns ≤ maxPoints; this is a no-op that keeps the bound a local fact.
-          return { ...s, points: downsampleMinMax(s.points, maxPoints) as typeof s.points };
-        });
+        const series = (wantedKeys ?? [...run.keys()].sort()).map(
+          (key) => run.get(key) ?? emptySeries(runId, key),
+        );
         byRun.set(runId, series);
         const stamp = stamps.get(runId);
         // Stamped before the points were read: if the run was retried in between, this entry's stamp

@@ -5,14 +5,19 @@ import { drivers, type TestServer, startTestServer } from "../testing/test-serve
 import { downsampleMinMax, type Point } from "./downsample.js";
 
 const metricsQuery = `query($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {
-  metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) { runId key totalPoints points { step value } }
+  metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {
+    runId key totalPoints steps values wallTimesMs points { step value wallTimeMs }
+  }
 }`;
 
 interface Series {
   runId: string;
   key: string;
   totalPoints: number;
-  points: Point[];
+  steps: number[];
+  values: number[];
+  wallTimesMs: number[];
+  points: (Point & { wallTimeMs: number })[];
 }
 
 for (const driver of drivers) {
@@ -21,12 +26,18 @@ for (const driver of drivers) {
     let runA: string;
     let runB: string;
     const all = async (runId: string, key: string): Promise<Point[]> =>
-      (await server.db.read((m) =>
-        m.query(`SELECT step, value FROM metric_point WHERE run_id = $1 AND key = $2 ORDER BY step`, [
-          runId,
-          key,
-        ]),
-      )) as Point[];
+      (await stored(runId, key)).map(({ step, value }) => ({ step, value }));
+    /** Every stored point of a series with its wall time in ms, as the database has them. */
+    const stored = async (runId: string, key: string) =>
+      (
+        (await server.db.read((m) =>
+          m.query(
+            `SELECT step, value, (extract(epoch FROM wall_time) * 1000)::text AS wall
+               FROM metric_point WHERE run_id = $1 AND key = $2 ORDER BY step`,
+            [runId, key],
+          ),
+        )) as { step: number; value: number; wall: string }[]
+      ).map((r) => ({ step: r.step, value: r.value, wallTimeMs: Number(r.wall) }));
 
     before(async () => {
       server = await startTestServer(driver);
@@ -80,9 +91,24 @@ for (const driver of drivers) {
       for (const s of series.filter((s) => s.totalPoints > 0)) {
         const full = await all(s.runId, s.key);
         assert.ok(s.points.length <= maxPoints);
-        assert.deepEqual(s.points, downsampleMinMax(full, maxPoints), `${s.key} equals the reference`);
-        assert.deepEqual(s.points.at(-1), full.at(-1), "the last point is kept");
-        assert.deepEqual(s.points[0], full[0]);
+        assert.deepEqual(
+          s.points.map(({ step, value }) => ({ step, value })),
+          downsampleMinMax(full, maxPoints),
+          `${s.key} equals the reference`,
+        );
+        // The columns are the same points, index by index, wall times included.
+        const withWall = new Map((await stored(s.runId, s.key)).map((p) => [p.step, p]));
+        assert.deepEqual(
+          s.steps.map((step, i) => ({ step, value: s.values[i], wallTimeMs: s.wallTimesMs[i] })),
+          s.points.map((p) => withWall.get(p.step)),
+          `${s.key}: columns equal the stored points`,
+        );
+        assert.deepEqual(
+          s.points,
+          s.steps.map((step, i) => ({ step, value: s.values[i], wallTimeMs: s.wallTimesMs[i] })),
+        );
+        assert.deepEqual(s.steps.at(-1), full.at(-1)!.step, "the last point is kept");
+        assert.deepEqual(s.steps[0], full[0]!.step);
       }
       // Independently of the reference: every bucket's min and max are there.
       const train = series.find((s) => s.key === "train_loss")!.points;

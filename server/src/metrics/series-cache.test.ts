@@ -5,7 +5,7 @@ import { drivers, type TestServer, startTestServer } from "../testing/test-serve
 import { MetricsService } from "./metrics.service.js";
 
 const metricsQuery = `query($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {
-  metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) { runId key totalPoints points { step value } }
+  metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) { runId key totalPoints steps values points { step value } }
 }`;
 
 for (const driver of drivers) {
@@ -27,7 +27,9 @@ for (const driver of drivers) {
         runId: s.runId,
         key: s.key,
         totalPoints: s.totalPoints,
-        points: s.points.map((p) => ({ step: p.step, value: p.value })),
+        steps: Array.from(s.steps),
+        values: Array.from(s.values),
+        points: Array.from(s.steps, (step, i) => ({ step, value: s.values[i] })),
       }));
     const summaryFields = [
       "runId",
@@ -125,6 +127,8 @@ for (const driver of drivers) {
         runId: finished,
         key: "train_loss",
         totalPoints: 0,
+        steps: [],
+        values: [],
         points: [],
       });
       await setStatus(finished, "RUNNING");
@@ -148,7 +152,7 @@ for (const driver of drivers) {
       );
       assert.equal(deleted.errors, undefined, JSON.stringify(deleted.errors));
       assert.deepEqual(await served([finished], ["train_loss"]), [
-        { runId: finished, key: "train_loss", totalPoints: 0, points: [] },
+        { runId: finished, key: "train_loss", totalPoints: 0, steps: [], values: [], points: [] },
       ]);
     });
   });

@@ -15,7 +15,7 @@ import * as types from './graphql';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "\n  query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {\n    metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {\n      runId\n      key\n      totalPoints\n      points { step value wallTimeMs }\n    }\n  }\n": typeof types.MetricsDocument,
+    "\n  query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {\n    metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {\n      runId\n      key\n      totalPoints\n      steps\n      values\n      wallTimesMs\n    }\n  }\n": typeof types.MetricsDocument,
     "\n  subscription MetricsAppended($runId: ID!) {\n    metricsAppended(runId: $runId) { runId key step value wallTimeMs }\n  }\n": typeof types.MetricsAppendedDocument,
     "\n  query ApiKeys {\n    apiKeys(first: 100) {\n      edges { node { id name scope keyHint createdAt lastUsedAt revokedAt } }\n    }\n  }\n": typeof types.ApiKeysDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) { key apiKey { id name scope keyHint } }\n  }\n": typeof types.CreateApiKeyDocument,
@@ -47,7 +47,7 @@ type Documents = {
     "\n  mutation RevokeRegistrationToken($id: ID!) {\n    revokeRegistrationToken(id: $id) { id revokedAt }\n  }\n": typeof types.RevokeRegistrationTokenDocument,
 };
 const documents: Documents = {
-    "\n  query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {\n    metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {\n      runId\n      key\n      totalPoints\n      points { step value wallTimeMs }\n    }\n  }\n": types.MetricsDocument,
+    "\n  query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {\n    metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {\n      runId\n      key\n      totalPoints\n      steps\n      values\n      wallTimesMs\n    }\n  }\n": types.MetricsDocument,
     "\n  subscription MetricsAppended($runId: ID!) {\n    metricsAppended(runId: $runId) { runId key step value wallTimeMs }\n  }\n": types.MetricsAppendedDocument,
     "\n  query ApiKeys {\n    apiKeys(first: 100) {\n      edges { node { id name scope keyHint createdAt lastUsedAt revokedAt } }\n    }\n  }\n": types.ApiKeysDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) { key apiKey { id name scope keyHint } }\n  }\n": types.CreateApiKeyDocument,
@@ -82,7 +82,7 @@ const documents: Documents = {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {\n    metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {\n      runId\n      key\n      totalPoints\n      points { step value wallTimeMs }\n    }\n  }\n"): typeof import('./graphql').MetricsDocument;
+export function graphql(source: "\n  query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {\n    metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {\n      runId\n      key\n      totalPoints\n      steps\n      values\n      wallTimesMs\n    }\n  }\n"): typeof import('./graphql').MetricsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -197,7 +197,7 @@ export type MetricsQueryVariables = Exact<{
 }>;
 
 
-export type MetricsQuery = { metrics: Array<{ runId: string, key: string, totalPoints: number, points: Array<{ step: number, value: number, wallTimeMs: number | null }> }> };
+export type MetricsQuery = { metrics: Array<{ runId: string, key: string, totalPoints: number, steps: Array<number>, values: Array<number>, wallTimesMs: Array<number> }> };
 
 export type MetricsAppendedSubscriptionVariables = Exact<{
   runId: string | number;
@@ -438,11 +438,9 @@ export const MetricsDocument = new TypedDocumentString(`
     runId
     key
     totalPoints
-    points {
-      step
-      value
-      wallTimeMs
-    }
+    steps
+    values
+    wallTimesMs
   }
 }
     `) as unknown as TypedDocumentString<MetricsQuery, MetricsQueryVariables>;

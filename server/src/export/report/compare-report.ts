@@ -108,12 +108,12 @@ function curvesSection(rows: RunComparison[], series: MetricSeries[], colorOf: M
   const chart = (key: string, title: string) => {
     const lines: Line[] = rows.flatMap((r) => {
       const s = series.find((x) => x.runId === r.runId && x.key === key);
-      if (!s || s.points.length === 0) return [];
+      if (!s || s.steps.length === 0) return [];
       return [
         {
           label: r.name,
           color: colorOf.get(r.runId)!,
-          points: s.points.map((p) => ({ x: p.step, y: p.value })),
+          points: Array.from(s.steps, (step, i) => ({ x: step, y: s.values[i]! })),
         },
       ];
     });
