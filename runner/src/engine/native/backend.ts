@@ -102,5 +102,7 @@ export function nativeValues(t: tf.Tensor): Float32Array {
 /** True when no other tensor shares `t`'s storage, so writing it in place changes only `t`. */
 export function ownsStorage(t: tf.Tensor): boolean {
   const backend = tf.backend() as unknown as { data: { get(id: object): { refCount: number } | undefined } };
-  return t.dtype === "float32" && backend.data.get(t.dataId)?.refCount === 1;
+  const data = backend.data.get(t.dataId) as { refCount: number; values?: unknown } | undefined;
+  // a float32 cast of int32 keeps its Int32Array (see kernels.ts f32): never written as floats in place
+  return t.dtype === "float32" && data?.refCount === 1 && data.values instanceof Float32Array;
 }

@@ -175,6 +175,12 @@ function cases(): Case[] {
     () => tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.gather(t, tf.tensor1d(ids, "int32")))))(table()),
   ]);
   out.push(["int32 add (fallback)", () => tf.add(tf.range(0, 5, 1, "int32"), tf.scalar(3, "int32"))]);
+  // tfjs's cpu Cast int32 → float32 keeps the Int32Array under the float32 dtype: tf.norm is
+  // sqrt(sum(pow(|x|, int32 2))), and the addon once read the 2's bits as a float (every power was 1)
+  const w = r([7, 12]);
+  out.push(["pow by an int32 exponent cast to float32", () => tf.pow(w(), tf.scalar(2, "int32"))]);
+  out.push(["norm per row (DoRA's weight norm)", () => tf.norm(w(), "euclidean", 1)]);
+  out.push(["add a cast int32 tensor", () => tf.add(w(), tf.cast(tf.range(0, 12, 1, "int32"), "float32"))]);
   return out;
 }
 

@@ -20,7 +20,15 @@ interface CpuBackend {
 type NativeKernel = (args: KernelArgs, addon: NativeAddon, fallback: tf.KernelFunc) => Info | Info[];
 
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-const f32 = (backend: unknown, t: Info) => (backend as CpuBackend).data.get(t.dataId).values as Float32Array;
+/**
+ * A float32 input's values as the addon reads them. tfjs's cpu Cast from int32 or bool to float32 loses no
+ * precision, so it keeps the Int32Array/Uint8Array under the float32 dtype; the addon would read those
+ * bytes as float bits (tf.norm's pow(|x|, int32 2) read the 2 as a denormal and every power was 1).
+ */
+const f32 = (backend: unknown, t: Info): Float32Array => {
+  const values = (backend as CpuBackend).data.get(t.dataId).values;
+  return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
+};
 const output = (
   backend: unknown,
   shape: number[],
