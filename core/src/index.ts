@@ -41,7 +41,7 @@ export { type LoraTarget, loraTargets } from "./methods/lora-targets.js";
 export { parseMethodConfig } from "./methods/parse.js";
 export { fromPeftConfig } from "./methods/peft-config.js";
 export { checkPeftTensors, PEFT_PREFIX, peftTensorShapes } from "./methods/peft-tensors.js";
-export { assertMergeable, MERGEABLE_METHODS, mergeRefusal } from "./methods/merge.js";
+export { assertMergeable, MERGEABLE_METHODS, mergeMemoryBytes, mergeRefusal } from "./methods/merge.js";
 export { ALL_LINEAR, matchTargets, resolveTargetModules } from "./methods/targets.js";
 export { bottleneckSize, reductionFactorFor } from "./methods/adapter.js";
 export * from "./methods/types.js";

@@ -32,3 +32,13 @@ export function assertMergeable(method: string, field = "method"): void {
   const refusal = mergeRefusal(method);
   if (refusal !== null) throw new ValidationError({ field, message: refusal });
 }
+
+/**
+ * Bytes a merge holds at its peak: the merged model in float32 and its serialised copy (model.safetensors
+ * is built in memory before it is written; loading the base holds the same two), plus the adapter's tensors
+ * in float32. QLoRA's NF4 storage is freed matrix by matrix as the float32 weights replace it, so it adds
+ * less than one matrix to this.
+ */
+export function mergeMemoryBytes(totalParams: number, adapterParams: number): number {
+  return 8 * totalParams + 4 * adapterParams;
+}

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs";
@@ -11,6 +13,7 @@ import { dropReplaced, logitsOf, randomBase, TINY_CONFIG } from "./methods/peft-
 import { disposeModel, type Model } from "./model.js";
 import type { PeftMethod } from "./peft-hooks.js";
 import { readAdapterFolder } from "./peft-folder.js";
+import { runMerge } from "./run-merge.js";
 import { relativeMaxDiff } from "./reference-fixtures.js";
 
 /**
@@ -200,4 +203,45 @@ describe("merge as PEFT's merge_and_unload (runner/reference/peft_merge.py)", ()
       disposeModel(peft.model);
     });
   }
+});
+
+describe("runMerge (a MERGE job): base folder + adapter folder → an HF model folder", () => {
+  it("saves config.json, model.safetensors and the tokenizer; loaded back as a base, it gives PEFT's merged logits", async () => {
+    const outputDir = await mkdtemp(join(tmpdir(), "merge-"));
+    try {
+      const name = "qdora-lora-only-bias";
+      const c = expected.cases[name]!;
+      const adapterDir = join(REFERENCE, c.adapter);
+      const adapterConfig = JSON.parse(readFileSync(join(adapterDir, "adapter_config.json"), "utf8"));
+      const base = join(REFERENCE, "peft_lora", "base");
+      const result = await runMerge({
+        base,
+        adapterDir,
+        method: fromPeftConfig(
+          adapterConfig,
+          (await loadModelFolder(base)).model.config,
+          c.base ?? undefined,
+        ),
+        outputDir,
+      });
+      assert.equal(result.method, "qlora");
+      assert.deepEqual((await readdir(outputDir)).sort(), [
+        "config.json",
+        "model.safetensors",
+        "special_tokens_map.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+      ]);
+      const merged = await loadModelFolder(outputDir);
+      assert.equal(
+        result.total,
+        [...merged.model.weights.values()].reduce((n, v) => n + v.size, 0),
+      );
+      const err = relativeMaxDiff(logitsOf(merged.model, {}, expected.ids), c.logits);
+      assert.ok(err < 2e-5, `the saved merged model's logits differ from PEFT's by ${err}`);
+      disposeModel(merged.model);
+    } finally {
+      await rm(outputDir, { recursive: true, force: true });
+    }
+  });
 });
