@@ -75,6 +75,7 @@ describe("web routes (the dashboard's static export on the server's origin)", ()
     }
     assert.equal((await get(built.port, "/experiments/abc", html)).location, "/compare?experiment=abc");
     assert.equal((await get(built.port, "/runs/r1", html)).location, "/run?id=r1");
+    assert.equal((await get(built.port, "/adapters/a1", html)).location, "/adapter?id=a1");
     // the favicon every browser asks for (the IDE's page has no icon link of its own)
     const favicon = await get(built.port, "/favicon.ico");
     assert.equal(favicon.location, "/icon.svg");

@@ -82,6 +82,9 @@ export function webRoutes(options: WebOptions = {}): Router {
   router.get("/runs/:id", (req: Request, res: Response) => {
     res.redirect(302, `/run?id=${encodeURIComponent(String(req.params.id))}`);
   });
+  router.get("/adapters/:id", (req: Request, res: Response) => {
+    res.redirect(302, `/adapter?id=${encodeURIComponent(String(req.params.id))}`);
+  });
 
   // /datasets → datasets.html (the export also has a datasets/ folder of RSC payloads, which static would pick).
   router.get(/^\/[A-Za-z0-9/_-]+$/, (req: Request, res: Response, next) => {

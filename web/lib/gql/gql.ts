@@ -17,9 +17,15 @@ import * as types from './graphql';
 type Documents = {
     "\n  query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {\n    metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {\n      runId\n      key\n      totalPoints\n      steps\n      values\n      wallTimesMs\n    }\n  }\n": typeof types.MetricsDocument,
     "\n  subscription MetricsAppended($runId: ID!) {\n    metricsAppended(runId: $runId) { runId key step value wallTimeMs }\n  }\n": typeof types.MetricsAppendedDocument,
+    "\n  query AdapterFilterChoices {\n    baseModels(first: 100) { edges { node { id name } } }\n    experiments(first: 100) { edges { node { id name } } }\n    methods { method name }\n  }\n": typeof types.AdapterFilterChoicesDocument,
+    "\n  query Adapter($id: ID!) {\n    adapter(id: $id) {\n      id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n      downloadUrl\n      baseModel { id name }\n      run { id name status experiment { id name } dataset { id name } }\n      files { name sizeBytes sha256 downloadUrl }\n    }\n  }\n": typeof types.AdapterDocument,
+    "\n  query Adapters($filter: AdapterFilter, $first: Int, $after: String) {\n    adapters(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n          baseModel { id name }\n          run { id name experiment { id name } }\n        }\n      }\n    }\n  }\n": typeof types.AdaptersDocument,
+    "\n  query ImportBaseModels {\n    baseModels(first: 100) { edges { node { id name status } } }\n  }\n": typeof types.ImportBaseModelsDocument,
+    "\n  mutation ImportAdapter($input: ImportAdapterInput!) {\n    importAdapter(input: $input) { id }\n  }\n": typeof types.ImportAdapterDocument,
     "\n  query ApiKeys {\n    apiKeys(first: 100) {\n      edges { node { id name scope keyHint createdAt lastUsedAt revokedAt } }\n    }\n  }\n": typeof types.ApiKeysDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) { key apiKey { id name scope keyHint } }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) { id revokedAt }\n  }\n": typeof types.RevokeApiKeyDocument,
+    "\n  query ExperimentAdapters($experimentId: ID!) {\n    adapters(filter: { experimentId: $experimentId }, first: 100) { edges { node { id runId } } }\n  }\n": typeof types.ExperimentAdaptersDocument,
     "\n  query Compare($experimentId: ID, $runIds: [ID!]) {\n    compare(experimentId: $experimentId, runIds: $runIds) {\n      runId\n      experimentId\n      name\n      method\n      methodConfig\n      sweepValues\n      status\n      steps\n      trainableParams\n      totalParams\n      trainablePercent\n      predictedMemory\n      predictedTotalBytes\n      measuredPeakBytes\n      peakOverPredicted\n      finalTrainLoss\n      bestTrainLoss\n      finalEvalLoss\n      bestEvalLoss\n      tokensPerSecond\n      startedAt\n      durationMs\n      forgettingDelta\n      samples { prompt output step }\n    }\n  }\n": typeof types.CompareDocument,
     "\n  query ExperimentName($id: ID!) {\n    experiment(id: $id) {\n      id name description hyperparameters dataset { name } baseModel { name } runs { id } sweep { fields }\n    }\n  }\n": typeof types.ExperimentNameDocument,
     "\n  subscription RunUpdated($experimentId: ID!) {\n    runUpdated(experimentId: $experimentId) { id status }\n  }\n": typeof types.RunUpdatedDocument,
@@ -49,9 +55,15 @@ type Documents = {
 const documents: Documents = {
     "\n  query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {\n    metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) {\n      runId\n      key\n      totalPoints\n      steps\n      values\n      wallTimesMs\n    }\n  }\n": types.MetricsDocument,
     "\n  subscription MetricsAppended($runId: ID!) {\n    metricsAppended(runId: $runId) { runId key step value wallTimeMs }\n  }\n": types.MetricsAppendedDocument,
+    "\n  query AdapterFilterChoices {\n    baseModels(first: 100) { edges { node { id name } } }\n    experiments(first: 100) { edges { node { id name } } }\n    methods { method name }\n  }\n": types.AdapterFilterChoicesDocument,
+    "\n  query Adapter($id: ID!) {\n    adapter(id: $id) {\n      id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n      downloadUrl\n      baseModel { id name }\n      run { id name status experiment { id name } dataset { id name } }\n      files { name sizeBytes sha256 downloadUrl }\n    }\n  }\n": types.AdapterDocument,
+    "\n  query Adapters($filter: AdapterFilter, $first: Int, $after: String) {\n    adapters(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n          baseModel { id name }\n          run { id name experiment { id name } }\n        }\n      }\n    }\n  }\n": types.AdaptersDocument,
+    "\n  query ImportBaseModels {\n    baseModels(first: 100) { edges { node { id name status } } }\n  }\n": types.ImportBaseModelsDocument,
+    "\n  mutation ImportAdapter($input: ImportAdapterInput!) {\n    importAdapter(input: $input) { id }\n  }\n": types.ImportAdapterDocument,
     "\n  query ApiKeys {\n    apiKeys(first: 100) {\n      edges { node { id name scope keyHint createdAt lastUsedAt revokedAt } }\n    }\n  }\n": types.ApiKeysDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) { key apiKey { id name scope keyHint } }\n  }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) { id revokedAt }\n  }\n": types.RevokeApiKeyDocument,
+    "\n  query ExperimentAdapters($experimentId: ID!) {\n    adapters(filter: { experimentId: $experimentId }, first: 100) { edges { node { id runId } } }\n  }\n": types.ExperimentAdaptersDocument,
     "\n  query Compare($experimentId: ID, $runIds: [ID!]) {\n    compare(experimentId: $experimentId, runIds: $runIds) {\n      runId\n      experimentId\n      name\n      method\n      methodConfig\n      sweepValues\n      status\n      steps\n      trainableParams\n      totalParams\n      trainablePercent\n      predictedMemory\n      predictedTotalBytes\n      measuredPeakBytes\n      peakOverPredicted\n      finalTrainLoss\n      bestTrainLoss\n      finalEvalLoss\n      bestEvalLoss\n      tokensPerSecond\n      startedAt\n      durationMs\n      forgettingDelta\n      samples { prompt output step }\n    }\n  }\n": types.CompareDocument,
     "\n  query ExperimentName($id: ID!) {\n    experiment(id: $id) {\n      id name description hyperparameters dataset { name } baseModel { name } runs { id } sweep { fields }\n    }\n  }\n": types.ExperimentNameDocument,
     "\n  subscription RunUpdated($experimentId: ID!) {\n    runUpdated(experimentId: $experimentId) { id status }\n  }\n": types.RunUpdatedDocument,
@@ -90,6 +102,26 @@ export function graphql(source: "\n  subscription MetricsAppended($runId: ID!) {
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query AdapterFilterChoices {\n    baseModels(first: 100) { edges { node { id name } } }\n    experiments(first: 100) { edges { node { id name } } }\n    methods { method name }\n  }\n"): typeof import('./graphql').AdapterFilterChoicesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Adapter($id: ID!) {\n    adapter(id: $id) {\n      id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n      downloadUrl\n      baseModel { id name }\n      run { id name status experiment { id name } dataset { id name } }\n      files { name sizeBytes sha256 downloadUrl }\n    }\n  }\n"): typeof import('./graphql').AdapterDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Adapters($filter: AdapterFilter, $first: Int, $after: String) {\n    adapters(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n          baseModel { id name }\n          run { id name experiment { id name } }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').AdaptersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ImportBaseModels {\n    baseModels(first: 100) { edges { node { id name status } } }\n  }\n"): typeof import('./graphql').ImportBaseModelsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ImportAdapter($input: ImportAdapterInput!) {\n    importAdapter(input: $input) { id }\n  }\n"): typeof import('./graphql').ImportAdapterDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query ApiKeys {\n    apiKeys(first: 100) {\n      edges { node { id name scope keyHint createdAt lastUsedAt revokedAt } }\n    }\n  }\n"): typeof import('./graphql').ApiKeysDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -99,6 +131,10 @@ export function graphql(source: "\n  mutation CreateApiKey($input: CreateApiKeyI
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) { id revokedAt }\n  }\n"): typeof import('./graphql').RevokeApiKeyDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ExperimentAdapters($experimentId: ID!) {\n    adapters(filter: { experimentId: $experimentId }, first: 100) { edges { node { id runId } } }\n  }\n"): typeof import('./graphql').ExperimentAdaptersDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -4,6 +4,27 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+/** One file of an adapter folder. */
+export type AdapterFileInput = {
+  /** The file's bytes, base64. */
+  contentBase64: string;
+  /** adapter_config.json or adapter_model.safetensors. */
+  name: string;
+};
+
+/** Every field given narrows the list; none given lists every adapter. */
+export type AdapterFilter = {
+  baseModelId?: string | number | null | undefined;
+  /** Adapters trained by this experiment's runs. */
+  experimentId?: string | number | null | undefined;
+  /** A method name: "lora", "dora", "prefix", … */
+  method?: string | null | undefined;
+};
+
+export type AdapterSource =
+  | 'IMPORT'
+  | 'RUN';
+
 /** What an API key may do. */
 export type ApiKeyScope =
   | 'ADMIN'
@@ -138,6 +159,15 @@ export type HyperparametersInput = {
   warmupSteps?: number;
 };
 
+/** A PEFT adapter folder to import against a registered base model. */
+export type ImportAdapterInput = {
+  baseModelId: string | number;
+  /** adapter_config.json and adapter_model.safetensors. */
+  files: Array<AdapterFileInput>;
+  /** Where it came from, what it is (up to 2,000 characters). */
+  note?: string | null | undefined;
+};
+
 export type RunKind =
   | 'EVALUATE'
   | 'GENERATE'
@@ -206,6 +236,39 @@ export type MetricsAppendedSubscriptionVariables = Exact<{
 
 export type MetricsAppendedSubscription = { metricsAppended: Array<{ runId: string, key: string, step: number, value: number, wallTimeMs: number | null }> };
 
+export type AdapterFilterChoicesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type AdapterFilterChoicesQuery = { baseModels: { edges: Array<{ node: { id: string, name: string } }> }, experiments: { edges: Array<{ node: { id: string, name: string } }> }, methods: Array<{ method: string, name: string }> };
+
+export type AdapterQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type AdapterQuery = { adapter: { id: string, method: string, methodConfig: Record<string, unknown>, source: AdapterSource, createdAt: string, importedBy: string | null, note: string | null, trainableParams: number, sizeBytes: number, evalLoss: number | null, forgettingDelta: number | null, downloadUrl: string, baseModel: { id: string, name: string }, run: { id: string, name: string, status: RunStatus, experiment: { id: string, name: string } | null, dataset: { id: string, name: string } | null } | null, files: Array<{ name: string, sizeBytes: number, sha256: string, downloadUrl: string }> } };
+
+export type AdaptersQueryVariables = Exact<{
+  filter?: AdapterFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type AdaptersQuery = { adapters: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, method: string, methodConfig: Record<string, unknown>, source: AdapterSource, createdAt: string, importedBy: string | null, note: string | null, trainableParams: number, sizeBytes: number, evalLoss: number | null, forgettingDelta: number | null, baseModel: { id: string, name: string }, run: { id: string, name: string, experiment: { id: string, name: string } | null } | null } }> } };
+
+export type ImportBaseModelsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ImportBaseModelsQuery = { baseModels: { edges: Array<{ node: { id: string, name: string, status: BaseModelStatus } }> } };
+
+export type ImportAdapterMutationVariables = Exact<{
+  input: ImportAdapterInput;
+}>;
+
+
+export type ImportAdapterMutation = { importAdapter: { id: string } };
+
 export type ApiKeysQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -224,6 +287,13 @@ export type RevokeApiKeyMutationVariables = Exact<{
 
 
 export type RevokeApiKeyMutation = { revokeApiKey: { id: string, revokedAt: string | null } };
+
+export type ExperimentAdaptersQueryVariables = Exact<{
+  experimentId: string | number;
+}>;
+
+
+export type ExperimentAdaptersQuery = { adapters: { edges: Array<{ node: { id: string, runId: string | null } }> } };
 
 export type CompareQueryVariables = Exact<{
   experimentId?: string | number | null | undefined;
@@ -455,6 +525,129 @@ export const MetricsAppendedDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<MetricsAppendedSubscription, MetricsAppendedSubscriptionVariables>;
+export const AdapterFilterChoicesDocument = new TypedDocumentString(`
+    query AdapterFilterChoices {
+  baseModels(first: 100) {
+    edges {
+      node {
+        id
+        name
+      }
+    }
+  }
+  experiments(first: 100) {
+    edges {
+      node {
+        id
+        name
+      }
+    }
+  }
+  methods {
+    method
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<AdapterFilterChoicesQuery, AdapterFilterChoicesQueryVariables>;
+export const AdapterDocument = new TypedDocumentString(`
+    query Adapter($id: ID!) {
+  adapter(id: $id) {
+    id
+    method
+    methodConfig
+    source
+    createdAt
+    importedBy
+    note
+    trainableParams
+    sizeBytes
+    evalLoss
+    forgettingDelta
+    downloadUrl
+    baseModel {
+      id
+      name
+    }
+    run {
+      id
+      name
+      status
+      experiment {
+        id
+        name
+      }
+      dataset {
+        id
+        name
+      }
+    }
+    files {
+      name
+      sizeBytes
+      sha256
+      downloadUrl
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AdapterQuery, AdapterQueryVariables>;
+export const AdaptersDocument = new TypedDocumentString(`
+    query Adapters($filter: AdapterFilter, $first: Int, $after: String) {
+  adapters(filter: $filter, first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      node {
+        id
+        method
+        methodConfig
+        source
+        createdAt
+        importedBy
+        note
+        trainableParams
+        sizeBytes
+        evalLoss
+        forgettingDelta
+        baseModel {
+          id
+          name
+        }
+        run {
+          id
+          name
+          experiment {
+            id
+            name
+          }
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<AdaptersQuery, AdaptersQueryVariables>;
+export const ImportBaseModelsDocument = new TypedDocumentString(`
+    query ImportBaseModels {
+  baseModels(first: 100) {
+    edges {
+      node {
+        id
+        name
+        status
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ImportBaseModelsQuery, ImportBaseModelsQueryVariables>;
+export const ImportAdapterDocument = new TypedDocumentString(`
+    mutation ImportAdapter($input: ImportAdapterInput!) {
+  importAdapter(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<ImportAdapterMutation, ImportAdapterMutationVariables>;
 export const ApiKeysDocument = new TypedDocumentString(`
     query ApiKeys {
   apiKeys(first: 100) {
@@ -493,6 +686,18 @@ export const RevokeApiKeyDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+export const ExperimentAdaptersDocument = new TypedDocumentString(`
+    query ExperimentAdapters($experimentId: ID!) {
+  adapters(filter: {experimentId: $experimentId}, first: 100) {
+    edges {
+      node {
+        id
+        runId
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ExperimentAdaptersQuery, ExperimentAdaptersQueryVariables>;
 export const CompareDocument = new TypedDocumentString(`
     query Compare($experimentId: ID, $runIds: [ID!]) {
   compare(experimentId: $experimentId, runIds: $runIds) {

@@ -14,6 +14,7 @@ import { type ChartLine, LineChart } from "../charts/line-chart";
 import { ErrorMessage } from "../common/error-message";
 import { CostProfilePanel } from "./cost-profile-panel";
 import { ParetoPanel, paretoReportQuery } from "./pareto-panel";
+import { adapterColumn, adaptersByRun, ExperimentAdapters } from "./adapter-column";
 import { type Column, COLUMNS, type Row, rawValue, type Scales, sortRows } from "./columns";
 import { SamplesTable } from "./samples-table";
 import { sweepColumns } from "./sweep-columns";
@@ -150,6 +151,8 @@ function Comparison({
     experimentId ? { experimentId, runIds: null } : { experimentId: null, runIds: pinnedRunIds },
   );
   const experiment = useQuery(ExperimentName, experimentId ? { id: experimentId } : null);
+  // A run's adapter is stored when it succeeds: re-read with the comparison.
+  const experimentAdapters = useQuery(ExperimentAdapters, experimentId ? { experimentId } : null);
   const rows = compare.data?.compare ?? [];
   const [liveError, setLiveError] = useState<ApiError>();
 
@@ -161,7 +164,8 @@ function Comparison({
     for (const r of rows) if (r.experimentId) ids.add(r.experimentId);
     return Array.from(ids).sort().join(",");
   }, [experimentId, rows]);
-  const { refetch } = compare;
+  const { refetch: refetchCompare } = compare;
+  const { refetch: refetchAdapters } = experimentAdapters;
   useEffect(() => {
     if (!experimentIds) return;
     const unsubscribers = experimentIds.split(",").map((id) =>
@@ -171,7 +175,8 @@ function Comparison({
         () => {
           refetchTimer.current ??= setTimeout(() => {
             refetchTimer.current = undefined;
-            void refetch();
+            void refetchCompare();
+            void refetchAdapters();
           }, 1000);
         },
         setLiveError,
@@ -180,7 +185,7 @@ function Comparison({
     return () => {
       for (const u of unsubscribers) u();
     };
-  }, [experimentIds, refetch]);
+  }, [experimentIds, refetchCompare, refetchAdapters]);
 
   // The experiment's run ids arrive before the (heavier) comparison: metrics are asked for in parallel.
   const runIds = compare.data
@@ -198,9 +203,15 @@ function Comparison({
   const colors = new Map(rows.map((r) => [r.runId, methodColor(r.method)]));
   const storedFields = experiment.data?.experiment.sweep?.fields;
   const fields = useMemo(() => storedFields ?? sweptFields(rows), [storedFields, rows]);
+  const adapterEdges = experimentAdapters.data?.adapters.edges;
   const columns: Column[] = useMemo(
-    () => [...COLUMNS.slice(0, 2), ...sweepColumns(fields), ...COLUMNS.slice(2)],
-    [fields],
+    () => [
+      ...COLUMNS.slice(0, 2),
+      ...sweepColumns(fields),
+      ...COLUMNS.slice(2),
+      ...(adapterEdges?.length ? [adapterColumn(adaptersByRun(adapterEdges))] : []),
+    ],
+    [fields, adapterEdges],
   );
   const facetParam = params.get("facet");
   const facetField = facetParam && fields.includes(facetParam) ? facetParam : null;

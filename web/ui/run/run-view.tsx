@@ -416,6 +416,12 @@ function RunDetails({ id }: { id: string }) {
           ))}
           {run.adapter ? (
             <li>
+              <Link href={`/adapter?id=${run.adapter.id}`}>Open the adapter page</Link>{" "}
+              <span className="muted">(config, provenance, evaluate, merge)</span>
+            </li>
+          ) : null}
+          {run.adapter ? (
+            <li>
               <button
                 type="button"
                 className="secondary"

@@ -7,6 +7,11 @@ import { ensureApiKey, getApiKey, keyHint, onApiKeyChange } from "../../lib/api-
 const LINKS = [
   { href: "/", label: "Experiments", match: (p: string) => p === "/" || p.startsWith("/experiments") },
   { href: "/compare", label: "Compare", match: (p: string) => p.startsWith("/compare") },
+  {
+    href: "/adapters",
+    label: "Adapters",
+    match: (p: string) => p.startsWith("/adapter"),
+  },
   { href: "/datasets", label: "Datasets", match: (p: string) => p.startsWith("/datasets") },
   { href: "/fit", label: "Will it fit?", match: (p: string) => p.startsWith("/fit") },
   { href: "/runners", label: "Runners", match: (p: string) => p.startsWith("/runners") },

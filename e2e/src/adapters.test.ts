@@ -1,0 +1,365 @@
+// The Adapters page: import a PEFT folder by dropping its two files (refused folders name the tensor and
+// store nothing), the detail page (files with sha256, config, provenance, the zip), the list's filters kept
+// in the URL and its Relay pages, and the links from a trained run and its comparison. PEFT folders from
+// runner/reference (plain-PyTorch ports of PEFT), never our exporter. Real server on PostgreSQL, a real
+// runner training one LoRA run, Chromium.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import type { Browser, Page } from "playwright-core";
+import { launchBrowser, openPage, repoRoot, screenshot, useApiKey } from "./support/browser.js";
+import {
+  api,
+  type RunnerProcess,
+  runRegistrationCommand,
+  startRunner,
+  startStack,
+  type TestServer,
+} from "./support/stack.js";
+
+const fixtures = join(repoRoot, "runner", "reference", "fixtures");
+const peftLora = join(fixtures, "peft_lora");
+const LORA_CASES = ["lora-patterns-all-bias", "dora-layer-index", "qdora-lora-only-bias"];
+
+interface FolderFile {
+  name: string;
+  bytes: Buffer;
+}
+
+function loraFolder(name: string): FolderFile[] {
+  return ["adapter_config.json", "adapter_model.safetensors"].map((file) => ({
+    name: file,
+    bytes: readFileSync(join(peftLora, name, file)),
+  }));
+}
+
+/** A safetensors file of F32 tensors (header length, JSON header, data), as the format lays it out. */
+function safetensors(tensors: Record<string, { shape: number[]; data: Buffer }>): Buffer {
+  let offset = 0;
+  const entries: Record<string, unknown> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    entries[name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + t.data.length] };
+    offset += t.data.length;
+  }
+  const head = Buffer.from(JSON.stringify(entries));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(head.length));
+  return Buffer.concat([length, head, ...Object.values(tensors).map((t) => t.data)]);
+}
+
+function tensorsOf(file: Buffer): Record<string, { shape: number[]; data: Buffer }> {
+  const n = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + n).toString()) as Record<
+    string,
+    { shape: number[]; data_offsets: [number, number] }
+  >;
+  const out: Record<string, { shape: number[]; data: Buffer }> = {};
+  for (const [name, e] of Object.entries(header)) {
+    if (name === "__metadata__") continue;
+    out[name] = { shape: e.shape, data: file.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]) };
+  }
+  return out;
+}
+
+interface PrefixCase {
+  name: string;
+  peftConfig: Record<string, unknown>;
+  promptEmbeddings: string;
+}
+const prefix = JSON.parse(readFileSync(join(fixtures, "prefix.json"), "utf8")) as {
+  model: Record<string, unknown>;
+  cases: PrefixCase[];
+};
+
+function prefixFolder(c: PrefixCase): FolderFile[] {
+  const data = Buffer.from(c.promptEmbeddings, "hex");
+  const n = c.peftConfig.num_virtual_tokens as number;
+  return [
+    { name: "adapter_config.json", bytes: Buffer.from(JSON.stringify(c.peftConfig)) },
+    {
+      name: "adapter_model.safetensors",
+      bytes: safetensors({ prompt_embeddings: { shape: [n, data.length / 4 / n], data } }),
+    },
+  ];
+}
+
+const IMPORT = `mutation($input: ImportAdapterInput!) { importAdapter(input: $input) { id importedBy } }`;
+
+function importInput(baseModelId: string, files: FolderFile[], note?: string) {
+  return {
+    input: {
+      baseModelId,
+      note,
+      files: files.map((f) => ({ name: f.name, contentBase64: f.bytes.toString("base64") })),
+    },
+  };
+}
+
+let server: TestServer;
+let browser: Browser;
+let runner: RunnerProcess | undefined;
+let qwenId: string;
+let llamaId: string;
+/** The LoRA run the runner trains meanwhile, and its experiment. */
+let trained: Promise<{ runId: string; runName: string; experimentId: string }>;
+
+async function stored(): Promise<{ adapters: number; artifacts: number }> {
+  return server.db.read(async (m) => {
+    const [a] = (await m.query(`SELECT count(*)::int AS n FROM adapter`)) as { n: number }[];
+    const [f] = (await m.query(`SELECT count(*)::int AS n FROM artifact`)) as { n: number }[];
+    return { adapters: a!.n, artifacts: f!.n };
+  });
+}
+
+async function trainOneLora() {
+  const made = await api<{ d: { id: string }; b: { id: string } }>(
+    server,
+    `mutation($c: String!) {
+      d: createDataset(input: { name: "toy", format: JSONL, content: $c, evalFraction: 0.25 }) { id }
+      b: createBaseModel(input: { name: "nano", preset: "tunelab-nano" }) { id }
+    }`,
+    { c: ["a b c", "d e f", "g h i", "j k l"].map((text) => JSON.stringify({ text })).join("\n") },
+  );
+  const exp = await api<{ createExperiment: { id: string; runs: { id: string; name: string }[] } }>(
+    server,
+    `mutation($d: ID!, $b: ID!) { createExperiment(input: { name: "e2e: one LoRA", datasetId: $d, baseModelId: $b,
+      hyperparameters: { steps: 4, learningRate: 0.001, batchSize: 2, seqLen: 16 },
+      variants: [{ method: { method: "lora", r: 4 } }] }) { id runs { id name } } }`,
+    { d: made.d.id, b: made.b.id },
+  );
+  const run = exp.createExperiment.runs[0]!;
+  for (;;) {
+    const { run: r } = await api<{
+      run: { status: string; error: string | null; adapter: { id: string } | null };
+    }>(server, "query($id: ID!) { run(id: $id) { status error adapter { id } } }", { id: run.id });
+    if (r.status === "SUCCEEDED" && r.adapter) break;
+    if (r.status === "FAILED" || r.status === "CANCELLED") {
+      throw new Error(`the LoRA run ended ${r.status}: ${r.error}\n${runner?.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return { runId: run.id, runName: run.name, experimentId: exp.createExperiment.id };
+}
+
+before(async () => {
+  [server, browser] = await Promise.all([startStack("pg"), launchBrowser()]);
+  const bases = await api<{ q: { id: string }; l: { id: string } }>(
+    server,
+    `mutation($q: JSONObject!, $l: JSONObject!) {
+      q: createBaseModel(input: { name: "qwen2 fixture", config: $q }) { id }
+      l: createBaseModel(input: { name: "llama fixture", config: $l }) { id }
+    }`,
+    { q: JSON.parse(readFileSync(join(peftLora, "base", "config.json"), "utf8")), l: prefix.model },
+  );
+  qwenId = bases.q.id;
+  llamaId = bases.l.id;
+  const token = await api<{ createRegistrationToken: { command: string } }>(
+    server,
+    'mutation { createRegistrationToken(input: { description: "e2e" }) { command } }',
+  );
+  const { config, dir } = await runRegistrationCommand(token.createRegistrationToken.command, "e2e-adapters");
+  runner = startRunner(config, dir);
+  trained = trainOneLora();
+  // A failure surfaces in the test that awaits it, not as an unhandled rejection meanwhile.
+  trained.catch(() => {});
+});
+
+after(async () => {
+  await runner?.stop();
+  await browser?.close();
+  await server?.close();
+});
+
+/** Drops files on the drop zone the way a browser does (a DataTransfer of File objects). */
+async function dropFiles(page: Page, files: FolderFile[]): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(
+    (list) => {
+      const dt = new DataTransfer();
+      for (const f of list) {
+        const bytes = Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0));
+        dt.items.add(new File([bytes], f.name));
+      }
+      return dt;
+    },
+    files.map((f) => ({ name: f.name, b64: f.bytes.toString("base64") })),
+  );
+  await page.getByTestId("drop-zone").dispatchEvent("drop", { dataTransfer });
+}
+
+test("import: a refused folder names the tensor and stores nothing; dropped files import and open the adapter", async () => {
+  const { context, page, consoleErrors } = await openPage(browser);
+  await useApiKey(page, server.origin, server.adminKey);
+  await page.goto(`${server.origin}/adapters`);
+  await page.getByText("No adapters yet").waitFor();
+  await screenshot(page, "adapters-empty");
+
+  // lora_A of layer 1's q_proj cut to the wrong width: the server's error names it.
+  const good = loraFolder("lora-patterns-all-bias");
+  const A = "base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight";
+  const tensors = tensorsOf(good[1]!.bytes);
+  tensors[A] = { shape: [2, 16], data: tensors[A]!.data.subarray(0, 2 * 16 * 4) };
+  const bad = [good[0]!, { name: "adapter_model.safetensors", bytes: safetensors(tensors) }];
+  const before = await stored();
+  const direct = await server.gql(IMPORT, importInput(qwenId, bad));
+  const serverError = direct.errors?.[0];
+  assert.equal(serverError?.extensions?.field, A);
+  assert.match(serverError!.message, /shape \[2, 16\], expected \[2, 32\]/);
+
+  // The file picker takes both at once.
+  await page
+    .getByLabel("Choose the files")
+    .setInputFiles(bad.map((f) => ({ name: f.name, mimeType: "application/octet-stream", buffer: f.bytes })));
+  await page.getByLabel("For base model").selectOption(qwenId);
+  await page.getByRole("button", { name: "Import" }).click();
+  const alert = page.getByRole("alert").filter({ hasText: "Import refused" });
+  await alert.waitFor();
+  const text = await alert.innerText();
+  assert.ok(text.includes(serverError!.message), `${text} should include ${serverError!.message}`);
+  assert.ok(text.includes(`field ${A}`), text);
+  assert.equal(await page.getByTestId("slot-weights").getAttribute("aria-invalid"), "true");
+  assert.deepEqual(await stored(), before, "nothing stored for a refused folder");
+  assert.match(page.url(), /\/adapters$/);
+  await screenshot(page, "adapters-import-refused");
+
+  // Dropping the good weights replaces the bad ones; the config stays.
+  await dropFiles(page, [good[1]!]);
+  await page.getByTestId("slot-weights").filter({ hasText: "5.05 KiB" }).waitFor();
+  await page.getByLabel("Note").fill("from the reference port\nsecond line");
+  await page.getByRole("button", { name: "Import" }).click();
+  await page.waitForURL(/\/adapter\?id=/);
+  const id = new URL(page.url()).searchParams.get("id")!;
+  await page.getByRole("heading", { name: "from the reference port" }).waitFor();
+
+  const { adapter } = await api<{
+    adapter: {
+      importedBy: string;
+      methodConfig: Record<string, unknown>;
+      files: { name: string; sha256: string }[];
+    };
+  }>(server, "query($id: ID!) { adapter(id: $id) { importedBy methodConfig files { name sha256 } } }", {
+    id,
+  });
+  const provenance = await page.getByTestId("provenance").innerText();
+  assert.match(provenance, /Base model\s+qwen2 fixture/);
+  assert.ok(provenance.replace(/\s+/g, " ").includes(`Imported by ${adapter.importedBy}`), provenance);
+  assert.match(provenance, /Note\s+from the reference port\nsecond line/);
+  // Every file's sha256 is the reference bytes' own.
+  const rows = page.getByRole("table", { name: "Adapter files" }).locator("tbody tr");
+  assert.equal(await rows.count(), 2);
+  for (const f of good) {
+    const want = createHash("sha256").update(f.bytes).digest("hex");
+    await page
+      .getByRole("row", { name: new RegExp(f.name.replace(".", "\\.")) })
+      .getByText(want)
+      .waitFor();
+    assert.equal(adapter.files.find((x) => x.name === f.name)?.sha256, want);
+  }
+  const shownConfig = JSON.parse(await page.getByTestId("method-config").innerText());
+  assert.deepEqual(shownConfig, adapter.methodConfig);
+  assert.equal(shownConfig.use_rslora, true);
+  assert.match(await page.getByTestId("metrics").innerText(), /Eval loss\s+— \(not evaluated\)/);
+
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Download the folder as a zip" }).click(),
+  ]);
+  assert.equal(download.suggestedFilename(), `adapter-${id}.zip`);
+  const zip = await readFile((await download.path())!);
+  assert.equal(zip.subarray(0, 2).toString(), "PK");
+  assert.ok(zip.includes(Buffer.from("adapter_model.safetensors")));
+  await screenshot(page, "adapter-imported");
+  // On PostgreSQL GET /api/local-key answers 404 (no local admin key): the browser logs that load.
+  assert.deepEqual(
+    consoleErrors.filter((e) => !e.includes("Failed to load resource")),
+    [],
+  );
+  await context.close();
+});
+
+test("list: every source, filters kept in the URL, Relay pages of 20", async () => {
+  // 1 imported above + 21 LoRA-family + 2 prefix + the trained run's = 25.
+  for (let i = 0; i < 7; i++) {
+    for (const name of LORA_CASES)
+      await api(server, IMPORT, importInput(qwenId, loraFolder(name), `${name} #${i}`));
+  }
+  for (const c of prefix.cases)
+    await api(server, IMPORT, importInput(llamaId, prefixFolder(c), `prefix ${c.name}`));
+  const { runName, experimentId } = await trained;
+
+  const { context, page } = await openPage(browser);
+  await useApiKey(page, server.origin, server.adminKey);
+  await page.goto(`${server.origin}/adapters`);
+  const table = page.getByRole("table", { name: "Adapters" });
+  const count = page.getByTestId("adapter-count");
+  await count.filter({ hasText: "20 of 25 adapters" }).waitFor();
+  assert.equal(await table.locator("tbody tr").count(), 20);
+  await page.getByRole("button", { name: "Show 20 more" }).click();
+  await count.filter({ hasText: "25 of 25 adapters" }).waitFor();
+  assert.equal(await table.locator("tbody tr").count(), 25);
+  assert.equal(await page.getByRole("button", { name: "Show 20 more" }).count(), 0);
+  const ids = await table
+    .locator("tbody tr td:first-child a[href^='/adapter?id=']")
+    .evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+  assert.equal(new Set(ids).size, 25, "no adapter twice across pages");
+  await screenshot(page, "adapters-list");
+
+  await page.getByLabel("Method", { exact: true }).selectOption("prefix");
+  await page.waitForURL(/method=prefix/);
+  await count.filter({ hasText: "2 of 2 adapters" }).waitFor();
+  const methods = await table.locator("tbody tr td:nth-child(3)").allInnerTexts();
+  assert.deepEqual(methods, ["prefix", "prefix"]);
+  assert.match(await table.locator("tbody tr").first().innerText(), /llama fixture/);
+
+  await page.getByLabel("Base model", { exact: true }).selectOption(qwenId);
+  await page.getByText("No adapter matches these filters").waitFor();
+  await page.getByRole("button", { name: "Clear the filters" }).click();
+  await count.filter({ hasText: "20 of 25 adapters" }).waitFor();
+
+  // Straight to a filtered URL (a shared link): the pickers show it.
+  await page.goto(`${server.origin}/adapters?experiment=${experimentId}`);
+  await count.filter({ hasText: "1 of 1 adapters" }).waitFor();
+  assert.equal(await page.getByLabel("Experiment", { exact: true }).inputValue(), experimentId);
+  const row = await table.locator("tbody tr").first().innerText();
+  assert.ok(row.includes(`trained by ${runName} in e2e: one LoRA`), row);
+  assert.match(row, /nano\s+lora\s+r=4/);
+
+  await page.goto(`${server.origin}/adapters?baseModel=${qwenId}`);
+  await count.filter({ hasText: "20 of 22 adapters" }).waitFor();
+  assert.equal(await page.getByLabel("Base model", { exact: true }).inputValue(), qwenId);
+  const imported = await table.locator("tbody tr").first().innerText();
+  assert.match(imported, /imported by \S+ on /);
+  // DoRA is LoRA with use_dora in PEFT's config: the list says which.
+  assert.ok((await table.locator("tbody tr td:nth-child(3)").allInnerTexts()).includes("dora"));
+  await context.close();
+});
+
+test("a trained run's page and its comparison link to its adapter, which shows the run's metrics", async () => {
+  const { runId, runName, experimentId } = await trained;
+  const { run } = await api<{
+    run: { adapter: { id: string; evalLoss: number | null; trainableParams: number } };
+  }>(server, "query($id: ID!) { run(id: $id) { adapter { id evalLoss trainableParams } } }", { id: runId });
+  const { context, page } = await openPage(browser);
+  await useApiKey(page, server.origin, server.adminKey);
+  await page.goto(`${server.origin}/run?id=${runId}`);
+  await page.getByRole("link", { name: "Open the adapter page" }).click();
+  await page.waitForURL(new RegExp(`/adapter\\?id=${run.adapter.id}$`));
+  const provenance = page.getByTestId("provenance");
+  await provenance.getByRole("link", { name: runName, exact: true }).waitFor();
+  assert.match(await provenance.innerText(), /Experiment\s+e2e: one LoRA/);
+  const metrics = await page.getByTestId("metrics").innerText();
+  if (run.adapter.evalLoss == null) assert.match(metrics, /Eval loss\s+—/);
+  else {
+    const shown = Number(/Eval loss\s+([\d.e+-]+)/.exec(metrics)?.[1]);
+    assert.ok(Math.abs(shown - run.adapter.evalLoss) <= 1e-3 * Math.abs(run.adapter.evalLoss), metrics);
+  }
+  await screenshot(page, "adapter-trained");
+
+  await page.goto(`${server.origin}/compare?experiment=${experimentId}`);
+  const link = page.getByRole("link", { name: `Adapter of ${runName}` });
+  await link.waitFor();
+  assert.equal(await link.getAttribute("href"), `/adapter?id=${run.adapter.id}`);
+  await context.close();
+});

@@ -1,0 +1,38 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { adapterTitle, methodLabel } from "./adapter-label.js";
+import { missingFiles, pickFolderFiles, toBase64 } from "./import-files.js";
+
+test("pickFolderFiles: the two files by name in any order, a later one replaces, others ignored", () => {
+  const f = (name: string) => ({ name });
+  const first = pickFolderFiles([f("adapter_model.safetensors"), f("README.md")]);
+  assert.deepEqual(first, {
+    config: undefined,
+    weights: f("adapter_model.safetensors"),
+    ignored: ["README.md"],
+  });
+  assert.deepEqual(missingFiles(first), ["adapter_config.json"]);
+  const second = pickFolderFiles([f("peft/out/adapter_config.json")], first);
+  assert.equal(second.config?.name, "peft/out/adapter_config.json");
+  assert.equal(second.weights, first.weights);
+  assert.deepEqual(missingFiles(second), []);
+  const replaced = { name: "adapter_model.safetensors", v: 2 };
+  assert.equal(pickFolderFiles([replaced], second).weights, replaced);
+});
+
+test("toBase64 equals Node's encoding across chunk boundaries", () => {
+  for (const n of [0, 1, 2, 3, 0x8000 - 1, 0x8000, 0x8000 * 2 + 7]) {
+    const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 131 + 7) % 256);
+    assert.equal(toBase64(bytes), Buffer.from(bytes).toString("base64"), `length ${n}`);
+  }
+});
+
+test("adapterTitle: the run's name, else the note's first line (cut), else method and id", () => {
+  const base = { id: "0123456789abcdef", method: "lora", methodConfig: {} };
+  assert.equal(adapterTitle({ ...base, run: { name: "lora r=8" }, note: "x" }), "lora r=8");
+  assert.equal(adapterTitle({ ...base, note: "from Ana\nsecond line" }), "from Ana");
+  assert.equal(adapterTitle({ ...base, note: "y".repeat(80) }), `${"y".repeat(59)}…`);
+  assert.equal(adapterTitle({ ...base, note: "  " }), "lora 01234567");
+  assert.equal(methodLabel({ method: "lora", methodConfig: { use_dora: true } }), "dora");
+  assert.equal(methodLabel({ method: "prefix", methodConfig: {} }), "prefix");
+});

@@ -1,0 +1,45 @@
+// The two files of a PEFT folder picked or dropped in any order, told apart by name, and sent as base64.
+
+export const CONFIG_FILE = "adapter_config.json";
+export const WEIGHTS_FILE = "adapter_model.safetensors";
+
+export interface Picked<F> {
+  config?: F;
+  weights?: F;
+  /** Files that are neither, by name: the form says it ignored them. */
+  ignored: string[];
+}
+
+/**
+ * Sorts files into the folder's two slots. A later file replaces an earlier one in its slot, so dropping a
+ * corrected file replaces the first; a browser may prefix a folder's path, so only the last segment counts.
+ */
+export function pickFolderFiles<F extends { name: string }>(
+  files: readonly F[],
+  previous?: Picked<F>,
+): Picked<F> {
+  const out: Picked<F> = { config: previous?.config, weights: previous?.weights, ignored: [] };
+  for (const file of files) {
+    const name = file.name.split(/[\\/]/).pop() ?? file.name;
+    if (name === CONFIG_FILE) out.config = file;
+    else if (name === WEIGHTS_FILE) out.weights = file;
+    else out.ignored.push(name);
+  }
+  return out;
+}
+
+/** What is still needed before the folder can be sent; empty when both are there. */
+export function missingFiles(picked: Picked<unknown>): string[] {
+  return [picked.config ? null : CONFIG_FILE, picked.weights ? null : WEIGHTS_FILE].filter(
+    (n): n is string => n !== null,
+  );
+}
+
+/** Standard base64 of the bytes (btoa over 32 KiB chunks: one call per byte would be slow on megabytes). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(binary);
+}

@@ -1,0 +1,38 @@
+// The comparison's link from each run to the adapter it trained (the adapters page has its files and actions).
+import Link from "next/link";
+import { graphql } from "../../lib/gql";
+import type { Column } from "./columns";
+
+/** An experiment's adapters, newest first: the first seen for a run is its newest, as Run.adapter is. */
+export const ExperimentAdapters = graphql(`
+  query ExperimentAdapters($experimentId: ID!) {
+    adapters(filter: { experimentId: $experimentId }, first: 100) { edges { node { id runId } } }
+  }
+`);
+
+export function adaptersByRun(
+  edges: readonly { node: { id: string; runId?: string | null } }[],
+): Map<string, string> {
+  const byRun = new Map<string, string>();
+  for (const { node } of edges) if (node.runId && !byRun.has(node.runId)) byRun.set(node.runId, node.id);
+  return byRun;
+}
+
+export function adapterColumn(byRun: ReadonlyMap<string, string>): Column {
+  return {
+    key: "adapter",
+    label: "Adapter",
+    numeric: false,
+    value: (r) => byRun.get(r.runId) ?? null,
+    cell: (r) => {
+      const id = byRun.get(r.runId);
+      return id ? (
+        <Link href={`/adapter?id=${id}`} aria-label={`Adapter of ${r.name}`}>
+          adapter
+        </Link>
+      ) : (
+        "—"
+      );
+    },
+  };
+}
