@@ -208,8 +208,10 @@ function Comparison({
     () => [
       ...COLUMNS.slice(0, 2),
       ...sweepColumns(fields),
-      ...COLUMNS.slice(2),
+      ...COLUMNS.slice(2, 3),
+      // Beside the key config, where a table scrolled for its metrics still shows it.
       ...(adapterEdges?.length ? [adapterColumn(adaptersByRun(adapterEdges))] : []),
+      ...COLUMNS.slice(3),
     ],
     [fields, adapterEdges],
   );
