@@ -11,13 +11,17 @@ Follows adapter-hub/adapters (main):
   adapter is a Stack of one: pre_block, then compose_single), methods/modeling.py `Adapter.pre_forward`,
   `forward`, `post_forward`, `Activation_Function_Class` (transformers' get_activation: swish = SiLU).
 - configuration/model_adapters_config.py `build_full_config`, utils.py `CONFIG_NAME`, `SAFE_WEIGHTS_NAME`:
-  the saved folder's file names and top-level keys.
+  the saved folder's file names and top-level keys; also written as folders, fixtures/adapters/<case>/
+  (adapter_config.json + adapter.safetensors, the seeded weights whose logits adapters.json holds).
 Adapter weights are seeded per state-dict name (u/4 for matrices, u/8 for biases).
 """
 
 import torch
 
-from common import f32_hex, fnv1a, lcg_floats, write_fixture
+import json
+import os
+
+from common import FIXTURES, f32_hex, fnv1a, lcg_floats, write_fixture, write_safetensors
 from hf_llama import forward, seeded_weights
 
 CONFIG = {
@@ -155,6 +159,7 @@ def case(name, placement, cfg, size):
             tensors.update(p)
             by_site[(l, site)] = tuple(p.values())
     flipped = dict(cfg, original_ln_before=not cfg["original_ln_before"])
+    write_folder(name, cfg, tensors)
     return {
         "name": name,
         "method": {"method": "adapter", "placement": placement, "non_linearity": cfg["non_linearity"],
@@ -167,6 +172,19 @@ def case(name, placement, cfg, size):
         "logits": f32_hex(run(cfg, by_site)),
         "logitsWithOriginalLnBeforeFlipped": f32_hex(run(flipped, by_site)),
     }
+
+
+def write_folder(name, cfg, tensors):
+    """The folder `model.save_adapter(dir, NAME)` writes (loading.py `AdapterLoader.save`): adapter_config.json
+    from `build_full_config` (plus model_name and the library's version) and adapter.safetensors."""
+    folder = os.path.join(FIXTURES, "adapters", name)
+    os.makedirs(folder, exist_ok=True)
+    config = {"model_type": "llama", "hidden_size": CONFIG["hidden_size"], "model_name": None, "name": NAME,
+              "model_class": "LlamaForCausalLM", "config": cfg, "version": "adapters.1.1.0"}
+    with open(os.path.join(folder, "adapter_config.json"), "w") as f:
+        json.dump(config, f, indent=2)
+        f.write("\n")
+    write_safetensors(os.path.join(folder, "adapter.safetensors"), tensors)
 
 
 def main():

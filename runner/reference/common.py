@@ -3,6 +3,7 @@ float32 tensors as hex bytes (bit-exact in JSON), and fixture writing."""
 
 import json
 import os
+import struct
 
 import torch
 
@@ -44,3 +45,18 @@ def fnv1a(name):
     for byte in name.encode("utf-8"):
         h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
     return h
+
+
+def write_safetensors(path, tensors):
+    """float32 tensors in the safetensors layout (huggingface/safetensors: 8-byte little-endian header length,
+    the JSON header padded with spaces to 8 bytes, the data in name order)."""
+    header, offset, blobs = {"__metadata__": {"format": "pt"}}, 0, []
+    for name in sorted(tensors):
+        data = tensors[name].detach().contiguous().float().numpy().tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    head = json.dumps(header, separators=(",", ":"))
+    head += " " * ((8 - len(head) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(head)) + head.encode() + b"".join(blobs))
