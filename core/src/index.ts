@@ -40,7 +40,17 @@ export { loraScaling, usesDora } from "./methods/lora.js";
 export { type LoraTarget, loraTargets } from "./methods/lora-targets.js";
 export { parseMethodConfig } from "./methods/parse.js";
 export { fromPeftConfig } from "./methods/peft-config.js";
-export { checkPeftTensors, PEFT_PREFIX, peftTensorShapes } from "./methods/peft-tensors.js";
+export {
+  bottleneckTensorShapes,
+  checkPeftTensors,
+  PEFT_PREFIX,
+  peftTensorShapes,
+} from "./methods/peft-tensors.js";
+export {
+  BOTTLENECK_ADAPTER_NAME,
+  type BottleneckFolderConfig,
+  fromBottleneckConfig,
+} from "./methods/bottleneck-config.js";
 export { assertMergeable, MERGEABLE_METHODS, mergeMemoryBytes, mergeRefusal } from "./methods/merge.js";
 export { ALL_LINEAR, matchTargets, resolveTargetModules } from "./methods/targets.js";
 export { bottleneckSize, reductionFactorFor } from "./methods/adapter.js";

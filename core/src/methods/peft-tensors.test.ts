@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { test } from "node:test";
-import { parseMethodConfig, peftTensorShapes, resolveModel, ValidationError } from "../index.js";
+import {
+  fromBottleneckConfig,
+  parseModelConfig,
+  parseMethodConfig,
+  peftTensorShapes,
+  resolveModel,
+  ValidationError,
+} from "../index.js";
 
 // LoRA, DoRA and prefix layouts are checked against runner/reference's PEFT folders in
 // server/src/adapters/import.test.ts; these are the layouts without a fixture, from PEFT's parameter shapes.
@@ -29,9 +38,27 @@ test("prompt tuning: prompt_embeddings [n, hidden]", () => {
   });
 });
 
-test("a bottleneck adapter has no PEFT layout", () => {
+test("full fine-tuning has no adapter layout", () => {
   assert.throws(
-    () => shapes({ method: "adapter" }),
+    () => shapes({ method: "full" }),
     (e) => e instanceof ValidationError && e.field === "peft_type",
   );
+});
+
+// runner/reference/adapters_fixtures.py: the adapters library's tensor names and shapes for its configs.
+interface AdaptersFixture {
+  model: Record<string, unknown>;
+  cases: { name: string; adapterConfig: Record<string, unknown>; tensors: Record<string, number[]> }[];
+}
+const adapters = JSON.parse(
+  readFileSync(join(__dirname, "../../../runner/reference/fixtures/adapters.json"), "utf8"),
+) as AdaptersFixture;
+
+test("bottleneck adapters: the adapters library's names and shapes, from its adapter_config.json", () => {
+  const m = parseModelConfig(adapters.model);
+  for (const c of adapters.cases) {
+    const { method, name } = fromBottleneckConfig(c.adapterConfig, m);
+    assert.equal(name, "tunelab");
+    assert.deepEqual(Object.fromEntries(peftTensorShapes(m, method, name)), c.tensors, c.name);
+  }
 });

@@ -2,10 +2,12 @@ import { ValidationError } from "../errors.js";
 import type { ModelConfig } from "../model/config.js";
 import { allLinears } from "../model/modules.js";
 import { modelShape } from "../model/shape.js";
+import { adaptersPerLayer, bottleneckSize } from "./adapter.js";
+import { BOTTLENECK_ADAPTER_NAME } from "./bottleneck-config.js";
 import { usesDora } from "./lora.js";
 import { loraTargets } from "./lora-targets.js";
 import { matchTargets } from "./targets.js";
-import { isLoraLike, type MethodConfig } from "./types.js";
+import { type AdapterConfig, isLoraLike, type MethodConfig } from "./types.js";
 
 /** PEFT's state-dict prefix of a tuner's tensors (`PeftModel.base_model.model`). */
 export const PEFT_PREFIX = "base_model.model.";
@@ -16,9 +18,15 @@ export const PEFT_PREFIX = "base_model.model.";
  * lora_magnitude_vector [out]), biases by `bias` (a wrapped module's under `base_layer`); IA3: ia3_l
  * [out, 1], or [1, in] for a feed-forward module; prefix tuning: prompt_embeddings [n, 2·L·kv·head_dim]
  * (the encoder's output, whatever its projection); prompt tuning: prompt_embeddings [n, hidden].
- * The bottleneck adapter and full fine-tuning have no PEFT layout: a ValidationError on `peft_type`.
+ * A bottleneck adapter has no PEFT layout: its tensors are the adapters library's (adapter.safetensors,
+ * `bottleneckTensorShapes`), named with `adapterName`. Full fine-tuning has no adapter layout: a
+ * ValidationError on `peft_type`.
  */
-export function peftTensorShapes(model: ModelConfig, method: MethodConfig): Map<string, number[]> {
+export function peftTensorShapes(
+  model: ModelConfig,
+  method: MethodConfig,
+  adapterName = BOTTLENECK_ADAPTER_NAME,
+): Map<string, number[]> {
   const out = new Map<string, number[]>();
   const shape = modelShape(model);
   if (isLoraLike(method)) {
@@ -60,12 +68,41 @@ export function peftTensorShapes(model: ModelConfig, method: MethodConfig): Map<
     case "prompt":
       out.set("prompt_embeddings", [method.num_virtual_tokens, shape.hidden]);
       return out;
+    case "adapter":
+      return bottleneckTensorShapes(model, method, adapterName);
     default:
       throw new ValidationError({
         field: "peft_type",
         message: `method "${method.method}" has no PEFT adapter layout`,
       });
   }
+}
+
+/**
+ * The adapters library's state-dict names and shapes of a bottleneck adapter on a Llama-family model
+ * (methods/bottleneck.py `add_adapter`, methods/modeling.py `Adapter`): per layer and site (Houlsby:
+ * attention and output; Pfeiffer: output) adapter_down.0 Linear(d, m) and adapter_up Linear(m, d), with
+ * m = int(d // reduction_factor) as core's `bottleneckSize` floors it.
+ */
+export function bottleneckTensorShapes(
+  model: ModelConfig,
+  method: AdapterConfig,
+  adapterName = BOTTLENECK_ADAPTER_NAME,
+): Map<string, number[]> {
+  const d = model.hidden_size;
+  const m = bottleneckSize(method, d);
+  const sites = adaptersPerLayer(method) === 2 ? ["attention", "output"] : ["output"];
+  const out = new Map<string, number[]>();
+  for (let l = 0; l < model.num_hidden_layers; l++) {
+    for (const site of sites) {
+      const p = `model.layers.${l}.${site}_adapters.adapters.${adapterName}`;
+      out.set(`${p}.adapter_down.0.weight`, [m, d]);
+      out.set(`${p}.adapter_down.0.bias`, [m]);
+      out.set(`${p}.adapter_up.weight`, [d, m]);
+      out.set(`${p}.adapter_up.bias`, [d]);
+    }
+  }
+  return out;
 }
 
 const shapeText = (s: readonly number[]) => `[${s.join(", ")}]`;
@@ -79,8 +116,9 @@ export function checkPeftTensors(
   model: ModelConfig,
   method: MethodConfig,
   actual: ReadonlyMap<string, readonly number[]>,
+  adapterName = BOTTLENECK_ADAPTER_NAME,
 ): void {
-  const expected = peftTensorShapes(model, method);
+  const expected = peftTensorShapes(model, method, adapterName);
   const issues: { field: string; message: string }[] = [];
   for (const [name, want] of expected) {
     const got = actual.get(name);
