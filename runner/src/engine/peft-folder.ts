@@ -2,62 +2,15 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { ValidationError } from "@tunelab/core";
 import type { AdapterFolder, PeftMethod } from "./peft-hooks.js";
+import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 
 /**
- * A PEFT adapter folder: adapter_config.json and adapter_model.safetensors (float32 tensors, "F32").
- * safetensors: an 8-byte little-endian header length, a JSON header mapping each name to its dtype,
- * shape and [begin, end) byte offsets into the data that follows, then the data.
+ * A PEFT adapter folder: adapter_config.json and adapter_model.safetensors, written as float32 ("F32");
+ * read through safetensors.ts, which widens F16 and BF16 exactly (adapters saved in half precision).
  */
 export const ADAPTER_CONFIG = "adapter_config.json";
 export const ADAPTER_WEIGHTS = "adapter_model.safetensors";
-
-export function encodeSafetensors(tensors: Map<string, tf.Tensor>): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: { format: "pt" } };
-  const names = [...tensors.keys()].sort();
-  let offset = 0;
-  for (const name of names) {
-    const t = tensors.get(name)!;
-    header[name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + 4 * t.size] };
-    offset += 4 * t.size;
-  }
-  let json = JSON.stringify(header);
-  json += " ".repeat((8 - (json.length % 8)) % 8); // the format pads the header to 8 bytes
-  const head = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + head.length + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(head.length), true);
-  out.set(head, 8);
-  let at = 8 + head.length;
-  for (const name of names) {
-    const data = Float32Array.from(tensors.get(name)!.dataSync());
-    out.set(new Uint8Array(data.buffer), at);
-    at += data.byteLength;
-  }
-  return out;
-}
-
-export function decodeSafetensors(bytes: Uint8Array): Map<string, tf.Tensor> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = Number(view.getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))) as Record<
-    string,
-    { dtype: string; shape: number[]; data_offsets: [number, number] }
-  >;
-  const out = new Map<string, tf.Tensor>();
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === "__metadata__") continue;
-    if (entry.dtype !== "F32")
-      throw new ValidationError({
-        field: name,
-        message: `${name}: dtype ${entry.dtype} is not supported (F32 only)`,
-      });
-    const [begin, end] = entry.data_offsets;
-    const data = new Float32Array(bytes.slice(8 + length + begin, 8 + length + end).buffer);
-    out.set(name, tf.tensor(data, entry.shape));
-  }
-  return out;
-}
 
 /** The adapters library's weights file (utils.py `SAFE_WEIGHTS_NAME`), beside its adapter_config.json. */
 export const BOTTLENECK_ADAPTER_WEIGHTS = "adapter.safetensors";

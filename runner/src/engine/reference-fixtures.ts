@@ -7,8 +7,13 @@ import { join } from "node:path";
  * tests need no Python.
  */
 export function readReferenceFixture<T>(name: string): T {
+  return JSON.parse(readFileSync(referenceFixturePath(name), "utf8")) as T;
+}
+
+/** A file or folder under runner/reference/fixtures. */
+export function referenceFixturePath(...parts: string[]): string {
   // this file runs from runner/dist/engine/
-  return JSON.parse(readFileSync(join(__dirname, "../../reference/fixtures", name), "utf8")) as T;
+  return join(__dirname, "../../reference/fixtures", ...parts);
 }
 
 /** Little-endian hex bytes (the scripts' `f32_hex`) as float32 values. */

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { readdir, rm } from "node:fs/promises";
-import { mkdtemp } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -9,12 +8,14 @@ import { type AdapterConfig, bottleneckSize, parseModelConfig } from "@tunelab/c
 import { useCpu } from "../backend.js";
 import { disposeModel, forward, type Model } from "../model.js";
 import { readAdapterFolder, writeAdapterFolder } from "../peft-folder.js";
+import { encodeSafetensors } from "../safetensors.js";
 import type { PeftMethod } from "../peft-hooks.js";
 import {
   float32FromHex,
   fnv1a,
   lcgFloats,
   readReferenceFixture,
+  referenceFixturePath,
   relativeMaxDiff,
 } from "../reference-fixtures.js";
 import { seededModel } from "../seeded-model.js";
@@ -95,6 +96,38 @@ describe("bottleneck adapters against the adapters library (PyTorch reference)",
       }
       method.dispose();
       disposeModel(model);
+    });
+  }
+
+  for (const c of fixture.cases) {
+    it(`${c.name}: the reference's own folder loads and gives its logits, also saved under another adapter name`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), "adapter-"));
+      try {
+        await cp(referenceFixturePath("adapters", c.name), dir, { recursive: true });
+        for (const name of [null, "summarize"]) {
+          if (name !== null) {
+            // the library names every tensor and the config after the adapter: model.save_adapter(dir, name)
+            const read = await readAdapterFolder(dir);
+            const renamed = new Map(
+              [...read.tensors].map(([n, t]) => [n.replace(".adapters.tunelab.", `.adapters.${name}.`), t]),
+            );
+            await writeFile(join(dir, "adapter.safetensors"), encodeSafetensors(renamed));
+            tf.dispose([...read.tensors.values()]);
+            const config = JSON.parse(await readFile(join(dir, "adapter_config.json"), "utf8"));
+            await writeFile(join(dir, "adapter_config.json"), JSON.stringify({ ...config, name }));
+          }
+          const read = await readAdapterFolder(dir);
+          const { model, method } = build(c);
+          method.importAdapter(read.tensors);
+          tf.dispose([...read.tensors.values()]);
+          const diff = relativeMaxDiff(logitsOf(model, method), float32FromHex(c.logits));
+          assert.ok(diff < 1e-5, `${name ?? "tunelab"}: logits differ by ${diff}`);
+          method.dispose();
+          disposeModel(model);
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   }
 

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { AdapterConfig } from "@tunelab/core";
-import { bottleneckSize, reductionFactorFor } from "@tunelab/core";
+import { BOTTLENECK_ADAPTER_NAME, bottleneckSize, reductionFactorFor } from "@tunelab/core";
 import { BOTTLENECK_ADAPTER_WEIGHTS } from "../peft-folder.js";
 import type { BaseModel, MethodOptions, PeftMethod } from "../peft-hooks.js";
 import { type BottleneckParams, bottleneck } from "./adapter-math.js";
@@ -24,9 +24,11 @@ import { assignAll, variablesOfLayer } from "./peft-common.js";
  * Export: the library's own folder (loading.py `AdapterLoader.save`): adapter_config.json as
  * `build_full_config` writes it (`config` is the BnConfig as `asdict` gives it; architecture null, as for
  * every bottleneck config) and adapter.safetensors with its state-dict names,
- * `model.layers.{l}.{attention,output}_adapters.adapters.{name}.adapter_{down.0,up}.{weight,bias}`.
+ * `model.layers.{l}.{attention,output}_adapters.adapters.{name}.adapter_{down.0,up}.{weight,bias}`, name
+ * "tunelab". Import reads a folder saved under any one name (an adapter trained with the library and
+ * imported: server/src/adapters/import-folder.ts accepts its own name).
  */
-export const ADAPTER_NAME = "tunelab";
+const ADAPTER_NAME = BOTTLENECK_ADAPTER_NAME;
 
 type Site = "attention" | "output";
 
@@ -94,7 +96,7 @@ export function createAdapter(base: BaseModel, config: AdapterConfig, opts: Meth
       tensors: new Map(trainable),
       weightsFile: BOTTLENECK_ADAPTER_WEIGHTS,
     }),
-    importAdapter: (tensors) => assignAll(trainable, tensors),
+    importAdapter: (tensors) => assignAll(trainable, tensors, savedUnder(tensors)),
     dispose: () => tf.dispose([...trainable.values()]),
   };
 }
@@ -142,4 +144,12 @@ function bnConfig(config: AdapterConfig, size: number, hidden: number): Record<s
     phm_bias: true,
     stochastic_depth: 0.0,
   };
+}
+
+/** Our tensor name → the folder's, for a folder whose tensors all carry one other adapter name. */
+function savedUnder(tensors: Map<string, tf.Tensor>): (name: string) => string {
+  const saved = new Set([...tensors.keys()].map((n) => /\.adapters\.([^.]+)\.adapter_/.exec(n)?.[1]));
+  const [only] = saved;
+  if (saved.size !== 1 || only === undefined || only === ADAPTER_NAME) return (n) => n;
+  return (n) => n.replace(`.adapters.${ADAPTER_NAME}.`, `.adapters.${only}.`);
 }
