@@ -15,19 +15,27 @@ export class AdapterFilter {
 
 @InputType({ description: "One file of an adapter folder." })
 export class AdapterFileInput {
-  @Field({ description: "adapter_config.json or adapter_model.safetensors." })
+  @Field({
+    description:
+      "adapter_config.json, and adapter_model.safetensors (PEFT) or adapter.safetensors (a bottleneck adapter in the adapters library's layout).",
+  })
   name!: string;
 
   @Field({ description: "The file's bytes, base64." })
   contentBase64!: string;
 }
 
-@InputType({ description: "A PEFT adapter folder to import against a registered base model." })
+@InputType({
+  description:
+    "An adapter folder to import against a registered base model: PEFT's, or a bottleneck adapter in the adapters library's layout.",
+})
 export class ImportAdapterInput {
   @Field(() => ID)
   baseModelId!: string;
 
-  @Field(() => [AdapterFileInput], { description: "adapter_config.json and adapter_model.safetensors." })
+  @Field(() => [AdapterFileInput], {
+    description: "adapter_config.json and the weights: adapter_model.safetensors or adapter.safetensors.",
+  })
   files!: AdapterFileInput[];
 
   @Field(() => String, {

@@ -7,7 +7,7 @@ import type { Database } from "../db/database.js";
 import { isUuid } from "../runs/uuid.js";
 import { Adapter, AdapterSource } from "./adapter.entity.js";
 import type { AdapterFilter, ImportAdapterInput } from "./adapter.input.js";
-import { checkPeftFolder } from "./import-folder.js";
+import { checkAdapterFolder } from "./import-folder.js";
 import { countAdapters, findAdapter, listAdapters } from "./adapter.repository.js";
 
 export class AdapterService {
@@ -36,7 +36,8 @@ export class AdapterService {
   }
 
   /**
-   * Stores a PEFT folder checked against the base model (import-folder.ts) as an ADAPTER artifact without
+   * Stores an adapter folder (PEFT's, or a bottleneck adapter in the adapters library's layout) checked
+   * against the base model (import-folder.ts) as an ADAPTER artifact without
    * a run and its Adapter row, in one transaction; any error stores nothing.
    */
   async import(keyId: string, input: ImportAdapterInput): Promise<Adapter> {
@@ -56,7 +57,7 @@ export class AdapterService {
       });
     }
     const model = withInputPrefix("baseModelId", () => resolveModel(base.config));
-    const folder = checkPeftFolder(model, input.files);
+    const folder = checkAdapterFolder(model, input.files);
     const sizeBytes = folder.files.reduce((n, f) => n + f.content.length, 0);
     return this.db.write(async (m) => {
       const [key] = (await m.query(`SELECT name FROM api_key WHERE id = $1`, [keyId])) as { name: string }[];

@@ -1,6 +1,7 @@
 import {
   checkPeftTensors,
   countParameters,
+  fromBottleneckConfig,
   fromPeftConfig,
   type MethodConfig,
   type ModelConfig,
@@ -12,7 +13,21 @@ import type { AdapterFileInput } from "./adapter.input.js";
 import { safetensorsShapes } from "./safetensors-header.js";
 
 export const ADAPTER_CONFIG = "adapter_config.json";
+/** PEFT's weights file (utils/constants.py SAFETENSORS_WEIGHTS_NAME). */
 export const ADAPTER_WEIGHTS = "adapter_model.safetensors";
+/** The adapters library's (utils.py SAFE_WEIGHTS_NAME): a bottleneck adapter as the engine exports it. */
+export const BOTTLENECK_WEIGHTS = "adapter.safetensors";
+
+/**
+ * Pickled weights, which are never read (unpickling runs code), with the call that writes the
+ * safetensors file instead.
+ */
+const PICKLED: Record<string, string> = {
+  "adapter_model.bin":
+    "load it with PEFT and save it again with model.save_pretrained(dir, safe_serialization=True) (PeftModel.save_pretrained), which writes adapter_model.safetensors",
+  "pytorch_adapter.bin":
+    "load it with the adapters library and save it again with model.save_adapter(dir, name, use_safetensors=True), which writes adapter.safetensors",
+};
 
 export interface CheckedFolder {
   method: MethodConfig;
@@ -22,47 +37,90 @@ export interface CheckedFolder {
 
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** The two files of a PEFT folder, each named once and decoded; errors name `files[i].…`. */
-function decodeFolder(files: readonly AdapterFileInput[]): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
+/**
+ * The two files of an adapter folder, each named once and decoded: adapter_config.json and one weights
+ * file, PEFT's or the adapters library's. Errors name `files[i].…`.
+ */
+function decodeFolder(files: readonly AdapterFileInput[]): { weights: string; decoded: Map<string, Buffer> } {
+  const decoded = new Map<string, Buffer>();
+  const allowed = [ADAPTER_CONFIG, ADAPTER_WEIGHTS, BOTTLENECK_WEIGHTS];
   for (const [i, f] of files.entries()) {
     const at = `files[${i}]`;
-    if (f.name !== ADAPTER_CONFIG && f.name !== ADAPTER_WEIGHTS) {
+    const fix = PICKLED[f.name];
+    if (fix !== undefined) {
       throw userInputError(
-        `${at}.name: a PEFT folder holds ${ADAPTER_CONFIG} and ${ADAPTER_WEIGHTS}, got ${JSON.stringify(f.name)}`,
+        `${at}.name: ${f.name} is pickled PyTorch, which Tunelab does not read (unpickling runs code); ${fix}`,
         { field: `${at}.name` },
       );
     }
-    if (out.has(f.name))
+    if (!allowed.includes(f.name)) {
+      throw userInputError(
+        `${at}.name: an adapter folder holds ${ADAPTER_CONFIG} and ${ADAPTER_WEIGHTS} (PEFT) or ${BOTTLENECK_WEIGHTS} (a bottleneck adapter, the adapters library's layout), got ${JSON.stringify(f.name)}`,
+        { field: `${at}.name` },
+      );
+    }
+    if (decoded.has(f.name))
       throw userInputError(`${at}.name: ${f.name} is given twice`, { field: `${at}.name` });
     if (f.contentBase64.length % 4 !== 0 || !base64Pattern.test(f.contentBase64)) {
       throw userInputError(`${at}.contentBase64 is not valid base64`, { field: `${at}.contentBase64` });
     }
-    out.set(f.name, Buffer.from(f.contentBase64, "base64"));
+    decoded.set(f.name, Buffer.from(f.contentBase64, "base64"));
   }
-  for (const name of [ADAPTER_CONFIG, ADAPTER_WEIGHTS]) {
-    if (!out.has(name)) throw userInputError(`files: ${name} is missing`, { field: "files" });
+  if (!decoded.has(ADAPTER_CONFIG))
+    throw userInputError(`files: ${ADAPTER_CONFIG} is missing`, { field: "files" });
+  const weights = [ADAPTER_WEIGHTS, BOTTLENECK_WEIGHTS].filter((w) => decoded.has(w));
+  if (weights.length !== 1) {
+    throw userInputError(
+      weights.length === 0
+        ? `files: the weights are missing: ${ADAPTER_WEIGHTS} (PEFT) or ${BOTTLENECK_WEIGHTS} (a bottleneck adapter)`
+        : `files: give ${ADAPTER_WEIGHTS} (PEFT) or ${BOTTLENECK_WEIGHTS} (a bottleneck adapter), not both`,
+      { field: "files" },
+    );
   }
-  return out;
+  return { weights: weights[0]!, decoded };
 }
 
 /**
- * A PEFT folder checked against a base model: adapter_config.json read by core's fromPeftConfig (errors
- * name `adapter_config.json.<key>`), the safetensors header checked, and every tensor's name and shape
- * compared with what the config implies for this model (errors name the tensor). Nothing here stores.
+ * adapter_config.json → the method and the adapter's name in its tensor names: PEFT's (core's
+ * fromPeftConfig) beside adapter_model.safetensors, the adapters library's (core's fromBottleneckConfig)
+ * beside adapter.safetensors. Errors name `adapter_config.json.<key>`.
  */
-export function checkPeftFolder(model: ModelConfig, files: readonly AdapterFileInput[]): CheckedFolder {
-  const decoded = decodeFolder(files);
+function readConfig(
+  model: ModelConfig,
+  json: unknown,
+  weights: string,
+): { method: MethodConfig; name?: string } {
+  const peft = typeof json === "object" && json !== null && "peft_type" in json;
+  if (weights === BOTTLENECK_WEIGHTS && peft) {
+    throw userInputError(
+      `${ADAPTER_CONFIG}.peft_type: a PEFT adapter_config.json goes with ${ADAPTER_WEIGHTS}, not ${BOTTLENECK_WEIGHTS}`,
+      { field: `${ADAPTER_CONFIG}.peft_type` },
+    );
+  }
+  return withInputPrefix(ADAPTER_CONFIG, () =>
+    weights === BOTTLENECK_WEIGHTS
+      ? fromBottleneckConfig(json, model)
+      : { method: fromPeftConfig(json, model) },
+  );
+}
+
+/**
+ * An adapter folder checked against a base model: adapter_config.json read by core, the safetensors
+ * header checked, and every tensor's name and shape compared with what the config implies for this model
+ * (errors name the tensor). Nothing here stores.
+ */
+export function checkAdapterFolder(model: ModelConfig, files: readonly AdapterFileInput[]): CheckedFolder {
+  const { weights, decoded } = decodeFolder(files);
   let json: unknown;
   try {
     json = JSON.parse(decoded.get(ADAPTER_CONFIG)!.toString("utf8"));
   } catch {
     throw userInputError(`${ADAPTER_CONFIG} is not JSON`, { field: ADAPTER_CONFIG });
   }
-  const method = withInputPrefix(ADAPTER_CONFIG, () => fromPeftConfig(json, model));
-  const shapes = safetensorsShapes(decoded.get(ADAPTER_WEIGHTS)!, ADAPTER_WEIGHTS);
+  const { method, name } = readConfig(model, json, weights);
+  const shapes = safetensorsShapes(decoded.get(weights)!, weights);
   try {
-    checkPeftTensors(model, method, shapes);
+    checkPeftTensors(model, method, shapes, name);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     const [first, ...rest] = e.issues;
@@ -74,6 +132,6 @@ export function checkPeftFolder(model: ModelConfig, files: readonly AdapterFileI
   return {
     method,
     trainableParams: withInputPrefix(ADAPTER_CONFIG, () => countParameters(model, method).trainable),
-    files: [ADAPTER_CONFIG, ADAPTER_WEIGHTS].map((name) => ({ name, content: decoded.get(name)! })),
+    files: [ADAPTER_CONFIG, weights].map((n) => ({ name: n, content: decoded.get(n)! })),
   };
 }

@@ -1,7 +1,11 @@
-// importAdapter against folders written by runner/reference/ (plain-PyTorch ports of PEFT), never by our
-// exporter: LoRA with patterns and biases, DoRA on one layer, QDoRA's lora_only biases (peft_lora/*),
-// and prefix tuning with and without projection (prefix.json's prompt_embeddings). Bad folders are refused
-// naming the tensor or the field, and nothing is stored.
+// importAdapter against folders written by runner/reference/ (plain-PyTorch ports of PEFT and the adapters
+// library), never by our exporter: LoRA with rank/alpha patterns, rsLoRA, layers_to_transform and biases,
+// DoRA on one layer, QDoRA's lora_only biases (peft_lora/*); IA3 with a feed-forward module and with a
+// regex target, prompt tuning (peft_folders/*); prefix tuning with and without projection (prefix.json's
+// prompt_embeddings); bottleneck adapters, Pfeiffer and Houlsby (adapters/*). A QLoRA adapter is recorded
+// as "lora": its adapter_config.json says nothing of the 4-bit base (that is the base's
+// BitsAndBytesConfig), and its tensors are a LoRA's. Bad folders are refused naming the tensor or the
+// field, and nothing is stored.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,25 +16,54 @@ import { drivers, type TestServer, startTestServer } from "../testing/test-serve
 const fixtures = join(__dirname, "..", "..", "..", "runner", "reference", "fixtures");
 const peftLora = join(fixtures, "peft_lora");
 const loraCases = ["lora-patterns-all-bias", "dora-layer-index", "qdora-lora-only-bias"];
+const peftCases: [string, string][] = [
+  ["ia3-defaults", "ia3"],
+  ["ia3-regex-attention", "ia3"],
+  ["prompt-tuning-random", "prompt"],
+];
+const bottleneckCases: [string, string][] = [
+  ["pfeiffer-reduction-factor", "pfeiffer"],
+  ["houlsby-bottleneck-size", "houlsby"],
+  ["pfeiffer-bottleneck-size", "pfeiffer"],
+];
 
 interface Folder {
   config: Record<string, unknown>;
   weights: Buffer;
+  /** adapter_model.safetensors unless given. */
+  weightsName?: string;
 }
 
-function readLoraFolder(name: string): Folder {
+function readFolder(dir: string, weightsName = "adapter_model.safetensors"): Folder {
   return {
-    config: JSON.parse(readFileSync(join(peftLora, name, "adapter_config.json"), "utf8")),
-    weights: readFileSync(join(peftLora, name, "adapter_model.safetensors")),
+    config: JSON.parse(readFileSync(join(dir, "adapter_config.json"), "utf8")),
+    weights: readFileSync(join(dir, weightsName)),
+    weightsName,
   };
 }
+const readLoraFolder = (name: string) => readFolder(join(peftLora, name));
+const readPeftFolder = (name: string) => readFolder(join(fixtures, "peft_folders", name));
+const readBottleneckFolder = (name: string) =>
+  readFolder(join(fixtures, "adapters", name), "adapter.safetensors");
 
-/** A safetensors file of F32 tensors in the format's layout (header length, JSON header, data). */
-function safetensors(tensors: Record<string, { shape: number[]; data: Buffer }>, header?: string): Buffer {
+/** How many numbers a safetensors file holds (its shapes multiplied out). */
+function elementsOf(file: Buffer): number {
+  return Object.values(tensorsOf(file)).reduce((n, t) => n + t.shape.reduce((a, d) => a * d, 1), 0);
+}
+
+/** A safetensors file in the format's layout (header length, JSON header, data); F32 unless given. */
+function safetensors(
+  tensors: Record<string, { shape: number[]; data: Buffer; dtype?: string }>,
+  header?: string,
+): Buffer {
   let offset = 0;
   const entries: Record<string, unknown> = {};
   for (const [name, t] of Object.entries(tensors)) {
-    entries[name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + t.data.length] };
+    entries[name] = {
+      dtype: t.dtype ?? "F32",
+      shape: t.shape,
+      data_offsets: [offset, offset + t.data.length],
+    };
     offset += t.data.length;
   }
   const head = Buffer.from(header ?? JSON.stringify(entries));
@@ -40,13 +73,13 @@ function safetensors(tensors: Record<string, { shape: number[]; data: Buffer }>,
 }
 
 /** The tensors of a safetensors file, to rewrite one (rename, reshape, drop, add). */
-function tensorsOf(file: Buffer): Record<string, { shape: number[]; data: Buffer }> {
+function tensorsOf(file: Buffer): Record<string, { shape: number[]; data: Buffer; dtype?: string }> {
   const n = Number(file.readBigUInt64LE(0));
   const header = JSON.parse(file.subarray(8, 8 + n).toString()) as Record<
     string,
     { shape: number[]; data_offsets: [number, number] }
   >;
-  const out: Record<string, { shape: number[]; data: Buffer }> = {};
+  const out: Record<string, { shape: number[]; data: Buffer; dtype?: string }> = {};
   for (const [name, e] of Object.entries(header)) {
     if (name === "__metadata__") continue;
     out[name] = { shape: e.shape, data: file.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]) };
@@ -79,6 +112,7 @@ for (const driver of drivers) {
     let writeKey: string;
     let qwenId: string;
     let llamaId: string;
+    let adaptersBaseId: string;
 
     const createBase = async (name: string, config: Record<string, unknown>) => {
       const res = await server.gql<{ createBaseModel: { id: string } }>(
@@ -88,9 +122,9 @@ for (const driver of drivers) {
       assert.equal(res.errors, undefined, JSON.stringify(res.errors));
       return res.data!.createBaseModel.id;
     };
-    const importFolder = (
+    const importFiles = (
       baseModelId: string,
-      folder: Folder,
+      files: { name: string; content: Buffer }[],
       note?: string,
       token: string | null = writeKey,
     ) =>
@@ -104,17 +138,21 @@ for (const driver of drivers) {
           input: {
             baseModelId,
             note,
-            files: [
-              {
-                name: "adapter_config.json",
-                contentBase64: Buffer.from(JSON.stringify(folder.config)).toString("base64"),
-              },
-              { name: "adapter_model.safetensors", contentBase64: folder.weights.toString("base64") },
-            ],
+            files: files.map((f) => ({ name: f.name, contentBase64: f.content.toString("base64") })),
           },
         },
         token,
       );
+    const filesOf = (folder: Folder) => [
+      { name: "adapter_config.json", content: Buffer.from(JSON.stringify(folder.config)) },
+      { name: folder.weightsName ?? "adapter_model.safetensors", content: folder.weights },
+    ];
+    const importFolder = (
+      baseModelId: string,
+      folder: Folder,
+      note?: string,
+      token: string | null = writeKey,
+    ) => importFiles(baseModelId, filesOf(folder), note, token);
     const stored = async () =>
       server.db.read(async (m) => {
         const [a] = (await m.query(`SELECT count(*)::int AS n FROM adapter`)) as { n: number }[];
@@ -130,6 +168,10 @@ for (const driver of drivers) {
         JSON.parse(readFileSync(join(peftLora, "base", "config.json"), "utf8")),
       );
       llamaId = await createBase("prefix fixture", prefix.model);
+      adaptersBaseId = await createBase(
+        "adapters fixture",
+        JSON.parse(readFileSync(join(fixtures, "adapters.json"), "utf8")).model,
+      );
     });
     after(() => server.close());
 
@@ -146,13 +188,72 @@ for (const driver of drivers) {
         assert.match(String(a.importedBy), /./);
         assert.deepEqual(a.baseModel, { id: qwenId });
         assert.equal((a.methodConfig as { use_dora?: boolean }).use_dora === true, name.includes("dora"));
-        assert.ok((a.trainableParams as number) > 0);
+        assert.equal(a.trainableParams, elementsOf(folder.weights));
         const weights = a.files.find((f) => f.name === "adapter_model.safetensors")!;
         const got = await fetch(`${server.origin}${weights.downloadUrl}`, {
           headers: { authorization: `Bearer ${writeKey}` },
         });
         assert.equal(got.status, 200);
         assert.ok(Buffer.from(await got.arrayBuffer()).equals(folder.weights));
+      });
+    }
+
+    for (const [name, method] of peftCases) {
+      test(`${name}: PEFT's ${method} layout imported, every number counted`, async () => {
+        const folder = readPeftFolder(name);
+        const res = await importFolder(qwenId, folder);
+        assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+        assert.equal(res.data!.importAdapter.method, method);
+        assert.equal(res.data!.importAdapter.trainableParams, elementsOf(folder.weights));
+      });
+    }
+
+    for (const [name, placement] of bottleneckCases) {
+      test(`bottleneck ${name}: the adapters library's folder imported, files stored byte for byte`, async () => {
+        const folder = readBottleneckFolder(name);
+        const res = await importFolder(adaptersBaseId, folder);
+        assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+        const a = res.data!.importAdapter;
+        assert.equal(a.method, "adapter");
+        assert.equal((a.methodConfig as { placement: string }).placement, placement);
+        assert.equal(a.trainableParams, elementsOf(folder.weights));
+        assert.deepEqual(a.files.map((f) => f.name).sort(), ["adapter.safetensors", "adapter_config.json"]);
+        const weights = a.files.find((f) => f.name === "adapter.safetensors")!;
+        const got = await fetch(`${server.origin}${weights.downloadUrl}`, {
+          headers: { authorization: `Bearer ${writeKey}` },
+        });
+        assert.ok(Buffer.from(await got.arrayBuffer()).equals(folder.weights));
+      });
+    }
+
+    test("a bottleneck folder saved under its own adapter name is imported", async () => {
+      const folder = readBottleneckFolder("houlsby-bottleneck-size");
+      const renamed = Object.fromEntries(
+        Object.entries(tensorsOf(folder.weights)).map(([n, t]) => [n.replace(".tunelab.", ".summarize."), t]),
+      );
+      const res = await importFolder(adaptersBaseId, {
+        ...folder,
+        config: { ...folder.config, name: "summarize" },
+        weights: safetensors(renamed),
+      });
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      assert.equal(res.data!.importAdapter.method, "adapter");
+    });
+
+    for (const dtype of ["F16", "BF16"]) {
+      test(`${dtype} weights are accepted (the engine widens them to float32)`, async () => {
+        const folder = readLoraFolder("dora-layer-index");
+        // the upper half of each float32 is a valid 16-bit pattern: the server reads no tensor data
+        const half = Object.fromEntries(
+          Object.entries(tensorsOf(folder.weights)).map(([n, t]) => {
+            const data = Buffer.alloc(t.data.length / 2);
+            for (let i = 0; i < data.length / 2; i++)
+              data.writeUInt16LE(t.data.readUInt16LE(4 * i + 2), 2 * i);
+            return [n, { ...t, data, dtype }];
+          }),
+        );
+        const res = await importFolder(qwenId, { ...folder, weights: safetensors(half) });
+        assert.equal(res.errors, undefined, JSON.stringify(res.errors));
       });
     }
 
@@ -170,13 +271,17 @@ for (const driver of drivers) {
       }>(`query($b: ID!) { adapters(filter: {baseModelId: $b}) { totalCount edges { node { source } } } }`, {
         b: qwenId,
       });
-      assert.equal(res.data!.adapters.totalCount, loraCases.length);
+      assert.equal(res.data!.adapters.totalCount, loraCases.length + peftCases.length + 2);
       assert.ok(res.data!.adapters.edges.every((e) => e.node.source === "IMPORT"));
     });
 
     const weightsOf = (name: string) => tensorsOf(readLoraFolder(name).weights);
     const A = "base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight";
-    const bad: [string, () => [string, Folder], string, RegExp][] = [
+    type Files = { name: string; content: Buffer }[];
+    const loraWith = (weights: Buffer): Folder => ({ ...readLoraFolder("dora-layer-index"), weights });
+    const k0 = "base_model.model.model.layers.0.self_attn.k_proj.lora_A.weight";
+    const bn = "model.layers.0.output_adapters.adapters.tunelab";
+    const bad: [string, () => [string, Folder | Files], string, RegExp][] = [
       [
         "a tensor of the wrong shape",
         () => {
@@ -269,12 +374,160 @@ for (const driver of drivers) {
         "base_model.model.model.layers.1.mlp.down_proj.lora_A.weight",
         /down_proj\.lora_A\.weight: shape \[2, 64\], expected \[2, 48\] for this base model/,
       ],
+      [
+        "a dtype the engine does not read",
+        () => {
+          const t = weightsOf("dora-layer-index");
+          t[k0] = { ...t[k0]!, dtype: "I8", data: t[k0]!.data.subarray(0, t[k0]!.data.length / 4) };
+          return [qwenId, loraWith(safetensors(t))];
+        },
+        k0,
+        /dtype "I8" is not supported \(F32, F16, BF16\)/,
+      ],
+      [
+        "a truncated safetensors file",
+        () => {
+          const w = readLoraFolder("dora-layer-index").weights;
+          return [qwenId, loraWith(w.subarray(0, w.length - 4))];
+        },
+        // the writer orders the data by name: the last tensor runs past the end
+        Object.keys(weightsOf("dora-layer-index")).sort().at(-1)!,
+        /data_offsets \[\d+,\d+\] do not hold a F32 tensor of shape .* inside the \d+ data bytes/,
+      ],
+      [
+        "a file shorter than its header length",
+        () => [qwenId, loraWith(Buffer.from([1, 2, 3]))],
+        "adapter_model.safetensors",
+        /shorter than its 8-byte header length/,
+      ],
+      [
+        "header offsets out of range",
+        () => {
+          const header = JSON.stringify({ [k0]: { dtype: "F32", shape: [2, 32], data_offsets: [256, 512] } });
+          return [qwenId, loraWith(Buffer.concat([safetensors({}, header), Buffer.alloc(256)]))];
+        },
+        k0,
+        /data_offsets \[256,512\] do not hold a F32 tensor of shape \[2, 32\] inside the 256 data bytes/,
+      ],
+      [
+        "a gap between two tensors' data",
+        () => {
+          const t = weightsOf("dora-layer-index");
+          const names = Object.keys(t).sort();
+          const header: Record<string, unknown> = {};
+          let at = 0;
+          for (const [i, n] of names.entries()) {
+            if (i === 1) at += 4; // four bytes no tensor owns
+            header[n] = { dtype: "F32", shape: t[n]!.shape, data_offsets: [at, at + t[n]!.data.length] };
+            at += t[n]!.data.length;
+          }
+          return [
+            qwenId,
+            loraWith(Buffer.concat([safetensors({}, JSON.stringify(header)), Buffer.alloc(at)])),
+          ];
+        },
+        Object.keys(weightsOf("dora-layer-index")).sort()[1]!,
+        /data_offsets start at \d+, where the previous tensor's data ended at \d+/,
+      ],
+      [
+        "bytes after the last tensor",
+        () => [
+          qwenId,
+          loraWith(Buffer.concat([readLoraFolder("dora-layer-index").weights, Buffer.alloc(4)])),
+        ],
+        "adapter_model.safetensors",
+        /the tensors' data ends at byte \d+ of the \d+ data bytes/,
+      ],
+      [
+        "PEFT's pickled adapter_model.bin",
+        () => [
+          qwenId,
+          [
+            filesOf(readLoraFolder("dora-layer-index"))[0]!,
+            { name: "adapter_model.bin", content: Buffer.alloc(8) },
+          ],
+        ],
+        "files[1].name",
+        /adapter_model\.bin is pickled PyTorch.*save_pretrained\(dir, safe_serialization=True\)/,
+      ],
+      [
+        "the adapters library's pickled pytorch_adapter.bin",
+        () => [
+          adaptersBaseId,
+          [
+            filesOf(readBottleneckFolder("houlsby-bottleneck-size"))[0]!,
+            { name: "pytorch_adapter.bin", content: Buffer.alloc(8) },
+          ],
+        ],
+        "files[1].name",
+        /save_adapter\(dir, name, use_safetensors=True\)/,
+      ],
+      [
+        "both weights files",
+        () => [
+          adaptersBaseId,
+          [
+            ...filesOf(readBottleneckFolder("houlsby-bottleneck-size")),
+            { name: "adapter_model.safetensors", content: Buffer.alloc(8) },
+          ],
+        ],
+        "files",
+        /not both/,
+      ],
+      [
+        "a PEFT config beside adapter.safetensors",
+        () => [adaptersBaseId, { ...readLoraFolder("dora-layer-index"), weightsName: "adapter.safetensors" }],
+        "adapter_config.json.peft_type",
+        /goes with adapter_model\.safetensors/,
+      ],
+      [
+        "a bottleneck config the engine does not compute",
+        () => {
+          const f = readBottleneckFolder("pfeiffer-reduction-factor");
+          const config = { ...(f.config.config as Record<string, unknown>), is_parallel: true };
+          return [adaptersBaseId, { ...f, config: { ...f.config, config } }];
+        },
+        "adapter_config.json.config.is_parallel",
+        /is_parallel true is not supported/,
+      ],
+      [
+        "a bottleneck tensor of the wrong shape (reduction_factor 8: m = 32 // 8 = 4)",
+        () => {
+          const f = readBottleneckFolder("pfeiffer-reduction-factor");
+          const config = { ...(f.config.config as Record<string, unknown>), reduction_factor: 8 };
+          return [adaptersBaseId, { ...f, config: { ...f.config, config } }];
+        },
+        `${bn}.adapter_down.0.weight`,
+        /adapter_down\.0\.weight: shape \[8, 32\], expected \[4, 32\] for this base model/,
+      ],
+      [
+        "a bottleneck tensor missing",
+        () => {
+          const f = readBottleneckFolder("pfeiffer-reduction-factor");
+          const t = tensorsOf(f.weights);
+          delete t[`${bn}.adapter_up.bias`];
+          return [adaptersBaseId, { ...f, weights: safetensors(t) }];
+        },
+        `${bn}.adapter_up.bias`,
+        /adapter_up\.bias: missing; the config implies \[32\]/,
+      ],
+      [
+        "a Pfeiffer config over Houlsby weights",
+        () => {
+          const h = readBottleneckFolder("houlsby-bottleneck-size");
+          const p = readBottleneckFolder("pfeiffer-bottleneck-size");
+          return [adaptersBaseId, { ...h, config: p.config }];
+        },
+        // the first in the file's (name) order
+        "model.layers.0.attention_adapters.adapters.tunelab.adapter_down.0.bias",
+        /not a tensor of this adapter's config/,
+      ],
     ];
     for (const [what, make, field, message] of bad) {
       test(`refused, nothing stored: ${what}`, async () => {
         const before = await stored();
         const [baseModelId, folder] = make();
-        const res = await importFolder(baseModelId, folder);
+        const res = await importFiles(baseModelId, Array.isArray(folder) ? folder : filesOf(folder));
         const error = res.errors?.[0];
         assert.ok(error, "refused");
         assert.equal(error.extensions?.code, "BAD_USER_INPUT", error.message);

@@ -6,8 +6,9 @@ const DTYPE_BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2 };
 /**
  * The tensor shapes of a safetensors file, its header checked against the format (huggingface/safetensors:
  * an 8-byte little-endian header length, a JSON object of name → {dtype, shape, data_offsets}, then the
- * data, every tensor's [begin, end) inside it and sized by its shape). `field` names the file in errors;
- * a tensor's problem names the tensor.
+ * data, every tensor's [begin, end) inside it and sized by its shape, the tensors covering the data with
+ * no gap or overlap, as the format's own validation demands). `field` names the file in errors; a
+ * tensor's problem names the tensor.
  */
 export function safetensorsShapes(bytes: Buffer, field: string): Map<string, number[]> {
   const fail = (message: string, at = field) => userInputError(`${at}: ${message}`, { field: at });
@@ -27,6 +28,7 @@ export function safetensorsShapes(bytes: Buffer, field: string): Map<string, num
   }
   const dataBytes = bytes.length - 8 - Number(length);
   const shapes = new Map<string, number[]>();
+  const spans: { name: string; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === "__metadata__") continue;
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
@@ -53,6 +55,23 @@ export function safetensorsShapes(bytes: Buffer, field: string): Map<string, num
       );
     }
     shapes.set(name, shape as number[]);
+    spans.push({ name, begin: offsets[0], end: offsets[1] });
+  }
+  // safetensors' Metadata::validate: sorted by begin, each tensor starts where the previous ended, and
+  // the last ends at the end of the file (a truncated or padded file is refused).
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let end = 0;
+  for (const s of spans) {
+    if (s.begin !== end) {
+      throw fail(
+        `data_offsets start at ${s.begin}, where the previous tensor's data ended at ${end}`,
+        s.name,
+      );
+    }
+    end = s.end;
+  }
+  if (end !== dataBytes) {
+    throw fail(`the tensors' data ends at byte ${end} of the ${dataBytes} data bytes after the header`);
   }
   return shapes;
 }
