@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { fromPeftConfig, parseModelConfig } from "@tunelab/core";
 import { loadBaseWithAdapter, openBaseWithAdapter } from "./base-with-adapter.js";
 import { logitsOf } from "./methods/peft-test-model.js";
-import { decodeSafetensors, encodeSafetensors } from "./peft-folder.js";
+import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 
 /**
  * loadBaseWithAdapter against PEFT itself: the committed folders runner/reference/peft_lora.py saved from
