@@ -22,6 +22,8 @@ export type EventMap = {
   RUN_CANCEL_REQUESTED: [{ runId: string; jobId: string | null; runnerId: string | null; reason: string }];
   /** Points reportMetrics stored (duplicates left out), for metricsAppended(runId). */
   METRICS_APPENDED: [{ runId: string; points: MetricPoint[] }];
+  /** A playground session's outputs changed (reportGenerations); playgroundUpdated(id) re-reads it. */
+  PLAYGROUND_UPDATED: [{ runId: string }];
   /** Dispatch: runner `runnerId` (or every runner, "*") should try to claim work (a slot was freed). */
   JOBS_WAKE: [{ runnerId: string }];
 };

@@ -24,6 +24,8 @@ import { EstimateResolver } from "../estimates/estimate.resolver.js";
 import { FitResolver } from "../fit/fit.resolver.js";
 import { FitService } from "../fit/fit.service.js";
 import { JobResolver } from "../jobs/job.resolver.js";
+import { PlaygroundOutputResolver, PlaygroundResolver } from "../playground/playground.resolver.js";
+import type { PlaygroundService } from "../playground/playground.service.js";
 import type { JobService } from "../jobs/job.service.js";
 import type { DatasetService } from "../datasets/dataset.service.js";
 import { sanitizeArguments } from "../api/sanitize.js";
@@ -41,6 +43,7 @@ export interface Services {
   adapters: AdapterService;
   /** The runner protocol: heartbeat, startJob, reportMetrics, uploads, completeJob, failJob. */
   jobs: JobService;
+  playground: PlaygroundService;
 }
 
 /**
@@ -65,6 +68,8 @@ function resolverInstances(services: Services) {
     [ApiKeyResolver, new ApiKeyResolver(services.apiKeys)],
     [RunnerResolver, new RunnerResolver(services.runners)],
     [JobResolver, new JobResolver(services.jobs)],
+    [PlaygroundResolver, new PlaygroundResolver(services.playground)],
+    [PlaygroundOutputResolver, new PlaygroundOutputResolver()],
   ]);
 }
 
@@ -84,6 +89,8 @@ export const resolvers = [
   ApiKeyResolver,
   RunnerResolver,
   JobResolver,
+  PlaygroundResolver,
+  PlaygroundOutputResolver,
 ] as const;
 
 export async function buildAppSchema(services: Services, events: Events): Promise<GraphQLSchema> {

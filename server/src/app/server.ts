@@ -25,6 +25,7 @@ import { BaseModelService } from "../base-models/base-model.service.js";
 import { exportRoutes } from "../export/export.route.js";
 import { ReportService } from "../export/report.service.js";
 import { AdapterService } from "../adapters/adapter.service.js";
+import { PlaygroundService } from "../playground/playground.service.js";
 import { DatasetService } from "../datasets/dataset.service.js";
 import { ExperimentService } from "../experiments/experiment.service.js";
 import { MetricsService } from "../metrics/metrics.service.js";
@@ -111,6 +112,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     metrics: new MetricsService(db, config.metricsCachePoints),
     jobs: new JobService(db, dispatcher, dispatchConfig),
     adapters: new AdapterService(db),
+    playground: new PlaygroundService(db, events),
     apiKeys: new ApiKeyService(db, connections),
     runners: new RunnerService(db, connections, {
       leaseMs: config.leaseMs,

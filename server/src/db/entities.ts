@@ -3,6 +3,7 @@ import { ApiKey } from "../auth/api-key.entity.js";
 import { Artifact, ArtifactFile } from "../artifacts/artifact.entity.js";
 import { BaseModel } from "../base-models/base-model.entity.js";
 import { Experiment } from "../experiments/experiment.entity.js";
+import { PlaygroundOutput, PlaygroundSession } from "../playground/playground.entity.js";
 import { RunSample } from "../runs/run-sample.entity.js";
 import { RunStatusChange } from "../runs/run-status-change.entity.js";
 import { Run } from "../runs/run.entity.js";
@@ -26,4 +27,6 @@ export const entities = [
   Artifact,
   ArtifactFile,
   Adapter,
+  PlaygroundSession,
+  PlaygroundOutput,
 ];

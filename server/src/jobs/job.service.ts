@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import { type CursorKey, type Connection, decodeCursor, encodeCursor } from "../api/connection.js";
-import { codedError, ErrorCode, notFoundError, userInputError } from "../api/errors.js";
+import { codedError, ErrorCode, userInputError } from "../api/errors.js";
 import type { PendingEvent } from "../app/events.js";
 import { insertRunAdapter } from "../adapters/adapter.repository.js";
 import { Artifact, ArtifactKind } from "../artifacts/artifact.entity.js";
@@ -23,6 +23,7 @@ import {
   type ReportMetricsResult,
   type SampleInput,
 } from "./job.types.js";
+import { findOwnJob, type OwnJob } from "./own-job.js";
 import { loadJobs } from "./spec.js";
 import {
   decodeFiles,
@@ -32,21 +33,6 @@ import {
   validateResult,
   validateSamples,
 } from "./validate.js";
-
-interface OwnJob {
-  id: string;
-  runId: string;
-  runnerId: string;
-  status: JobStatus;
-  attempt: number;
-  kind: RunKind;
-  method: string;
-  experimentId: string | null;
-  datasetId: string | null;
-  generalDatasetId: string | null;
-}
-
-const live = new Set<string>([JobStatus.ASSIGNED, JobStatus.RUNNING]);
 
 /**
  * The runner side of the protocol: every call names a job, which must be the calling runner's
@@ -334,55 +320,13 @@ export class JobService {
     return job!;
   }
 
-  /** The job, checked to be the runner's (and live when asked), optionally locked for the transaction. */
-  private async ownJob(
+  private ownJob(
     m: EntityManager,
     runnerId: string,
     jobId: string,
     lock: "update" | "share" | null,
     mustBeLive: boolean,
   ): Promise<OwnJob> {
-    requireId(jobId, "jobId");
-    const rows: {
-      id: string;
-      run_id: string;
-      runner_id: string;
-      status: JobStatus;
-      attempt: number;
-      kind: RunKind;
-      method: string;
-      experiment_id: string | null;
-      dataset_id: string | null;
-      general_dataset_id: string | null;
-    }[] = await m.query(
-      `SELECT j.id, j.run_id, j.runner_id, j.status, j.attempt, r.kind, r.method, r.experiment_id, r.dataset_id,
-              e.general_dataset_id
-         FROM job j JOIN run r ON r.id = j.run_id LEFT JOIN experiment e ON e.id = r.experiment_id
-        WHERE j.id = $1 ${lock === "update" ? "FOR UPDATE OF j" : lock === "share" ? "FOR SHARE OF j" : ""}`,
-      [jobId],
-    );
-    const row = rows[0];
-    if (!row) throw notFoundError("job", jobId);
-    if (row.runner_id !== runnerId) {
-      throw codedError(ErrorCode.FORBIDDEN, `job ${jobId} belongs to another runner`, { field: "jobId" });
-    }
-    if (mustBeLive && !live.has(row.status)) {
-      throw codedError(ErrorCode.CONFLICT, `job ${jobId} is ${row.status}: it no longer accepts reports`, {
-        field: "jobId",
-        status: row.status,
-      });
-    }
-    return {
-      id: row.id,
-      runId: row.run_id,
-      runnerId: row.runner_id,
-      status: row.status,
-      attempt: row.attempt,
-      kind: row.kind,
-      method: row.method,
-      experimentId: row.experiment_id,
-      datasetId: row.dataset_id,
-      generalDatasetId: row.general_dataset_id,
-    };
+    return findOwnJob(m, runnerId, jobId, lock, mustBeLive);
   }
 }

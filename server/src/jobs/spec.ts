@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import { generateSpecs } from "../playground/playground-spec.js";
 import { type Job, JobStatus } from "./job.types.js";
 
 interface JobRow {
@@ -74,10 +75,19 @@ export async function loadJobs(m: EntityManager, jobIds: readonly string[]): Pro
     ),
   ];
   const files = await artifactFiles(m, artifactIds);
+  const generates = await generateSpecs(
+    m,
+    rows.filter((r) => r.kind === "GENERATE").map((r) => r.run_id),
+  );
   const byId = new Map(rows.map((r) => [r.id, r]));
   return jobIds.flatMap((id) => {
     const r = byId.get(id);
-    return r ? [toJob(r, files)] : [];
+    if (!r) return [];
+    const job = toJob(r, files);
+    // a GENERATE job (the playground): its prompt, sampling and the adapters of its outputs
+    const generate = generates.get(r.run_id);
+    if (generate) Object.assign(job.spec, generate);
+    return [job];
   });
 }
 

@@ -7,6 +7,8 @@ import { BaseModel } from "../base-models/base-model.entity.js";
 import { Dataset } from "../datasets/dataset.entity.js";
 import type { Database } from "../db/database.js";
 import { Experiment } from "../experiments/experiment.entity.js";
+import type { PlaygroundOutput } from "../playground/playground.entity.js";
+import { outputsOfSessions } from "../playground/playground.repository.js";
 import { Runner } from "../runners/runner.entity.js";
 import type { RunAttempt } from "./run-attempt.type.js";
 import type { RunSample } from "./run-sample.entity.js";
@@ -60,5 +62,6 @@ export function createPeopleLoaders(db: Database) {
     outputArtifact: batched<string, Artifact | null>(outputArtifactsOf),
     artifacts: batched<string, Artifact[]>(artifactsOfRuns),
     artifactFiles: batched<string, ArtifactFile[]>(filesOfArtifacts),
+    playgroundOutputs: batched<string, PlaygroundOutput[]>(outputsOfSessions),
   };
 }

@@ -72,6 +72,7 @@ export const runnerOperations = new Set([
   "uploadAdapter",
   "completeJob",
   "failJob",
+  "reportGenerations",
 ]);
 export const tokenOperations = new Set(["registerRunner"]);
 /**
