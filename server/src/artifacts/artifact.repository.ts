@@ -12,13 +12,16 @@ export interface FileForDownload {
 /**
  * The runners that may download artifact `a`'s files: those that held an attempt of its run (to resume),
  * when it is a base model's weights, those that held an attempt of a run on that model, and when it is an
- * adapter's files, those that held an attempt of a run working on that adapter (EVALUATE, MERGE, GENERATE).
+ * adapter's files, those that held an attempt of a run working on that adapter (EVALUATE, MERGE, GENERATE;
+ * a playground session's run works on each adapter of its outputs).
  */
 const RUNNERS_OF_ARTIFACT = `(SELECT array_agg(DISTINCT j.runner_id) FROM job j
     WHERE j.run_id = a.run_id
        OR j.run_id IN (SELECT r.id FROM run r JOIN base_model b ON b.id = r.base_model_id
                         WHERE b.weights_artifact_id = a.id)
        OR j.run_id IN (SELECT r.id FROM run r JOIN adapter ad ON ad.id = r.adapter_id
+                        WHERE ad.artifact_id = a.id)
+       OR j.run_id IN (SELECT o.run_id FROM playground_output o JOIN adapter ad ON ad.id = o.adapter_id
                         WHERE ad.artifact_id = a.id))`;
 
 /**

@@ -2,6 +2,7 @@
 // GENERATE job a runner receives, reportGenerations' checks, and a graphql-ws subscriber that sees the
 // outputs grow through intermediate states before the session ends.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -244,6 +245,18 @@ for (const driver of drivers) {
       assert.equal(spec.adapters[0].method.method, "lora");
       assert.equal(spec.adapters[0].method.use_dora, true);
       await runner.start(job.id);
+      // the runner holding the job may download each adapter's files (sha256 as the spec says); others may not
+      const file = spec.adapters[1].files.find(
+        (f: { name: string }) => f.name === "adapter_model.safetensors",
+      );
+      const url = `${new URL(server.url).origin}/artifacts/${spec.adapters[1].artifactId}/files/adapter_model.safetensors`;
+      const got = await fetch(url, { headers: { authorization: `Bearer ${secret}` } });
+      assert.equal(got.status, 200, `${url}: ${got.status === 200 ? "" : await got.text()}`);
+      const bytes = Buffer.from(await got.arrayBuffer());
+      assert.equal(createHash("sha256").update(bytes).digest("hex"), file.sha256);
+      const stranger = await registerRunnerForTest(server.db);
+      const refused = await fetch(url, { headers: { authorization: `Bearer ${stranger.secret}` } });
+      assert.equal(refused.status, 403);
 
       const report = (outputs: Record<string, unknown>[]) => runner.mutate(REPORT, { j: job.id, o: outputs });
       const words = ["le", " chat", " noir", "."];
