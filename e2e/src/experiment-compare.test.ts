@@ -3,35 +3,13 @@
 // numbers, and its charts are drawn. Real server on PostgreSQL, real runner process, Chromium.
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openPage, screenshot, useApiKey } from "./support/browser.js";
-import {
-  api,
-  type RunnerProcess,
-  runRegistrationCommand,
-  startRunner,
-  startStack,
-  type TestServer,
-} from "./support/stack.js";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
+import { openPage, screenshot, useApiKey } from "./support/browser.js";
+import { TRANSLATION_ROWS } from "./support/datasets.js";
+import { api, useStack } from "./support/stack.js";
 
-let server: TestServer;
-let browser: Browser;
-let runner: RunnerProcess | undefined;
-
-const FT_ROWS = [
-  "cat:chat",
-  "dog:chien",
-  "house:maison",
-  "car:voiture",
-  "bread:pain",
-  "water:eau",
-  "book:livre",
-  "tree:arbre",
-]
-  .map((pair) => pair.split(":"))
-  .map(([en, fr]) => JSON.stringify({ prompt: `Translate '${en}' to French ->`, completion: ` ${fr}` }))
-  .join("\n");
+const stack = useStack({ runners: ["e2e-trainer"] });
 const GENERAL_ROWS = [
   "The cat sat on the mat.",
   "Rain fell all day.",
@@ -41,25 +19,9 @@ const GENERAL_ROWS = [
   .map((text) => JSON.stringify({ text }))
   .join("\n");
 
-before(async () => {
-  [server, browser] = await Promise.all([startStack("pg"), launchBrowser()]);
-  const token = await api<{ createRegistrationToken: { command: string } }>(
-    server,
-    'mutation { createRegistrationToken(input: { description: "e2e" }) { command } }',
-  );
-  const { config, dir } = await runRegistrationCommand(token.createRegistrationToken.command, "e2e-trainer");
-  runner = startRunner(config, dir);
-});
-
-after(async () => {
-  await runner?.stop();
-  await browser?.close();
-  await server?.close();
-});
-
 async function estimateFromApi(config: unknown, method: Record<string, unknown>) {
   const data = await api<{ estimate: { parameters: { trainable: number }; memory: { total: number } } }>(
-    server,
+    stack.server,
     `query($model: JSON!, $method: JSONObject!) {
       estimate(model: $model, method: $method, batchSize: 4, seqLen: 32, dtype: "float32", optimizer: "adamw",
                gradientCheckpointing: false) { parameters { trainable } memory { total } } }`,
@@ -95,13 +57,14 @@ async function canvasesDrawn(page: Page): Promise<boolean[]> {
 }
 
 test("create an experiment with live estimates, watch three methods train, compare against the API", async () => {
+  const { server, browser } = stack;
   const datasets = await api<{ a: { id: string }; b: { id: string } }>(
     server,
     `mutation($ft: String!, $general: String!) {
       a: createDataset(input: { name: "toy translations", format: JSONL, content: $ft, evalFraction: 0.25 }) { id }
       b: createDataset(input: { name: "general text", format: JSONL, content: $general, evalFraction: 0 }) { id }
     }`,
-    { ft: FT_ROWS, general: GENERAL_ROWS },
+    { ft: TRANSLATION_ROWS, general: GENERAL_ROWS },
   );
   const { context, page, consoleErrors } = await openPage(browser);
   await useApiKey(page, server.origin, server.adminKey);

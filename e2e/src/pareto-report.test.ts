@@ -7,53 +7,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openPage, screenshot, useApiKey } from "./support/browser.js";
-import {
-  api,
-  type RunnerProcess,
-  runRegistrationCommand,
-  startRunner,
-  startStack,
-  type TestServer,
-} from "./support/stack.js";
+import { after, test } from "node:test";
+import type { Page } from "playwright-core";
+import { openPage, screenshot, useApiKey } from "./support/browser.js";
+import { TRANSLATION_ROWS } from "./support/datasets.js";
+import { api, useStack, waitForRuns } from "./support/stack.js";
 
-let server: TestServer;
-let browser: Browser;
-let runner: RunnerProcess | undefined;
+const stack = useStack({ runners: ["e2e-pareto"] });
 const downloads = mkdtempSync(join(tmpdir(), "tunelab-e2e-report-"));
-
-const ROWS = [
-  "cat:chat",
-  "dog:chien",
-  "house:maison",
-  "car:voiture",
-  "bread:pain",
-  "water:eau",
-  "book:livre",
-  "tree:arbre",
-]
-  .map((pair) => pair.split(":"))
-  .map(([en, fr]) => JSON.stringify({ prompt: `Translate '${en}' to French ->`, completion: ` ${fr}` }))
-  .join("\n");
-
-before(async () => {
-  [server, browser] = await Promise.all([startStack("pg"), launchBrowser()]);
-  const token = await api<{ createRegistrationToken: { command: string } }>(
-    server,
-    'mutation { createRegistrationToken(input: { description: "e2e pareto" }) { command } }',
-  );
-  const { config, dir } = await runRegistrationCommand(token.createRegistrationToken.command, "e2e-pareto");
-  runner = startRunner(config, dir);
-});
-
-after(async () => {
-  await runner?.stop();
-  await browser?.close();
-  await server?.close();
-  rmSync(downloads, { recursive: true, force: true });
-});
+after(() => rmSync(downloads, { recursive: true, force: true }));
 
 interface Point {
   runId: string;
@@ -97,13 +59,14 @@ const asDrawn = (v: View) => ({
 });
 
 test("the Pareto chart and budget answer equal the API; the HTML report opens offline with the same numbers", async () => {
+  const { server, browser } = stack;
   const { dataset, base } = await api<{ dataset: { id: string }; base: { id: string } }>(
     server,
     `mutation($rows: String!) {
       dataset: createDataset(input: { name: "toy translations", format: JSONL, content: $rows, evalFraction: 0.25 }) { id }
       base: createBaseModel(input: { name: "nano", preset: "tunelab-nano" }) { id }
     }`,
-    { rows: ROWS },
+    { rows: TRANSLATION_ROWS },
   );
   const created = await api<{ createExperiment: { id: string } }>(
     server,
@@ -131,17 +94,7 @@ test("the Pareto chart and budget answer equal the API; the HTML report opens of
     },
   );
   const experimentId = created.createExperiment.id;
-  for (let done = false; !done; ) {
-    const { experiment } = await api<{ experiment: { runs: { name: string; status: string }[] } }>(
-      server,
-      "query($id: ID!) { experiment(id: $id) { runs { name status } } }",
-      { id: experimentId },
-    );
-    const failed = experiment.runs.filter((r) => r.status === "FAILED" || r.status === "CANCELLED");
-    assert.deepEqual(failed, [], runner?.output());
-    done = experiment.runs.every((r) => r.status === "SUCCEEDED");
-    if (!done) await new Promise((r) => setTimeout(r, 1000));
-  }
+  await waitForRuns(stack, experimentId);
 
   const pareto = async (q: string, c: string, b: number | null = null) =>
     (await api<{ pareto: View }>(server, paretoQuery, { e: experimentId, q, c, b })).pareto;

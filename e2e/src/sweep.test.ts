@@ -2,42 +2,16 @@
 // of runs the API stores, named by what varies; a real runner trains them (tunelab-nano, a few steps); the
 // comparison groups and colours them by method and facets the loss curves by a swept field, kept in the URL.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Browser } from "playwright-core";
-import { launchBrowser, openPage, screenshot, useApiKey } from "./support/browser.js";
-import {
-  api,
-  type RunnerProcess,
-  runRegistrationCommand,
-  startRunner,
-  startStack,
-  type TestServer,
-} from "./support/stack.js";
+import { test } from "node:test";
+import { openPage, screenshot, useApiKey } from "./support/browser.js";
+import { api, useStack } from "./support/stack.js";
 
-let server: TestServer;
-let browser: Browser;
-let runner: RunnerProcess | undefined;
+const stack = useStack({ runners: ["e2e-sweeper"] });
 
 const ROWS = ["cat:chat", "dog:chien", "house:maison", "car:voiture", "bread:pain", "tree:arbre"]
   .map((pair) => pair.split(":"))
   .map(([en, fr]) => JSON.stringify({ prompt: `${en} ->`, completion: ` ${fr}` }))
   .join("\n");
-
-before(async () => {
-  [server, browser] = await Promise.all([startStack("pg"), launchBrowser()]);
-  const token = await api<{ createRegistrationToken: { command: string } }>(
-    server,
-    'mutation { createRegistrationToken(input: { description: "e2e sweep" }) { command } }',
-  );
-  const { config, dir } = await runRegistrationCommand(token.createRegistrationToken.command, "e2e-sweeper");
-  runner = startRunner(config, dir);
-});
-
-after(async () => {
-  await runner?.stop();
-  await browser?.close();
-  await server?.close();
-});
 
 interface SweepRun {
   id: string;
@@ -50,6 +24,7 @@ interface SweepRun {
 }
 
 test("a sweep typed in the form yields its grid of runs, compared grouped by method and faceted by r", async () => {
+  const { server, browser } = stack;
   const dataset = await api<{ createDataset: { id: string } }>(
     server,
     `mutation($content: String!) {

@@ -4,8 +4,10 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { type Driver, startTestServer, type TestServer } from "@tunelab/server/dist/testing/test-server.js";
-import { repoRoot } from "./browser.js";
+import type { Browser } from "playwright-core";
+import { launchBrowser, repoRoot } from "./browser.js";
 
 export type { TestServer };
 
@@ -114,4 +116,77 @@ export function startRunner(config: string, workDir: string): RunnerProcess {
       rmSync(workDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Registers a runner the way a person does (a registration token from the API, the command it returns
+ * pasted with `name`) and starts it; it trains on the CPU.
+ */
+export async function registerRunner(server: TestServer, name: string): Promise<RunnerProcess> {
+  const token = await api<{ createRegistrationToken: { command: string } }>(
+    server,
+    `mutation($d: String!) { createRegistrationToken(input: { description: $d }) { command } }`,
+    { d: `e2e ${name}` },
+  );
+  const { config, dir } = await runRegistrationCommand(token.createRegistrationToken.command, name);
+  return startRunner(config, dir);
+}
+
+export interface Stack {
+  server: TestServer;
+  browser: Browser;
+  /** The runners named in `useStack`'s options, in that order. */
+  runners: RunnerProcess[];
+}
+
+/**
+ * One test file's whole system, started before its tests and stopped after them: the server on `driver`
+ * (PostgreSQL unless told) serving the built dashboard, Chromium, and a registered runner per name in
+ * `runners`. The fields are filled in when the file's `before` hook has run, so read them inside tests:
+ *
+ *   const stack = useStack({ runners: ["e2e-trainer"] });
+ *   test("…", async () => { const { server, browser } = stack; … });
+ */
+export function useStack(options: { driver?: Driver; runners?: string[] } = {}): Stack {
+  const stack = { runners: [] as RunnerProcess[] } as Stack;
+  before(async () => {
+    // Each part is kept as soon as it exists, so `after` stops whatever started even if a later part fails.
+    const started = await Promise.allSettled([
+      startStack(options.driver ?? "pg").then((s) => (stack.server = s)),
+      launchBrowser().then((b) => (stack.browser = b)),
+    ]);
+    for (const s of started) if (s.status === "rejected") throw s.reason;
+    for (const name of options.runners ?? []) stack.runners.push(await registerRunner(stack.server, name));
+  });
+  after(async () => {
+    await Promise.all(stack.runners.map((r) => r.stop()));
+    await stack.browser?.close();
+    await stack.server?.close();
+  });
+  return stack;
+}
+
+/**
+ * Polls until every run of an experiment has SUCCEEDED; a FAILED or CANCELLED run fails the test with the
+ * runners' output. Returns the runs (name, status).
+ */
+export async function waitForRuns(
+  stack: Stack,
+  experimentId: string,
+): Promise<{ id: string; name: string; status: string }[]> {
+  for (;;) {
+    const { experiment } = await api<{
+      experiment: { runs: { id: string; name: string; status: string }[] };
+    }>(stack.server, "query($id: ID!) { experiment(id: $id) { runs { id name status } } }", {
+      id: experimentId,
+    });
+    const failed = experiment.runs.filter((r) => r.status === "FAILED" || r.status === "CANCELLED");
+    if (failed.length > 0) {
+      throw new Error(
+        `runs did not succeed: ${JSON.stringify(failed)}\n${stack.runners.map((r) => r.output()).join("\n")}`,
+      );
+    }
+    if (experiment.runs.every((r) => r.status === "SUCCEEDED")) return experiment.runs;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
