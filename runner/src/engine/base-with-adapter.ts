@@ -53,19 +53,15 @@ export async function openBaseWithAdapter(
 ): Promise<BaseWithAdapter> {
   const seed = o.seed ?? 0;
   const loaded = await loadBase(base, seed);
-  const { model, tokenizer } = loaded;
+  const { model } = loaded;
   let folder: AdapterFolder | null = null;
   let method: PeftMethod | undefined;
   try {
     folder = adapterDir === null ? null : await readAdapterFolder(adapterDir);
-    const json =
+    method =
       folder === null
-        ? { method: "full" }
-        : (o.method ?? (fromPeftConfig(folder.config, model.config) as unknown as Record<string, unknown>));
-    method = createMethod(model, json, {
-      ...methodOptions(json, tokenizer, seed),
-      dtype: folder === null ? "float32" : o.dtype,
-    });
+        ? createMethod(model, { method: "full" }, { seed, dtype: "float32" })
+        : methodOfFolder(loaded, folder, o);
     for (const name of method.replacedWeights) {
       model.weights.get(name)?.dispose();
       model.weights.delete(name);
@@ -96,6 +92,40 @@ export async function openBaseWithAdapter(
       tf.dispose([...model.weights.values()]);
     },
   };
+}
+
+/** The folder's method (the recorded one, else its adapter_config.json's) built over the base, not yet loaded. */
+function methodOfFolder(loaded: LoadedBase, folder: AdapterFolder, o: AdapterOptions): PeftMethod {
+  const json =
+    o.method ?? (fromPeftConfig(folder.config, loaded.model.config) as unknown as Record<string, unknown>);
+  return createMethod(loaded.model, json, {
+    ...methodOptions(json, loaded.tokenizer, o.seed ?? 0),
+    dtype: o.dtype,
+  });
+}
+
+/**
+ * An adapter folder's method over a base that is already loaded, the folder's tensors in it. The base's
+ * weights stay whole (a compactly stored weight is read through the method's hooks instead of freed), so
+ * disposing the method leaves the base as it was: the playground applies several adapters in turn.
+ */
+export async function attachAdapter(
+  loaded: LoadedBase,
+  adapterDir: string,
+  o: AdapterOptions = {},
+): Promise<PeftMethod> {
+  const folder = await readAdapterFolder(adapterDir);
+  let method: PeftMethod | undefined;
+  try {
+    method = methodOfFolder(loaded, folder, o);
+    method.importAdapter(folder.tensors);
+    return method;
+  } catch (err) {
+    method?.dispose();
+    throw err;
+  } finally {
+    tf.dispose([...folder.tensors.values()]);
+  }
 }
 
 /** The base with the adapter folder loaded into its method: what a MERGE or GENERATE job works with. */
