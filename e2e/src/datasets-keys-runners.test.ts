@@ -1,22 +1,11 @@
 // The dashboard's datasets, API keys and runners pages against a real server on PostgreSQL, in Chromium.
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
-import { after, before, test } from "node:test";
-import type { Browser } from "playwright-core";
-import { launchBrowser, openPage, screenshot, useApiKey } from "./support/browser.js";
-import { api, runRegistrationCommand, startRunner, startStack, type TestServer } from "./support/stack.js";
+import { test } from "node:test";
+import { openPage, screenshot, useApiKey } from "./support/browser.js";
+import { api, runRegistrationCommand, startRunner, useStack } from "./support/stack.js";
 
-let server: TestServer;
-let browser: Browser;
-
-before(async () => {
-  [server, browser] = await Promise.all([startStack("pg"), launchBrowser()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const stack = useStack();
 
 const GOOD = [
   JSON.stringify({ prompt: "Translate to French: cat", completion: "chat" }),
@@ -26,9 +15,9 @@ const GOOD = [
 ].join("\n");
 
 test("datasets: an upload is stored and previewed; a bad one shows the server's error at its line", async () => {
-  const { context, page } = await openPage(browser);
-  await useApiKey(page, server.origin, server.adminKey);
-  await page.goto(`${server.origin}/datasets`);
+  const { context, page } = await openPage(stack.browser);
+  await useApiKey(page, stack.server.origin, stack.server.adminKey);
+  await page.goto(`${stack.server.origin}/datasets`);
   await page.getByText("No datasets yet").waitFor();
   await screenshot(page, "datasets-empty");
 
@@ -45,7 +34,7 @@ test("datasets: an upload is stored and previewed; a bad one shows the server's 
   await page.getByRole("button", { name: "Upload" }).click();
   await page.getByRole("status").filter({ hasText: 'Stored "french": 4 rows' }).waitFor();
   const stored = await api<{ datasets: { edges: { node: { id: string; rowCount: number } }[] } }>(
-    server,
+    stack.server,
     "{ datasets { edges { node { id rowCount } } } }",
   );
   assert.equal(stored.datasets.edges.length, 1);
@@ -62,7 +51,7 @@ test("datasets: an upload is stored and previewed; a bad one shows the server's 
   const bad = [GOOD.split("\n")[0], GOOD.split("\n")[1], '{"prompt": "broken", ', GOOD.split("\n")[3]].join(
     "\n",
   );
-  const direct = await server.gql(
+  const direct = await stack.server.gql(
     "mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }",
     {
       input: { name: "bad", format: "JSONL", content: bad },
@@ -93,14 +82,17 @@ test("datasets: an upload is stored and previewed; a bad one shows the server's 
 });
 
 test("API keys: paste a key, create one (shown once), use it, revoke another; the IDE is linked", async () => {
-  const { context, page } = await openPage(browser);
-  await page.goto(`${server.origin}/api-keys`);
+  const { context, page } = await openPage(stack.browser);
+  await page.goto(`${stack.server.origin}/api-keys`);
   // PostgreSQL: no local admin key is offered, the page says so.
   await page.getByText("No key set").waitFor();
-  await page.getByLabel("Paste an API key (tlk_…)").fill(server.adminKey);
+  await page.getByLabel("Paste an API key (tlk_…)").fill(stack.server.adminKey);
   await page.getByRole("button", { name: "Use this key" }).click();
   await page.getByTestId("current-key-hint").waitFor();
-  assert.equal(await page.getByTestId("current-key-hint").innerText(), `${server.adminKey.slice(0, 8)}…`);
+  assert.equal(
+    await page.getByTestId("current-key-hint").innerText(),
+    `${stack.server.adminKey.slice(0, 8)}…`,
+  );
 
   await page.getByLabel("Name", { exact: true }).fill("e2e notebook");
   // The new key manages keys below, so it is an admin key.
@@ -108,7 +100,11 @@ test("API keys: paste a key, create one (shown once), use it, revoke another; th
   await page.getByRole("button", { name: "Create key" }).click();
   const key = (await page.getByTestId("new-key").innerText()).trim();
   assert.match(key, /^tlk_/);
-  const check = await server.gql<{ apiKeys: { totalCount: number } }>("{ apiKeys { totalCount } }", {}, key);
+  const check = await stack.server.gql<{ apiKeys: { totalCount: number } }>(
+    "{ apiKeys { totalCount } }",
+    {},
+    key,
+  );
   assert.equal(check.errors, undefined, "the key shown works against the API");
   await screenshot(page, "api-keys-created");
   await page.getByRole("button", { name: "Use it in this browser" }).click();
@@ -124,7 +120,7 @@ test("API keys: paste a key, create one (shown once), use it, revoke another; th
   page.once("dialog", (dialog) => void dialog.accept());
   await page.getByRole("button", { name: "Revoke to revoke" }).click();
   await page.getByRole("row", { name: /to revoke/ }).waitFor({ state: "detached" });
-  const refused = await server.gql("{ apiKeys { totalCount } }", {}, doomed);
+  const refused = await stack.server.gql("{ apiKeys { totalCount } }", {}, doomed);
   assert.equal(refused.errors?.[0]?.extensions?.code, "UNAUTHENTICATED");
 
   assert.equal(
@@ -137,16 +133,16 @@ test("API keys: paste a key, create one (shown once), use it, revoke another; th
 });
 
 test("runners: a token created in the UI, the shown command registers a runner that appears online, its backend and why faster ones were skipped", async () => {
-  const { context, page } = await openPage(browser);
-  await useApiKey(page, server.origin, server.adminKey);
-  await page.goto(`${server.origin}/runners`);
+  const { context, page } = await openPage(stack.browser);
+  await useApiKey(page, stack.server.origin, stack.server.adminKey);
+  await page.goto(`${stack.server.origin}/runners`);
   await page.getByText("No runners yet").waitFor();
   await page.getByLabel("Host or pool").fill("e2e host");
   await page.getByRole("button", { name: "Create registration token" }).click();
   const command = (await page.getByTestId("runner-command").innerText()).trim();
   assert.match(
     command,
-    new RegExp(`^npm run runner -- register --server ${server.origin}\\S* --token tlt_\\S+$`),
+    new RegExp(`^npm run runner -- register --server ${stack.server.origin}\\S* --token tlt_\\S+$`),
   );
   await screenshot(page, "runners-token");
 
@@ -165,7 +161,7 @@ test("runners: a token created in the UI, the shown command registers a runner t
       runners: {
         edges: { node: { name: string; status: string; backend: string; backendSkipped: string[] } }[];
       };
-    }>(server, "{ runners { edges { node { name status backend backendSkipped } } } }");
+    }>(stack.server, "{ runners { edges { node { name status backend backendSkipped } } } }");
     assert.deepEqual(
       listed.runners.edges.map((e) => [e.node.name, e.node.status]),
       [["e2e-runner", "ONLINE"]],

@@ -1,24 +1,14 @@
 // The "Will it fit?" page against a real server on PostgreSQL, in Chromium: its numbers are `estimate`'s, and
 // picking a GPU size or a registered runner sets the budget.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openPage, screenshot, useApiKey } from "./support/browser.js";
-import { api, startStack, type TestServer } from "./support/stack.js";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
+import { openPage, screenshot, useApiKey } from "./support/browser.js";
+import { api, useStack } from "./support/stack.js";
 
 const GiB = 1024 ** 3;
 
-let server: TestServer;
-let browser: Browser;
-
-before(async () => {
-  [server, browser] = await Promise.all([startStack("pg"), launchBrowser()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const stack = useStack();
 
 interface ShownCell {
   method: string;
@@ -60,7 +50,7 @@ async function estimateTotals(model: unknown, cells: ShownCell[], dtype: string)
       )
       .join("\n");
     const data = await api<Record<string, { memory: { total: number } }>>(
-      server,
+      stack.server,
       `query($model: JSON!) { ${fields} }`,
       { model },
     );
@@ -98,16 +88,16 @@ async function waitForAnswer(page: Page, budgetBytes: number) {
 
 test("the fit page's numbers equal estimate; a GPU size and a runner set the budget", async () => {
   const base = await api<{ createBaseModel: { id: string; config: Record<string, unknown> } }>(
-    server,
+    stack.server,
     `mutation { createBaseModel(input: { name: "small-for-fit", preset: "tunelab-small" }) { id config } }`,
   );
   const token = await api<{ createRegistrationToken: { token: string } }>(
-    server,
+    stack.server,
     "mutation { createRegistrationToken(input: {}) { token } }",
   );
   const runnerBytes = 6 * GiB;
   const registered = await api<{ registerRunner: { runnerId: string } }>(
-    server,
+    stack.server,
     `mutation($input: RegisterRunnerInput!) { registerRunner(input: $input) { runnerId } }`,
     {
       input: {
@@ -122,9 +112,9 @@ test("the fit page's numbers equal estimate; a GPU size and a runner set the bud
     },
   );
 
-  const { page, consoleErrors } = await openPage(browser);
-  await useApiKey(page, server.origin, server.adminKey);
-  await page.goto(`${server.origin}/`);
+  const { page, consoleErrors } = await openPage(stack.browser);
+  await useApiKey(page, stack.server.origin, stack.server.adminKey);
+  await page.goto(`${stack.server.origin}/`);
   await page.getByRole("link", { name: "Will it fit?" }).click();
   await page.getByRole("heading", { name: "Will it fit?" }).waitFor();
 
@@ -223,9 +213,9 @@ test("the fit page's numbers equal estimate; a GPU size and a runner set the bud
 });
 
 test("the new-experiment form's estimate panel links to the fit page for its base model", async () => {
-  const { page } = await openPage(browser);
-  await useApiKey(page, server.origin, server.adminKey);
-  await page.goto(`${server.origin}/experiments/new`);
+  const { page } = await openPage(stack.browser);
+  await useApiKey(page, stack.server.origin, stack.server.adminKey);
+  await page.goto(`${stack.server.origin}/experiments/new`);
   const link = page.getByRole("link", { name: /Will it fit\? Every batch size/ }).first();
   await link.waitFor();
   await link.click();

@@ -2,23 +2,12 @@
 // it, a supported one becomes a variant whose estimate is the API's for what fromPeftConfig reads (over an
 // NF4 base when asked), and the run it creates keeps PEFT's keys. Real server on PostgreSQL, Chromium.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { fromPeftConfig } from "@tunelab/core";
-import type { Browser } from "playwright-core";
-import { launchBrowser, openPage, useApiKey } from "./support/browser.js";
-import { api, startStack, type TestServer } from "./support/stack.js";
+import { openPage, useApiKey } from "./support/browser.js";
+import { api, useStack } from "./support/stack.js";
 
-let server: TestServer;
-let browser: Browser;
-
-before(async () => {
-  [server, browser] = await Promise.all([startStack("pg"), launchBrowser()]);
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const stack = useStack();
 
 const PEFT_LORA = {
   peft_type: "LORA",
@@ -43,13 +32,13 @@ const PEFT_LORA = {
 
 test("paste a PEFT adapter_config.json: refused fields named, the rest trains as PEFT's keys say", async () => {
   const dataset = await api<{ createDataset: { id: string } }>(
-    server,
+    stack.server,
     `mutation($c: String!) { createDataset(input: { name: "toy", format: JSONL, content: $c, evalFraction: 0 }) { id } }`,
     { c: ['{"text":"a b c"}', '{"text":"d e f"}'].join("\n") },
   );
-  const { context, page, consoleErrors } = await openPage(browser);
-  await useApiKey(page, server.origin, server.adminKey);
-  await page.goto(`${server.origin}/experiments/new`);
+  const { context, page, consoleErrors } = await openPage(stack.browser);
+  await useApiKey(page, stack.server.origin, stack.server.adminKey);
+  await page.goto(`${stack.server.origin}/experiments/new`);
   await page.getByLabel("Name", { exact: true }).fill("e2e: pasted PEFT config");
   await page.getByLabel("Dataset", { exact: true }).selectOption(dataset.createDataset.id);
   await page.getByLabel("Or add a base model from a preset").selectOption("tunelab-nano");
@@ -75,12 +64,12 @@ test("paste a PEFT adapter_config.json: refused fields named, the rest trains as
   await pasted.getByLabel("over an NF4 base (QLoRA)").check();
 
   const base = await api<{ baseModels: { edges: { node: { config: unknown } }[] } }>(
-    server,
+    stack.server,
     "{ baseModels { edges { node { config } } } }",
   );
   const method = { ...fromPeftConfig(PEFT_LORA, undefined, { method: "qlora" }) };
   const want = await api<{ estimate: { parameters: { trainable: number }; memory: { total: number } } }>(
-    server,
+    stack.server,
     `query($model: JSON!, $method: JSONObject!) {
       estimate(model: $model, method: $method, batchSize: 4, seqLen: 32, dtype: "float32", optimizer: "adamw",
                gradientCheckpointing: false) { parameters { trainable } memory { total } } }`,
@@ -108,7 +97,7 @@ test("paste a PEFT adapter_config.json: refused fields named, the rest trains as
       }[];
     };
   }>(
-    server,
+    stack.server,
     "query($id: ID!) { experiment(id: $id) { runs { name method methodConfig trainableParams } } }",
     {
       id,
