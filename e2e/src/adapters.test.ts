@@ -1,4 +1,4 @@
-// The Adapters page: import a PEFT folder by dropping its two files (refused folders name the tensor and
+// The Adapters page: import a PEFT folder (or a bottleneck adapter) by dropping its two files (refused folders name the tensor and
 // store nothing), the detail page (files with sha256, config, provenance, the zip), the list's filters kept
 // in the URL and its Relay pages, and the links from a trained run and its comparison. PEFT folders from
 // runner/reference (plain-PyTorch ports of PEFT), never our exporter. Real server on PostgreSQL, a real
@@ -361,5 +361,52 @@ test("a trained run's page and its comparison link to its adapter, which shows t
   const link = page.getByRole("link", { name: `Adapter of ${runName}` });
   await link.waitFor();
   assert.equal(await link.getAttribute("href"), `/adapter?id=${run.adapter.id}`);
+  await context.close();
+});
+
+test("a bottleneck adapter in the adapters library's layout imports by dropping; pickled weights are refused with the fix", async () => {
+  const folder = join(fixtures, "adapters", "pfeiffer-reduction-factor");
+  const files = ["adapter_config.json", "adapter.safetensors"].map((name) => ({
+    name,
+    bytes: readFileSync(join(folder, name)),
+  }));
+  const { context, page } = await openPage(browser);
+  await useApiKey(page, server.origin, server.adminKey);
+  await page.goto(`${server.origin}/adapters`);
+  await page.getByLabel("For base model").selectOption(llamaId);
+
+  // PEFT's pickled weights: sent as they are, refused naming the file with the call that writes safetensors.
+  const before = await stored();
+  await dropFiles(page, [files[0]!, { name: "adapter_model.bin", bytes: Buffer.from("not read") }]);
+  await page.getByRole("button", { name: "Import" }).click();
+  const alert = page.getByRole("alert").filter({ hasText: "Import refused" });
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /adapter_model\.bin is pickled PyTorch.*safe_serialization=True/s);
+  assert.equal(await page.getByTestId("slot-weights").getAttribute("aria-invalid"), "true");
+  assert.deepEqual(await stored(), before, "nothing stored for pickled weights");
+
+  await dropFiles(page, [files[1]!]);
+  await page.getByTestId("slot-weights").filter({ hasText: "adapter.safetensors" }).waitFor();
+  await page.getByRole("button", { name: "Import" }).click();
+  await page.waitForURL(/\/adapter\?id=/);
+  const id = new URL(page.url()).searchParams.get("id")!;
+  const { adapter } = await api<{ adapter: { method: string; files: { name: string; sha256: string }[] } }>(
+    server,
+    "query($id: ID!) { adapter(id: $id) { method files { name sha256 } } }",
+    { id },
+  );
+  assert.equal(adapter.method, "adapter");
+  const want = createHash("sha256").update(files[1]!.bytes).digest("hex");
+  assert.deepEqual(
+    adapter.files.find((f) => f.name === "adapter.safetensors")?.sha256,
+    want,
+    "the adapters library's file stored byte for byte",
+  );
+  await page
+    .getByRole("row", { name: /adapter\.safetensors/ })
+    .getByText(want)
+    .waitFor();
+  assert.match(await page.getByTestId("metrics").innerText(), /Method\s+adapter/);
+  await screenshot(page, "adapter-bottleneck");
   await context.close();
 });

@@ -172,7 +172,7 @@ function AdapterDetails({ id }: { id: string }) {
       </div>
 
       <h2>Config</h2>
-      <p className="muted">The method's full config, every default filled in (PEFT's key names).</p>
+      <p className="muted">The method's full config as Tunelab reads it, every default filled in.</p>
       <pre className="block" data-testid="method-config">
         {JSON.stringify(a.methodConfig, null, 2)}
       </pre>

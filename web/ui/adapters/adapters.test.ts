@@ -18,6 +18,11 @@ test("pickFolderFiles: the two files by name in any order, a later one replaces,
   assert.deepEqual(missingFiles(second), []);
   const replaced = { name: "adapter_model.safetensors", v: 2 };
   assert.equal(pickFolderFiles([replaced], second).weights, replaced);
+  // A bottleneck adapter's weights (the adapters library's name), and pickled files for the server to refuse.
+  for (const name of ["adapter.safetensors", "adapter_model.bin", "pytorch_adapter.bin"]) {
+    assert.equal(pickFolderFiles([f(name)]).weights?.name, name);
+  }
+  assert.deepEqual(missingFiles(pickFolderFiles([f("adapter_config.json")])), ["the weights"]);
 });
 
 test("toBase64 equals Node's encoding across chunk boundaries", () => {

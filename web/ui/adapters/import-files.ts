@@ -1,7 +1,16 @@
-// The two files of a PEFT folder picked or dropped in any order, told apart by name, and sent as base64.
+// The two files of an adapter folder picked or dropped in any order, told apart by name, and sent as base64.
 
 export const CONFIG_FILE = "adapter_config.json";
-export const WEIGHTS_FILE = "adapter_model.safetensors";
+/**
+ * Names the weights slot takes: PEFT's, the adapters library's (a bottleneck adapter), and their pickled
+ * forms, which the server refuses with the call that saves safetensors instead.
+ */
+export const WEIGHTS_FILES = [
+  "adapter_model.safetensors",
+  "adapter.safetensors",
+  "adapter_model.bin",
+  "pytorch_adapter.bin",
+] as const;
 
 export interface Picked<F> {
   config?: F;
@@ -22,7 +31,7 @@ export function pickFolderFiles<F extends { name: string }>(
   for (const file of files) {
     const name = file.name.split(/[\\/]/).pop() ?? file.name;
     if (name === CONFIG_FILE) out.config = file;
-    else if (name === WEIGHTS_FILE) out.weights = file;
+    else if ((WEIGHTS_FILES as readonly string[]).includes(name)) out.weights = file;
     else out.ignored.push(name);
   }
   return out;
@@ -30,7 +39,7 @@ export function pickFolderFiles<F extends { name: string }>(
 
 /** What is still needed before the folder can be sent; empty when both are there. */
 export function missingFiles(picked: Picked<unknown>): string[] {
-  return [picked.config ? null : CONFIG_FILE, picked.weights ? null : WEIGHTS_FILE].filter(
+  return [picked.config ? null : CONFIG_FILE, picked.weights ? null : "the weights"].filter(
     (n): n is string => n !== null,
   );
 }

@@ -5,14 +5,7 @@ import { formatBytes } from "../../lib/format";
 import { graphql } from "../../lib/gql";
 import { useMutation, useQuery } from "../../lib/hooks";
 import { ErrorMessage } from "../common/error-message";
-import {
-  CONFIG_FILE,
-  missingFiles,
-  type Picked,
-  pickFolderFiles,
-  toBase64,
-  WEIGHTS_FILE,
-} from "./import-files";
+import { CONFIG_FILE, missingFiles, type Picked, pickFolderFiles, toBase64 } from "./import-files";
 
 const ImportBaseModels = graphql(`
   query ImportBaseModels {
@@ -33,10 +26,14 @@ async function asInput(file: File) {
   };
 }
 
-/** Which slot the server's error is about: a config key (adapter_config.json.…) or a tensor / the weights file. */
+/**
+ * Which slot the server's error is about: a config key (adapter_config.json.…), files[i] in the order they
+ * are sent (config, then weights), or a tensor or the weights file's header.
+ */
 function slotOf(field: string | undefined): "config" | "weights" | null {
-  if (!field || field === "baseModelId" || field === "note") return null;
-  return field.startsWith(CONFIG_FILE) ? "config" : "weights";
+  if (!field || field === "baseModelId" || field === "note" || field === "files") return null;
+  if (field.startsWith(CONFIG_FILE) || field.startsWith("files[0]")) return "config";
+  return "weights";
 }
 
 export function ImportForm() {
@@ -88,11 +85,12 @@ export function ImportForm() {
   return (
     <form className="card" onSubmit={onSubmit} aria-labelledby="import-title">
       <h2 id="import-title" style={{ marginTop: 0 }}>
-        Import a PEFT adapter
+        Import an adapter
       </h2>
       <p className="muted">
-        A folder saved by PEFT's <code>save_pretrained</code> (LoRA, DoRA, IA³, prefix or prompt tuning), for
-        a base model registered here. Every tensor is checked against what the config implies for that base.
+        A folder saved by PEFT's <code>save_pretrained</code> (LoRA, DoRA, IA³, prefix or prompt tuning) or a
+        bottleneck adapter saved by the adapters library's <code>save_adapter</code>, for a base model
+        registered here. Every tensor is checked against what the config implies for that base.
       </p>
       {/* biome-ignore lint/a11y/noStaticElementInteractions: the file input below is the accessible way in */}
       <div
@@ -106,22 +104,23 @@ export function ImportForm() {
         onDrop={onDrop}
       >
         <p style={{ margin: 0 }}>
-          Drop <code>{CONFIG_FILE}</code> and <code>{WEIGHTS_FILE}</code> here, or
+          Drop <code>{CONFIG_FILE}</code> and the weights (<code>adapter_model.safetensors</code>, or{" "}
+          <code>adapter.safetensors</code> for a bottleneck adapter) here, or
         </p>
         <label htmlFor="import-files">Choose the files</label>
         <input
           id="import-files"
           type="file"
           multiple
-          accept=".json,.safetensors"
+          accept=".json,.safetensors,.bin"
           onChange={(e) => take(e.target.files)}
         />
         <ul>
           {slot(CONFIG_FILE, picked.config, "config")}
-          {slot(WEIGHTS_FILE, picked.weights, "weights")}
+          {slot("weights", picked.weights, "weights")}
         </ul>
         {picked.ignored.length > 0 ? (
-          <p className="muted">Ignored (not part of a PEFT folder): {picked.ignored.join(", ")}</p>
+          <p className="muted">Ignored (not part of an adapter folder): {picked.ignored.join(", ")}</p>
         ) : null}
       </div>
       <div className="grid">
