@@ -8,7 +8,7 @@ import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 export type AdapterFileInput = {
   /** The file's bytes, base64. */
   contentBase64: string;
-  /** adapter_config.json or adapter_model.safetensors. */
+  /** adapter_config.json, and adapter_model.safetensors (PEFT) or adapter.safetensors (a bottleneck adapter in the adapters library's layout). */
   name: string;
 };
 
@@ -159,10 +159,10 @@ export type HyperparametersInput = {
   warmupSteps?: number;
 };
 
-/** A PEFT adapter folder to import against a registered base model. */
+/** An adapter folder to import against a registered base model: PEFT's, or a bottleneck adapter in the adapters library's layout. */
 export type ImportAdapterInput = {
   baseModelId: string | number;
-  /** adapter_config.json and adapter_model.safetensors. */
+  /** adapter_config.json and the weights: adapter_model.safetensors or adapter.safetensors. */
   files: Array<AdapterFileInput>;
   /** Where it came from, what it is (up to 2,000 characters). */
   note?: string | null | undefined;
