@@ -1,40 +1,23 @@
-// The Adapters page: import a PEFT folder (or a bottleneck adapter) by dropping its two files (refused folders name the tensor and
-// store nothing), the detail page (files with sha256, config, provenance, the zip), the list's filters kept
-// in the URL and its Relay pages, and the links from a trained run and its comparison. PEFT folders from
-// runner/reference (plain-PyTorch ports of PEFT), never our exporter. Real server on PostgreSQL, a real
-// runner training one LoRA run, Chromium.
+// The Adapters page: import a PEFT folder (or a bottleneck adapter) by dropping its two files (refused
+// folders name the tensor or file and store nothing), the detail page (files with sha256, config,
+// provenance, the zip), the list's filters kept in the URL and its Relay pages, and the links from a trained
+// run and its comparison. Folders from runner/reference (support/adapter-folders.ts), never our exporter.
+// Real server on PostgreSQL, a real runner training one LoRA run, Chromium.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { after, before, test } from "node:test";
-import type { Browser, Page } from "playwright-core";
-import { launchBrowser, openPage, repoRoot, screenshot, useApiKey } from "./support/browser.js";
+import { test } from "node:test";
+import type { Page } from "playwright-core";
 import {
-  api,
-  type RunnerProcess,
-  runRegistrationCommand,
-  startRunner,
-  startStack,
-  type TestServer,
-} from "./support/stack.js";
+  type FolderFile,
+  importFolder,
+  referenceBaseConfig,
+  referenceFolder,
+} from "./support/adapter-folders.js";
+import { openPage, screenshot, useApiKey } from "./support/browser.js";
+import { api, useStack, waitForRuns } from "./support/stack.js";
 
-const fixtures = join(repoRoot, "runner", "reference", "fixtures");
-const peftLora = join(fixtures, "peft_lora");
 const LORA_CASES = ["lora-patterns-all-bias", "dora-layer-index", "qdora-lora-only-bias"];
-
-interface FolderFile {
-  name: string;
-  bytes: Buffer;
-}
-
-function loraFolder(name: string): FolderFile[] {
-  return ["adapter_config.json", "adapter_model.safetensors"].map((file) => ({
-    name: file,
-    bytes: readFileSync(join(peftLora, name, file)),
-  }));
-}
 
 /** A safetensors file of F32 tensors (header length, JSON header, data), as the format lays it out. */
 function safetensors(tensors: Record<string, { shape: number[]; data: Buffer }>): Buffer {
@@ -64,28 +47,6 @@ function tensorsOf(file: Buffer): Record<string, { shape: number[]; data: Buffer
   return out;
 }
 
-interface PrefixCase {
-  name: string;
-  peftConfig: Record<string, unknown>;
-  promptEmbeddings: string;
-}
-const prefix = JSON.parse(readFileSync(join(fixtures, "prefix.json"), "utf8")) as {
-  model: Record<string, unknown>;
-  cases: PrefixCase[];
-};
-
-function prefixFolder(c: PrefixCase): FolderFile[] {
-  const data = Buffer.from(c.promptEmbeddings, "hex");
-  const n = c.peftConfig.num_virtual_tokens as number;
-  return [
-    { name: "adapter_config.json", bytes: Buffer.from(JSON.stringify(c.peftConfig)) },
-    {
-      name: "adapter_model.safetensors",
-      bytes: safetensors({ prompt_embeddings: { shape: [n, data.length / 4 / n], data } }),
-    },
-  ];
-}
-
 const IMPORT = `mutation($input: ImportAdapterInput!) { importAdapter(input: $input) { id importedBy } }`;
 
 function importInput(baseModelId: string, files: FolderFile[], note?: string) {
@@ -98,16 +59,14 @@ function importInput(baseModelId: string, files: FolderFile[], note?: string) {
   };
 }
 
-let server: TestServer;
-let browser: Browser;
-let runner: RunnerProcess | undefined;
+const stack = useStack({ runners: ["e2e-adapters"] });
 let qwenId: string;
 let llamaId: string;
 /** The LoRA run the runner trains meanwhile, and its experiment. */
 let trained: Promise<{ runId: string; runName: string; experimentId: string }>;
 
 async function stored(): Promise<{ adapters: number; artifacts: number }> {
-  return server.db.read(async (m) => {
+  return stack.server.db.read(async (m) => {
     const [a] = (await m.query(`SELECT count(*)::int AS n FROM adapter`)) as { n: number }[];
     const [f] = (await m.query(`SELECT count(*)::int AS n FROM artifact`)) as { n: number }[];
     return { adapters: a!.n, artifacts: f!.n };
@@ -116,7 +75,7 @@ async function stored(): Promise<{ adapters: number; artifacts: number }> {
 
 async function trainOneLora() {
   const made = await api<{ d: { id: string }; b: { id: string } }>(
-    server,
+    stack.server,
     `mutation($c: String!) {
       d: createDataset(input: { name: "toy", format: JSONL, content: $c, evalFraction: 0.25 }) { id }
       b: createBaseModel(input: { name: "nano", preset: "tunelab-nano" }) { id }
@@ -124,54 +83,40 @@ async function trainOneLora() {
     { c: ["a b c", "d e f", "g h i", "j k l"].map((text) => JSON.stringify({ text })).join("\n") },
   );
   const exp = await api<{ createExperiment: { id: string; runs: { id: string; name: string }[] } }>(
-    server,
+    stack.server,
     `mutation($d: ID!, $b: ID!) { createExperiment(input: { name: "e2e: one LoRA", datasetId: $d, baseModelId: $b,
       hyperparameters: { steps: 4, learningRate: 0.001, batchSize: 2, seqLen: 16 },
       variants: [{ method: { method: "lora", r: 4 } }] }) { id runs { id name } } }`,
     { d: made.d.id, b: made.b.id },
   );
-  const run = exp.createExperiment.runs[0]!;
-  for (;;) {
-    const { run: r } = await api<{
-      run: { status: string; error: string | null; adapter: { id: string } | null };
-    }>(server, "query($id: ID!) { run(id: $id) { status error adapter { id } } }", { id: run.id });
-    if (r.status === "SUCCEEDED" && r.adapter) break;
-    if (r.status === "FAILED" || r.status === "CANCELLED") {
-      throw new Error(`the LoRA run ended ${r.status}: ${r.error}\n${runner?.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  return { runId: run.id, runName: run.name, experimentId: exp.createExperiment.id };
+  const [run] = await waitForRuns(stack, exp.createExperiment.id);
+  return { runId: run!.id, runName: run!.name, experimentId: exp.createExperiment.id };
 }
 
-before(async () => {
-  [server, browser] = await Promise.all([startStack("pg"), launchBrowser()]);
-  const bases = await api<{ q: { id: string }; l: { id: string } }>(
-    server,
-    `mutation($q: JSONObject!, $l: JSONObject!) {
-      q: createBaseModel(input: { name: "qwen2 fixture", config: $q }) { id }
-      l: createBaseModel(input: { name: "llama fixture", config: $l }) { id }
-    }`,
-    { q: JSON.parse(readFileSync(join(peftLora, "base", "config.json"), "utf8")), l: prefix.model },
-  );
-  qwenId = bases.q.id;
-  llamaId = bases.l.id;
-  const token = await api<{ createRegistrationToken: { command: string } }>(
-    server,
-    'mutation { createRegistrationToken(input: { description: "e2e" }) { command } }',
-  );
-  const { config, dir } = await runRegistrationCommand(token.createRegistrationToken.command, "e2e-adapters");
-  runner = startRunner(config, dir);
-  trained = trainOneLora();
-  // A failure surfaces in the test that awaits it, not as an unhandled rejection meanwhile.
-  trained.catch(() => {});
-});
-
-after(async () => {
-  await runner?.stop();
-  await browser?.close();
-  await server?.close();
-});
+/**
+ * The two reference base models, and the LoRA run started on the runner: once, by the first test that
+ * asks. Not a second root-level `before`: on Node 20 that one ran while useStack's had not yet filled the
+ * stack in (stack.server was undefined).
+ */
+let setUp: Promise<void> | undefined;
+function setup(): Promise<void> {
+  setUp ??= (async () => {
+    const bases = await api<{ q: { id: string }; l: { id: string } }>(
+      stack.server,
+      `mutation($q: JSONObject!, $l: JSONObject!) {
+        q: createBaseModel(input: { name: "qwen2 fixture", config: $q }) { id }
+        l: createBaseModel(input: { name: "llama fixture", config: $l }) { id }
+      }`,
+      { q: referenceBaseConfig("peft_lora"), l: referenceBaseConfig("adapters") },
+    );
+    qwenId = bases.q.id;
+    llamaId = bases.l.id;
+    trained = trainOneLora();
+    // A failure surfaces in the test that awaits it, not as an unhandled rejection meanwhile.
+    trained.catch(() => {});
+  })();
+  return setUp;
+}
 
 /** Drops files on the drop zone the way a browser does (a DataTransfer of File objects). */
 async function dropFiles(page: Page, files: FolderFile[]): Promise<void> {
@@ -190,6 +135,8 @@ async function dropFiles(page: Page, files: FolderFile[]): Promise<void> {
 }
 
 test("import: a refused folder names the tensor and stores nothing; dropped files import and open the adapter", async () => {
+  await setup();
+  const { server, browser } = stack;
   const { context, page, consoleErrors } = await openPage(browser);
   await useApiKey(page, server.origin, server.adminKey);
   await page.goto(`${server.origin}/adapters`);
@@ -197,7 +144,7 @@ test("import: a refused folder names the tensor and stores nothing; dropped file
   await screenshot(page, "adapters-empty");
 
   // lora_A of layer 1's q_proj cut to the wrong width: the server's error names it.
-  const good = loraFolder("lora-patterns-all-bias");
+  const good = referenceFolder("peft_lora", "lora-patterns-all-bias");
   const A = "base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight";
   const tensors = tensorsOf(good[1]!.bytes);
   tensors[A] = { shape: [2, 16], data: tensors[A]!.data.subarray(0, 2 * 16 * 4) };
@@ -280,13 +227,21 @@ test("import: a refused folder names the tensor and stores nothing; dropped file
 });
 
 test("list: every source, filters kept in the URL, Relay pages of 20", async () => {
-  // 1 imported above + 21 LoRA-family + 2 prefix + the trained run's = 25.
+  await setup();
+  const { server, browser } = stack;
+  // 1 imported above + 21 LoRA-family + IA3 and prompt tuning on the Qwen2 base, 2 bottleneck adapters on the
+  // Llama base, and the trained run's: 27.
   for (let i = 0; i < 7; i++) {
-    for (const name of LORA_CASES)
-      await api(server, IMPORT, importInput(qwenId, loraFolder(name), `${name} #${i}`));
+    for (const name of LORA_CASES) {
+      await importFolder(server, qwenId, referenceFolder("peft_lora", name), `${name} #${i}`);
+    }
   }
-  for (const c of prefix.cases)
-    await api(server, IMPORT, importInput(llamaId, prefixFolder(c), `prefix ${c.name}`));
+  for (const name of ["ia3-defaults", "prompt-tuning-random"]) {
+    await importFolder(server, qwenId, referenceFolder("peft_folders", name), name);
+  }
+  for (const name of ["pfeiffer-reduction-factor", "houlsby-bottleneck-size"]) {
+    await importFolder(server, llamaId, referenceFolder("adapters", name), name);
+  }
   const { runName, experimentId } = await trained;
 
   const { context, page } = await openPage(browser);
@@ -294,29 +249,29 @@ test("list: every source, filters kept in the URL, Relay pages of 20", async () 
   await page.goto(`${server.origin}/adapters`);
   const table = page.getByRole("table", { name: "Adapters" });
   const count = page.getByTestId("adapter-count");
-  await count.filter({ hasText: "20 of 25 adapters" }).waitFor();
+  await count.filter({ hasText: "20 of 27 adapters" }).waitFor();
   assert.equal(await table.locator("tbody tr").count(), 20);
   await page.getByRole("button", { name: "Show 20 more" }).click();
-  await count.filter({ hasText: "25 of 25 adapters" }).waitFor();
-  assert.equal(await table.locator("tbody tr").count(), 25);
+  await count.filter({ hasText: "27 of 27 adapters" }).waitFor();
+  assert.equal(await table.locator("tbody tr").count(), 27);
   assert.equal(await page.getByRole("button", { name: "Show 20 more" }).count(), 0);
   const ids = await table
     .locator("tbody tr td:first-child a[href^='/adapter?id=']")
     .evaluateAll((links) => links.map((a) => a.getAttribute("href")));
-  assert.equal(new Set(ids).size, 25, "no adapter twice across pages");
+  assert.equal(new Set(ids).size, 27, "no adapter twice across pages");
   await screenshot(page, "adapters-list");
 
-  await page.getByLabel("Method", { exact: true }).selectOption("prefix");
-  await page.waitForURL(/method=prefix/);
+  await page.getByLabel("Method", { exact: true }).selectOption("adapter");
+  await page.waitForURL(/method=adapter/);
   await count.filter({ hasText: "2 of 2 adapters" }).waitFor();
   const methods = await table.locator("tbody tr td:nth-child(3)").allInnerTexts();
-  assert.deepEqual(methods, ["prefix", "prefix"]);
+  assert.deepEqual(methods, ["adapter", "adapter"]);
   assert.match(await table.locator("tbody tr").first().innerText(), /llama fixture/);
 
   await page.getByLabel("Base model", { exact: true }).selectOption(qwenId);
   await page.getByText("No adapter matches these filters").waitFor();
   await page.getByRole("button", { name: "Clear the filters" }).click();
-  await count.filter({ hasText: "20 of 25 adapters" }).waitFor();
+  await count.filter({ hasText: "20 of 27 adapters" }).waitFor();
 
   // Straight to a filtered URL (a shared link): the pickers show it.
   await page.goto(`${server.origin}/adapters?experiment=${experimentId}`);
@@ -327,7 +282,7 @@ test("list: every source, filters kept in the URL, Relay pages of 20", async () 
   assert.match(row, /nano\s+lora\s+r=4/);
 
   await page.goto(`${server.origin}/adapters?baseModel=${qwenId}`);
-  await count.filter({ hasText: "20 of 22 adapters" }).waitFor();
+  await count.filter({ hasText: "20 of 24 adapters" }).waitFor();
   assert.equal(await page.getByLabel("Base model", { exact: true }).inputValue(), qwenId);
   const imported = await table.locator("tbody tr").first().innerText();
   assert.match(imported, /imported by \S+ on /);
@@ -337,6 +292,8 @@ test("list: every source, filters kept in the URL, Relay pages of 20", async () 
 });
 
 test("a trained run's page and its comparison link to its adapter, which shows the run's metrics", async () => {
+  await setup();
+  const { server, browser } = stack;
   const { runId, runName, experimentId } = await trained;
   const { run } = await api<{
     run: { adapter: { id: string; evalLoss: number | null; trainableParams: number } };
@@ -365,11 +322,9 @@ test("a trained run's page and its comparison link to its adapter, which shows t
 });
 
 test("a bottleneck adapter in the adapters library's layout imports by dropping; pickled weights are refused with the fix", async () => {
-  const folder = join(fixtures, "adapters", "pfeiffer-reduction-factor");
-  const files = ["adapter_config.json", "adapter.safetensors"].map((name) => ({
-    name,
-    bytes: readFileSync(join(folder, name)),
-  }));
+  await setup();
+  const { server, browser } = stack;
+  const files = referenceFolder("adapters", "pfeiffer-bottleneck-size");
   const { context, page } = await openPage(browser);
   await useApiKey(page, server.origin, server.adminKey);
   await page.goto(`${server.origin}/adapters`);
