@@ -11,14 +11,16 @@ export enum BaseModelSource {
   PRETRAINED = "PRETRAINED",
   /** A Hugging Face folder on the runner hosts. */
   HOST_PATH = "HOST_PATH",
+  /** An adapter merged into its base (mergeAdapter); its MERGE run's MODEL artifact holds the weights. */
+  MERGED = "MERGED",
 }
 registerEnumType(BaseModelSource, { name: "BaseModelSource" });
 
 export enum BaseModelStatus {
   READY = "READY",
-  /** Waiting for its pretraining run. */
+  /** Waiting for the run that makes its weights (PRETRAIN or MERGE). */
   PENDING = "PENDING",
-  /** Its pretraining run failed or was cancelled. */
+  /** That run failed or was cancelled. */
   FAILED = "FAILED",
 }
 registerEnumType(BaseModelStatus, { name: "BaseModelStatus" });
@@ -59,7 +61,7 @@ export class BaseModel {
 
   @Field(() => ID, {
     nullable: true,
-    description: "The MODEL artifact holding the weights, once pretrained.",
+    description: "The MODEL artifact holding the weights, once pretrained or merged.",
   })
   @Column("uuid", { name: "weights_artifact_id", nullable: true })
   weightsArtifactId!: string | null;
@@ -67,6 +69,14 @@ export class BaseModel {
   @Field(() => ID, { nullable: true, description: "The PRETRAIN run that produces this model." })
   @Column("uuid", { name: "pretrain_run_id", nullable: true })
   pretrainRunId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: "MERGED: the adapter merged into its base model." })
+  @Column("uuid", { name: "merged_adapter_id", nullable: true })
+  mergedAdapterId!: string | null;
+
+  @Field(() => ID, { nullable: true, description: "MERGED: the MERGE run that writes its weights." })
+  @Column("uuid", { name: "merge_run_id", nullable: true })
+  mergeRunId!: string | null;
 
   @Field()
   @CreateDateColumn({ name: "created_at", type: "timestamptz", precision: 3 })

@@ -1,5 +1,6 @@
 import type { EntityManager } from "typeorm";
 import type { CursorKey, PageRequest } from "../api/connection.js";
+import { RunKind } from "../runs/run.entity.js";
 import { BaseModel } from "./base-model.entity.js";
 
 export function findBaseModel(m: EntityManager, id: string): Promise<BaseModel | null> {
@@ -41,4 +42,26 @@ export function listBaseModels(m: EntityManager, page: PageRequest): Promise<Bas
 
 export function countBaseModels(m: EntityManager): Promise<number> {
   return m.count(BaseModel);
+}
+
+/** Whether a run of this kind produces a base model's weights (its MODEL artifact): PRETRAIN and MERGE. */
+export function producesBaseModel(kind: RunKind): boolean {
+  return kind === RunKind.PRETRAIN || kind === RunKind.MERGE;
+}
+
+/**
+ * The base model whose weights run `runId` produces — a PRETRAIN run's (pretrain_run_id) or a MERGE run's
+ * (merge_run_id) — changed as the run ends, is cancelled or retried.
+ */
+export async function updateProducedModel(
+  m: EntityManager,
+  runId: string,
+  set: Partial<Pick<BaseModel, "status" | "weightsArtifactId">>,
+): Promise<void> {
+  await m
+    .createQueryBuilder()
+    .update(BaseModel)
+    .set(set)
+    .where("pretrain_run_id = :runId OR merge_run_id = :runId", { runId })
+    .execute();
 }

@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import { ConnectionArgs, connectionType } from "../api/connection.js";
 import type { RequestContext } from "../app/context.js";
+import { Adapter } from "../adapters/adapter.entity.js";
 import { Artifact } from "../artifacts/artifact.entity.js";
 import { artifactZipPath } from "../artifacts/artifact.resolver.js";
 import { requireScope } from "../auth/guards.js";
@@ -36,6 +37,19 @@ export class BaseModelResolver {
     return this.service.pretrain(input);
   }
 
+  @Mutation(() => BaseModel, {
+    description:
+      "Merges a LoRA, QLoRA, DoRA or IA3 adapter into its base model's weights: a PENDING base model (source MERGED) and its QUEUED MERGE run; READY with the merged Hugging Face folder (downloadUrl) when the run succeeds.",
+  })
+  mergeAdapter(
+    @Arg("adapterId", () => ID) adapterId: string,
+    @Arg("name", { description: "The merged model's name (unique among base models)." }) name: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<BaseModel> {
+    requireScope(ctx, "read-write");
+    return this.service.merge(adapterId, name);
+  }
+
   @Query(() => BaseModel)
   baseModel(@Arg("id", () => ID) id: string, @Ctx() ctx: RequestContext): Promise<BaseModel> {
     requireScope(ctx, "read");
@@ -51,6 +65,16 @@ export class BaseModelResolver {
   @FieldResolver(() => Run, { nullable: true, description: "The PRETRAIN run producing it." })
   pretrainRun(@Root() b: BaseModel, @Ctx() ctx: RequestContext): Promise<Run | null> | null {
     return b.pretrainRunId ? ctx.loaders.people.run.load(b.pretrainRunId) : null;
+  }
+
+  @FieldResolver(() => Adapter, { nullable: true, description: "MERGED: the adapter merged into its base." })
+  mergedFromAdapter(@Root() b: BaseModel, @Ctx() ctx: RequestContext): Promise<Adapter | null> | null {
+    return b.mergedAdapterId ? ctx.loaders.people.adapter.load(b.mergedAdapterId) : null;
+  }
+
+  @FieldResolver(() => Run, { nullable: true, description: "MERGED: the MERGE run producing it." })
+  mergeRun(@Root() b: BaseModel, @Ctx() ctx: RequestContext): Promise<Run | null> | null {
+    return b.mergeRunId ? ctx.loaders.people.run.load(b.mergeRunId) : null;
   }
 
   @FieldResolver(() => String, {

@@ -1,7 +1,8 @@
-import { resolveModel, ValidationError } from "@tunelab/core";
+import { estimate, mergeMemoryBytes, mergeRefusal, resolveModel, ValidationError } from "@tunelab/core";
 import { GraphQLError } from "graphql";
 import { type Connection, type ConnectionArgs, pageRequest, toConnection } from "../api/connection.js";
 import { notFoundError, userInputError, validationInputError } from "../api/errors.js";
+import { findAdapter } from "../adapters/adapter.repository.js";
 import type { Events } from "../app/events.js";
 import { findDataset } from "../datasets/dataset.repository.js";
 import type { Database } from "../db/database.js";
@@ -9,7 +10,7 @@ import { validateHyperparameters } from "../experiments/hyperparameters.js";
 import { predictRun } from "../runs/predict.js";
 import { recordStatus } from "../runs/run-status.js";
 import { RunKind, RunStatus } from "../runs/run.entity.js";
-import { insertRuns } from "../runs/run.repository.js";
+import { findRun, insertRuns } from "../runs/run.repository.js";
 import { isUuid } from "../runs/uuid.js";
 import { BaseModel, BaseModelSource, BaseModelStatus } from "./base-model.entity.js";
 import type { CreateBaseModelInput, PretrainBaseModelInput } from "./base-model.input.js";
@@ -77,6 +78,8 @@ export class BaseModelService {
         status: BaseModelStatus.READY,
         weightsArtifactId: null,
         pretrainRunId: null,
+        mergedAdapterId: null,
+        mergeRunId: null,
       });
       if (id === null) throw nameTaken(name);
       return (await findBaseModel(m, id))!;
@@ -127,6 +130,8 @@ export class BaseModelService {
         status: BaseModelStatus.PENDING,
         weightsArtifactId: null,
         pretrainRunId: null,
+        mergedAdapterId: null,
+        mergeRunId: null,
       });
       if (id === null) throw nameTaken(name);
       const [runId] = await insertRuns(m, [
@@ -149,6 +154,84 @@ export class BaseModelService {
       ]);
       await m.update(BaseModel, { id }, { pretrainRunId: runId! });
       await recordStatus(m, runId!, null, RunStatus.QUEUED, "pretraining requested");
+      return { model: (await findBaseModel(m, id))!, runId: runId! };
+    });
+    this.events.publish("RUNS_QUEUED", { runIds: [runId] });
+    this.events.publish("RUN_UPDATED", { runId, experimentId: null });
+    return model;
+  }
+
+  /**
+   * A PENDING base model (source MERGED) and the MERGE run that folds `adapterId` into its base model's
+   * weights, in one transaction; dispatch marks the model READY with the run's MODEL artifact (an HF folder)
+   * when it succeeds. Only LoRA, QLoRA, DoRA and IA3 merge (core's mergeRefusal names why others do not);
+   * the adapter's base must be READY. A preset base is rebuilt from the seed its adapter's run trained with.
+   */
+  async merge(adapterId: string, rawName: string): Promise<BaseModel> {
+    const name = checkName(rawName);
+    const { model, runId } = await this.db.write(async (m) => {
+      const adapter = isUuid(adapterId) ? await findAdapter(m, adapterId) : null;
+      if (!adapter) throw userInputError(`adapter ${adapterId} does not exist`, { field: "adapterId" });
+      const refusal = mergeRefusal(adapter.method);
+      if (refusal !== null) throw userInputError(`adapter ${adapterId}: ${refusal}`, { field: "adapterId" });
+      const base = (await findBaseModel(m, adapter.baseModelId))!;
+      if (base.status !== BaseModelStatus.READY) {
+        throw userInputError(
+          `adapter ${adapterId}'s base model "${base.name}" is ${base.status}: it has no weights to merge into`,
+          { field: "adapterId" },
+        );
+      }
+      const trained = adapter.runId ? await findRun(m, adapter.runId) : null;
+      const seed = Number(trained?.hyperparameters.seed ?? 0);
+      const e = estimate({
+        model: base.config,
+        method: adapter.methodConfig,
+        batchSize: 1,
+        seqLen: 1,
+        optimizer: "adamw",
+        dtype: "float32",
+      });
+      const id = await insertBaseModel(m, {
+        name,
+        config: base.config,
+        preset: null,
+        source: BaseModelSource.MERGED,
+        hostPath: null,
+        status: BaseModelStatus.PENDING,
+        weightsArtifactId: null,
+        pretrainRunId: null,
+        mergedAdapterId: adapter.id,
+        mergeRunId: null,
+      });
+      if (id === null) throw nameTaken(name);
+      const [runId] = await insertRuns(m, [
+        {
+          experimentId: null,
+          kind: RunKind.MERGE,
+          name: `merge into ${name}`,
+          baseModelId: base.id,
+          inputAdapterId: adapter.id,
+          datasetId: null,
+          method: adapter.method,
+          methodConfig: adapter.methodConfig,
+          hyperparameters: { steps: 0, seed, dtype: "float32" },
+          requiredLabels: [],
+          status: RunStatus.QUEUED,
+          trainableParams: adapter.trainableParams,
+          totalParams: e.parameters.total,
+          // placement: the merge's own peak, not the 1 × 1 training estimate kept for the breakdown
+          predictedTotalBytes: mergeMemoryBytes(e.parameters.total, adapter.trainableParams),
+          predicted: {
+            trainable: e.parameters.trainable,
+            total: e.parameters.total,
+            trainablePercent: e.parameters.trainablePercent,
+            targetModules: e.targetModules,
+            memory: e.memory,
+          },
+        },
+      ]);
+      await m.update(BaseModel, { id }, { mergeRunId: runId! });
+      await recordStatus(m, runId!, null, RunStatus.QUEUED, `merge of adapter ${adapter.id} requested`);
       return { model: (await findBaseModel(m, id))!, runId: runId! };
     });
     this.events.publish("RUNS_QUEUED", { runIds: [runId] });

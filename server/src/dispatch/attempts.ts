@@ -1,6 +1,8 @@
 import type { EntityManager } from "typeorm";
 import type { PendingEvent } from "../app/events.js";
 import { recordStatus } from "../runs/run-status.js";
+import { producesBaseModel, updateProducedModel } from "../base-models/base-model.repository.js";
+import { BaseModelStatus } from "../base-models/base-model.entity.js";
 import { RunKind, RunStatus } from "../runs/run.entity.js";
 import { JobStatus } from "../jobs/job.types.js";
 import { retryBackoffMs } from "./placement.js";
@@ -55,7 +57,7 @@ export function resultColumns(result: Record<string, unknown>) {
 
 /**
  * Ends one attempt (the job row is the caller's, already checked live) and moves its run on, in the
- * caller's transaction with the run locked: SUCCEEDED (result columns filled; a PRETRAIN run's MODEL
+ * caller's transaction with the run locked: SUCCEEDED (result columns filled; a PRETRAIN or MERGE run's MODEL
  * artifact becomes its base model's weights), CANCELLED when a cancel was requested, back to QUEUED while
  * attempts remain (after a capped backoff for runner-reported failures, at once for an expired lease), or
  * FAILED. Every transition is recorded in run_status_change.
@@ -167,17 +169,19 @@ export async function endAttempt(
     }
   }
 
-  if (run.kind === RunKind.PRETRAIN) {
+  if (producesBaseModel(run.kind)) {
     if (runStatus === RunStatus.SUCCEEDED) {
       // The last MODEL artifact becomes the weights; without one the model cannot be used.
-      await m.query(
-        `UPDATE base_model b SET weights_artifact_id = a.id, status = CASE WHEN a.id IS NULL THEN 'FAILED' ELSE 'READY' END
-           FROM (SELECT (SELECT id FROM artifact WHERE run_id = $1 AND kind = 'MODEL' ORDER BY seq DESC LIMIT 1) AS id) a
-          WHERE b.pretrain_run_id = $1`,
+      const [artifact] = (await m.query(
+        `SELECT id FROM artifact WHERE run_id = $1 AND kind = 'MODEL' ORDER BY seq DESC LIMIT 1`,
         [run.id],
-      );
+      )) as { id: string }[];
+      await updateProducedModel(m, run.id, {
+        weightsArtifactId: artifact?.id ?? null,
+        status: artifact ? BaseModelStatus.READY : BaseModelStatus.FAILED,
+      });
     } else if (runStatus === RunStatus.FAILED || runStatus === RunStatus.CANCELLED) {
-      await m.query(`UPDATE base_model SET status = 'FAILED' WHERE pretrain_run_id = $1`, [run.id]);
+      await updateProducedModel(m, run.id, { status: BaseModelStatus.FAILED });
     }
   }
   return { jobStatus, runStatus, events, retryAfterMs };

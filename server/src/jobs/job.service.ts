@@ -194,14 +194,16 @@ export class JobService {
     return this.upload(runnerId, jobId, files, () => ArtifactKind.CHECKPOINT, step);
   }
 
-  /** A PEFT adapter folder; for FULL and PRETRAIN runs the whole model folder (kind MODEL). */
+  /** A PEFT adapter folder; for FULL, PRETRAIN and MERGE runs the whole model folder (kind MODEL). */
   uploadAdapter(runnerId: string, jobId: string, files: FileUploadInput[]): Promise<Artifact> {
     return this.upload(
       runnerId,
       jobId,
       files,
       (job) =>
-        job.kind === RunKind.PRETRAIN || job.method === "full" ? ArtifactKind.MODEL : ArtifactKind.ADAPTER,
+        job.kind === RunKind.PRETRAIN || job.kind === RunKind.MERGE || job.method === "full"
+          ? ArtifactKind.MODEL
+          : ArtifactKind.ADAPTER,
       null,
     );
   }

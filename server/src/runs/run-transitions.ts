@@ -1,9 +1,10 @@
 import type { EntityManager } from "typeorm";
 import { codedError, ErrorCode } from "../api/errors.js";
 import type { EventMap } from "../app/events.js";
-import { BaseModel, BaseModelStatus } from "../base-models/base-model.entity.js";
+import { producesBaseModel, updateProducedModel } from "../base-models/base-model.repository.js";
+import { BaseModelStatus } from "../base-models/base-model.entity.js";
 import { recordStatus } from "./run-status.js";
-import { Run, RunKind, RunStatus } from "./run.entity.js";
+import { Run, RunStatus } from "./run.entity.js";
 import { liveJobOf } from "./run.repository.js";
 
 /** Events a transition asks for; published after the transaction commits. */
@@ -31,8 +32,8 @@ export async function cancelLockedRun(m: EntityManager, run: Run, reason: string
       updatedAt: () => "now()",
     } as never);
     await recordStatus(m, run.id, RunStatus.QUEUED, RunStatus.CANCELLED, reason, run.attemptCount);
-    if (run.kind === RunKind.PRETRAIN) {
-      await m.update(BaseModel, { pretrainRunId: run.id }, { status: BaseModelStatus.FAILED });
+    if (producesBaseModel(run.kind)) {
+      await updateProducedModel(m, run.id, { status: BaseModelStatus.FAILED });
     }
     return [updated];
   }

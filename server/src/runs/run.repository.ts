@@ -26,7 +26,7 @@ export type NewRun = Pick<
   | "predictedTotalBytes"
   | "predicted"
 > &
-  Partial<Pick<Run, "sweepValues">>;
+  Partial<Pick<Run, "sweepValues" | "inputAdapterId">>;
 
 export async function insertRuns(m: EntityManager, runs: NewRun[]): Promise<string[]> {
   if (runs.length === 0) return [];

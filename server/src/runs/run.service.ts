@@ -1,7 +1,8 @@
 import { type Connection, type ConnectionArgs, pageRequest, toConnection } from "../api/connection.js";
 import { codedError, ErrorCode, notFoundError, userInputError } from "../api/errors.js";
 import type { Events } from "../app/events.js";
-import { BaseModel, BaseModelStatus } from "../base-models/base-model.entity.js";
+import { producesBaseModel, updateProducedModel } from "../base-models/base-model.repository.js";
+import { BaseModelStatus } from "../base-models/base-model.entity.js";
 import type { Database } from "../db/database.js";
 import { deleteExperimentRow, findExperiment } from "../experiments/experiment.repository.js";
 import type { RunFilter } from "./run.input.js";
@@ -9,7 +10,7 @@ import type { ListOrder } from "./list-order.js";
 import { createPeopleLoaders } from "./run.loaders.js";
 import { recordStatus } from "./run-status.js";
 import { cancelLockedRun, type PendingEvent } from "./run-transitions.js";
-import { activeStatuses, Run, RunKind, RunStatus } from "./run.entity.js";
+import { activeStatuses, Run, RunStatus } from "./run.entity.js";
 import {
   countRuns,
   findRun,
@@ -107,12 +108,8 @@ export class RunService {
         updatedAt: () => "now()",
       } as never);
       await recordStatus(m, id, run.status, RunStatus.QUEUED, "retried", run.attemptCount);
-      if (run.kind === RunKind.PRETRAIN) {
-        await m.update(
-          BaseModel,
-          { pretrainRunId: id },
-          { status: BaseModelStatus.PENDING, weightsArtifactId: null },
-        );
+      if (producesBaseModel(run.kind)) {
+        await updateProducedModel(m, id, { status: BaseModelStatus.PENDING, weightsArtifactId: null });
       }
       return (await findRun(m, id))!;
     });
