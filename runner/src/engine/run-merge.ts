@@ -1,15 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
-import type { Dtype, MethodInput } from "@tunelab/core";
+import type { Dtype } from "@tunelab/core";
 import { initBackend } from "./backend.js";
-import { loadBase, saveModelFolder } from "./hf-folder.js";
+import { loadBaseWithAdapter } from "./base-with-adapter.js";
+import { saveModelFolder } from "./hf-folder.js";
 import { mergeAndUnload } from "./merge.js";
-import { createMethod } from "./methods/registry.js";
-import { disposeModel } from "./model.js";
-import { readAdapterFolder } from "./peft-folder.js";
 
 /**
- * A MERGE job: the base with the adapter folder applied (as training built it: the method's own storage,
- * QLoRA's NF4 included), merged into the weights (merge.ts), saved as a Hugging Face model folder
+ * A MERGE job: the base with the adapter folder applied (base-with-adapter.ts: the method built as training
+ * built it, QLoRA's NF4 included), merged into the weights (merge.ts), saved as a Hugging Face model folder
  * (config.json, model.safetensors, the tokenizer) that loads back as a base model.
  */
 export interface MergeJob {
@@ -18,7 +16,7 @@ export interface MergeJob {
   /** The adapter's folder (adapter_config.json + adapter_model.safetensors). */
   adapterDir: string;
   /** The adapter's method as Tunelab stores it (`{method: "qlora", …}` says the base was NF4). */
-  method: MethodInput;
+  method: { method: string } & Record<string, unknown>;
   outputDir: string;
   options?: { seed?: number; dtype?: Dtype };
 }
@@ -37,36 +35,24 @@ export interface MergeResult {
 
 export async function runMerge(job: MergeJob): Promise<MergeResult> {
   const backend = await initBackend();
-  const seed = job.options?.seed ?? 0;
-  const { model, tokenizer } = await loadBase(job.base, seed);
+  const b = await loadBaseWithAdapter(job.base, job.adapterDir, {
+    method: job.method,
+    seed: job.options?.seed ?? 0,
+    dtype: job.options?.dtype,
+  });
   try {
-    const method = createMethod(model, job.method, { seed, dtype: job.options?.dtype ?? "float32" });
-    for (const name of method.replacedWeights) {
-      model.weights.get(name)?.dispose();
-      model.weights.delete(name);
-    }
-    const folder = await readAdapterFolder(job.adapterDir);
-    try {
-      method.importAdapter(folder.tensors);
-    } catch (err) {
-      method.dispose();
-      throw err;
-    } finally {
-      tf.dispose([...folder.tensors.values()]);
-    }
-    const adapterParams = [...method.trainable.values()].reduce((n, v) => n + v.size, 0);
-    mergeAndUnload(model, method);
-    await saveModelFolder(job.outputDir, model, tokenizer);
-    const total = [...model.weights.values()].reduce((n, v) => n + v.size, 0);
+    const adapterParams = [...b.method.trainable.values()].reduce((n, v) => n + v.size, 0);
+    mergeAndUnload(b.model, b.method);
+    await saveModelFolder(job.outputDir, b.model, b.tokenizer);
     return {
       backend: backend.source,
       method: job.method.method,
-      total,
+      total: [...b.model.weights.values()].reduce((n, v) => n + v.size, 0),
       adapterParams,
       rssBytes: process.memoryUsage().rss,
       outputDir: job.outputDir,
     };
   } finally {
-    disposeModel(model);
+    tf.dispose([...b.model.weights.values()]); // the method is freed by the merge
   }
 }
