@@ -4,6 +4,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { GenerationUpdate, Sampling } from "../engine/run-generate.js";
 
 /**
  * The runner's side of the GraphQL protocol (runner/README.md, "The job spec"): typed operations over HTTP
@@ -37,6 +38,10 @@ export interface JobSpec {
     hostPath: string | null;
   };
   resumeFrom: { artifactId: string; step: number; files: FileRef[] } | null;
+  /** A GENERATE job (the playground): the prompt and how tokens are picked; its outputs' adapters are `adapters`. */
+  generate?: { prompt: string; sampling: Sampling; includeBase: boolean };
+  /** A GENERATE job's adapters, in column order (after the base alone when includeBase). */
+  adapters?: AdapterRef[];
   /** The adapter an EVALUATE, MERGE or GENERATE run works on; null for training runs and the base alone. */
   adapter: AdapterRef | null;
   predicted?: { trainable: number; total: number; memory: unknown };
@@ -120,6 +125,8 @@ const REPORT_METRICS = `mutation ReportMetrics($jobId: ID!, $points: [MetricPoin
   reportMetrics(jobId: $jobId, points: $points) { accepted duplicates } }`;
 const REPORT_SAMPLES = `mutation ReportSamples($jobId: ID!, $samples: [SampleInput!]!) {
   reportSamples(jobId: $jobId, samples: $samples) }`;
+const REPORT_GENERATIONS = `mutation ReportGenerations($jobId: ID!, $outputs: [GenerationInput!]!) {
+  reportGenerations(jobId: $jobId, outputs: $outputs) }`;
 const UPLOAD_CHECKPOINT = `mutation UploadCheckpoint($jobId: ID!, $step: Int!, $files: [FileUploadInput!]!) {
   uploadCheckpoint(jobId: $jobId, step: $step, files: $files) { id } }`;
 const UPLOAD_ADAPTER = `mutation UploadAdapter($jobId: ID!, $files: [FileUploadInput!]!) {
@@ -292,6 +299,12 @@ export class RunnerApi {
     samples: { prompt: string; output: string; step: number }[],
   ): Promise<number> {
     return (await this.request<{ reportSamples: number }>(REPORT_SAMPLES, { jobId, samples })).reportSamples;
+  }
+
+  /** A GENERATE job's outputs, each one's whole text so far (it replaces what the server had). */
+  async reportGenerations(jobId: string, outputs: GenerationUpdate[]): Promise<number> {
+    return (await this.request<{ reportGenerations: number }>(REPORT_GENERATIONS, { jobId, outputs }))
+      .reportGenerations;
   }
 
   async uploadCheckpoint(jobId: string, step: number, files: FileUpload[]): Promise<{ id: string }> {

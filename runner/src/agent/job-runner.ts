@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Dtype } from "@tunelab/core";
 import type { Logger } from "pino";
+import type { GenerateJob } from "../engine/run-generate.js";
 import type { ProfileJob } from "../engine/run-profile.js";
 import type { Sample, TrainingJob } from "../engine/run-training.js";
 import type { StepMetrics } from "../engine/train.js";
@@ -22,6 +23,7 @@ import {
 import type { AgentMetrics } from "./metrics-server.js";
 import type { Progress } from "./progress.js";
 import { MetricBatcher, type MetricSpool, metricPoints } from "./spool.js";
+import { GenerationReporter } from "./generation-reporter.js";
 import type { FromWorker, ToWorker, WorkerResult } from "./worker.js";
 
 /**
@@ -37,7 +39,7 @@ import type { FromWorker, ToWorker, WorkerResult } from "./worker.js";
  */
 
 /** The job kinds this agent runs; another kind fails at once (not retryable), naming it. */
-const RUNS: readonly JobSpec["kind"][] = ["TRAIN", "PRETRAIN", "PROFILE"];
+const RUNS: readonly JobSpec["kind"][] = ["TRAIN", "PRETRAIN", "PROFILE", "GENERATE"];
 
 export type JobOutcome = "succeeded" | "cancelled" | "failed" | "interrupted" | "lost";
 
@@ -79,6 +81,8 @@ export class JobRunner {
   private readonly done = new AbortController();
   private readonly log: Logger;
   private lastStep = 0;
+  /** A GENERATE job's outputs on their way to the server. */
+  private generations: GenerationReporter | null = null;
 
   constructor(
     readonly job: Job,
@@ -159,12 +163,14 @@ export class JobRunner {
     const total = spec.hyperparameters.steps;
     this.deps.progress.start(this.id, { runId: spec.runId, method: spec.method.method, total });
     // 2. inputs
-    let training: ToWorker & { type: "run" | "profile" };
+    let training: ToWorker & { type: "run" | "profile" | "generate" };
     try {
       training =
         spec.kind === "PROFILE"
           ? { type: "profile", job: await this.prepareProfile(spec) }
-          : { type: "run", job: await this.prepare(spec) };
+          : spec.kind === "GENERATE"
+            ? { type: "generate", job: await this.prepareGenerate(spec) }
+            : { type: "run", job: await this.prepare(spec) };
     } catch (err) {
       const retryable =
         err instanceof PrepareError ? err.retryable : err instanceof ApiError && err.retryable;
@@ -190,6 +196,38 @@ export class JobRunner {
 
   private dir(...parts: string[]): string {
     return join(this.deps.workDir, "jobs", this.id, ...parts);
+  }
+
+  /**
+   * The playground: the base and each adapter's folder (cached by artifact id); the worker streams each
+   * output's text, sent to the server every ~50 ms by the reporter.
+   */
+  private async prepareGenerate(spec: JobSpec): Promise<GenerateJob> {
+    const g = spec.generate;
+    if (!g) throw new PrepareError("a GENERATE job's spec has no generate part", false);
+    const adapters = [];
+    for (const a of spec.adapters ?? [])
+      adapters.push({
+        adapterId: a.id,
+        dir: await this.artifactFolder("adapters", a.artifactId, a.files),
+        method: a.method,
+      });
+    this.generations = new GenerationReporter(async (outputs) => {
+      try {
+        await withRetry(() => this.deps.api.reportGenerations(this.id, outputs), {
+          signal: this.done.signal,
+          onRetry: this.retryLog("reportGenerations"),
+        });
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, "generations not reported");
+      }
+    });
+    return {
+      base: await this.baseModel(spec),
+      prompt: g.prompt,
+      sampling: g.sampling,
+      outputs: [...(g.includeBase ? [{ adapterId: null, dir: null }] : []), ...adapters],
+    };
   }
 
   /** A cost profile reads no dataset: random tokens of the run's batch × seqLen (run-profile.ts). */
@@ -335,7 +373,7 @@ export class JobRunner {
   }
 
   private train(
-    message: ToWorker & { type: "run" | "profile" },
+    message: ToWorker & { type: "run" | "profile" | "generate" },
   ): Promise<{ result: WorkerResult | null; error: string | null; exit: string }> {
     return new Promise((resolve) => {
       const worker = fork(join(__dirname, "worker.js"), [], {
@@ -364,6 +402,9 @@ export class JobRunner {
             break;
           case "samples":
             this.onSamples(m.step, m.samples);
+            break;
+          case "generation":
+            this.generations?.add(m.u);
             break;
           case "result":
             result = m.result;
@@ -455,6 +496,7 @@ export class JobRunner {
     try {
       await this.drainMetrics(deadline - Date.now());
       await Promise.race([this.uploads, sleep(deadline - Date.now(), this.done.signal)]);
+      await this.generations?.flush();
       if ("outputDir" in result && result.outputDir) {
         const files = await folderFiles(result.outputDir);
         await withRetry(() => api.uploadAdapter(this.id, files), {
@@ -474,10 +516,9 @@ export class JobRunner {
       return this.fail(`reporting the result: ${(err as Error).message}`, true);
     }
     this.log.info(
-      {
-        steps: result.steps,
-        measuredPeakBytes: result.measuredPeakBytes,
-      },
+      "tokens" in result
+        ? { tokens: result.tokens, tokensPerSecond: result.tokensPerSecond }
+        : { steps: result.steps, measuredPeakBytes: result.measuredPeakBytes },
       "job succeeded",
     );
     return "succeeded";
@@ -512,6 +553,7 @@ export class JobRunner {
   private async fail(error: string, retryable: boolean, timeoutMs?: number): Promise<JobOutcome> {
     this.log.warn({ error, retryable }, "job failed");
     await this.drainMetrics(Math.min(10_000, timeoutMs ?? 10_000));
+    await this.generations?.flush(); // what was generated stays readable beside the error
     try {
       await withRetry(() => this.deps.api.failJob(this.id, error, retryable), {
         deadline: timeoutMs === undefined ? this.finalizeDeadline() : Date.now() + timeoutMs,
@@ -524,8 +566,15 @@ export class JobRunner {
   }
 }
 
-/** What completeJob stores: the engine's result without the history and the local output path. */
+/**
+ * What completeJob stores: the engine's result without the history and the local output path (a GENERATE
+ * job's texts are the session's outputs, already reported: not repeated in the run's result).
+ */
 function summary(result: WorkerResult): Record<string, unknown> {
+  if ("outputs" in result) {
+    const { outputs: _outputs, ...rest } = result;
+    return rest as unknown as Record<string, unknown>;
+  }
   if (!("outputDir" in result)) return result as unknown as Record<string, unknown>;
   const { outputDir: _outputDir, ...rest } = result;
   return rest as unknown as Record<string, unknown>;

@@ -1,4 +1,10 @@
 import { initBackend } from "../engine/backend.js";
+import {
+  type GenerateJob,
+  type GenerateResult,
+  type GenerationUpdate,
+  runGenerate,
+} from "../engine/run-generate.js";
 import { type ProfileJob, type ProfileResult, runProfile } from "../engine/run-profile.js";
 import { runTraining, type Sample, type TrainingJob, type TrainingResult } from "../engine/run-training.js";
 import type { StepMetrics } from "../engine/train.js";
@@ -6,23 +12,27 @@ import type { StepMetrics } from "../engine/train.js";
 /**
  * The child process one job trains in (forked by job-runner.ts). A long synchronous tfjs step blocks only
  * this process: the agent keeps heartbeating, and can kill it. IPC messages:
- *   parent → worker: {type:"run", job} | {type:"profile", job} | {type:"abort"} | {type:"probe"}
+ *   parent → worker: {type:"run", job} | {type:"profile", job} | {type:"generate", job} | {type:"abort"}
+ *                    | {type:"probe"}
  *   worker → parent: {type:"backend", source, skipped} | {type:"metrics", m} | {type:"checkpoint", dir, step}
- *                    | {type:"samples", step, samples} | {type:"result", result} | {type:"error", message}
+ *                    | {type:"samples", step, samples} | {type:"generation", u} | {type:"result", result}
+ *                    | {type:"error", message}
  * The worker exits when the agent goes away (IPC disconnect), so a killed agent leaves no trainer behind.
  */
 
 export type ToWorker =
   | { type: "run"; job: TrainingJob }
   | { type: "profile"; job: ProfileJob }
+  | { type: "generate"; job: GenerateJob }
   | { type: "abort" }
   | { type: "probe" };
-export type WorkerResult = Omit<TrainingResult, "history"> | ProfileResult;
+export type WorkerResult = Omit<TrainingResult, "history"> | ProfileResult | GenerateResult;
 export type FromWorker =
   | { type: "backend"; source: string; skipped: string[] }
   | { type: "metrics"; m: StepMetrics }
   | { type: "checkpoint"; dir: string; step: number }
   | { type: "samples"; step: number; samples: Sample[] }
+  | { type: "generation"; u: GenerationUpdate }
   | { type: "result"; result: WorkerResult }
   | { type: "error"; message: string };
 
@@ -33,10 +43,18 @@ function send(m: FromWorker): Promise<void> {
   });
 }
 
-async function run(m: ToWorker & { type: "run" | "profile" }, controller: AbortController): Promise<void> {
+async function run(
+  m: ToWorker & { type: "run" | "profile" | "generate" },
+  controller: AbortController,
+): Promise<void> {
   const backend = await initBackend();
   await send({ type: "backend", source: backend.source, skipped: backend.skipped });
   const onMetrics = (metrics: StepMetrics) => void send({ type: "metrics", m: metrics });
+  if (m.type === "generate") {
+    const onUpdate = (u: GenerationUpdate) => void send({ type: "generation", u });
+    await send({ type: "result", result: await runGenerate(m.job, { signal: controller.signal, onUpdate }) });
+    return;
+  }
   if (m.type === "profile") {
     await send({ type: "result", result: await runProfile(m.job, { signal: controller.signal, onMetrics }) });
     return;
@@ -64,7 +82,7 @@ if (require.main === module) {
         .then((b) => send({ type: "backend", source: b.source, skipped: b.skipped }))
         .catch((e: Error) => send({ type: "error", message: e.message }))
         .finally(() => process.exit(0));
-    else if (m.type === "run" || m.type === "profile")
+    else if (m.type === "run" || m.type === "profile" || m.type === "generate")
       run(m, controller)
         .then(() => process.exit(0))
         .catch(async (e: Error) => {
