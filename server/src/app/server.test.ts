@@ -17,6 +17,17 @@ for (const driver of drivers) {
       assert.deepEqual(await res.json(), { status: "ok" });
     });
 
+    test("a GraphQL answer is not hashed into an ETag (express's default, a SHA-1 per answer)", async () => {
+      const res = await fetch(server.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${server.adminKey}` },
+        body: JSON.stringify({ query: "{ experiments(first: 1) { totalCount } }" }),
+      });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), { data: { experiments: { totalCount: 0 } } });
+      assert.equal(res.headers.get("etag"), null);
+    });
+
     test("readyz says the migrated database is ready", async () => {
       const res = await fetch(`${server.origin}/readyz`);
       assert.equal(res.status, 200);

@@ -187,6 +187,9 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   await apollo.start();
 
   app.disable("x-powered-by");
+  // No ETag on res.send's answers: express hashed every GraphQL answer (SHA-1 over a 600 kB metrics
+  // answer) for a header no POST client revalidates with. Files set their own (artifacts' sha256).
+  app.set("etag", false);
   app.use(requestIdMiddleware);
   app.use(healthRoutes(db, metrics.registry));
   app.use(ideRoutes());

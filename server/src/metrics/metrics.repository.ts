@@ -7,9 +7,9 @@ import type { MetricSeries } from "./metric-point.type.js";
  * last point of a series, and in each of B = ⌊(maxPoints − 2) / 2⌋ buckets over the inner points the first
  * minimum and the first maximum. Inner index j (0-based, after the first point) falls in bucket
  * ⌊((j + 1)·B − 1) / inner⌋, the bucket whose start ⌊b·inner/B⌋ is the last ≤ j. Series with at most
- * maxPoints points come back whole. `keys` null = every key. One row per series, its kept points as
- * arrays (a row per point cost more to parse than the downsampling), in (run, key) order; series with no
- * points are absent.
+ * maxPoints points come back whole. `keys` null = every key. One row per series, its kept points as JSON
+ * arrays (a row per point, or a PostgreSQL array, costs the server more to parse than JSON.parse does;
+ * float8 prints exactly), in (run, key) order; series with no points are absent.
  */
 export async function downsampledSeries(
   m: EntityManager,
@@ -41,9 +41,9 @@ export async function downsampledSeries(
               row_number() OVER (PARTITION BY run_id, key, bucket ORDER BY value DESC, step) AS hi
          FROM bucketed
      )
-     SELECT run_id, key, max(n) AS n, array_agg(step ORDER BY step) AS steps,
-            array_agg(value ORDER BY step) AS vals,
-            array_agg((extract(epoch FROM wall_time) * 1000)::float8 ORDER BY step) AS wall_ms
+     SELECT run_id, key, max(n) AS n, json_agg(step ORDER BY step) AS steps,
+            json_agg(value ORDER BY step) AS vals,
+            json_agg((extract(epoch FROM wall_time) * 1000)::bigint ORDER BY step) AS wall_ms
        FROM ranked
       WHERE bucket IS NULL OR lo = 1 OR hi = 1
       GROUP BY run_id, key
