@@ -59,7 +59,7 @@ const schema = z.object({
     .positive()
     .default(50 * 1024 * 1024),
   LOG_LEVEL: z.enum(logLevels).default("info"),
-  TUNELAB_METRICS_CACHE_POINTS: z.coerce.number().int().min(0).max(100_000_000).default(1_000_000),
+  TUNELAB_METRICS_CACHE_POINTS: z.coerce.number().int().min(0).max(100_000_000).default(5_000_000),
   TUNELAB_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   TUNELAB_RETRY_BASE_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   TUNELAB_RETRY_MAX_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),

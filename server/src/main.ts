@@ -54,7 +54,7 @@ const program = new Command("tunelab-server")
       "points of finished runs' downsampled series kept in memory, 0 = off",
     )
       .env("TUNELAB_METRICS_CACHE_POINTS")
-      .default("1000000"),
+      .default("5000000"),
   )
   .addOption(
     new Option("--log-level <level>", "pino log level")
