@@ -127,3 +127,13 @@ test("an abort stops between tokens and says so", async () => {
   assert.equal(r.outputs.length, 1);
   assert.equal(r.outputs[0]!.tokenCount, 2);
 });
+
+test("a prompt outside the model's vocabulary is every column's error, named", async () => {
+  // runner/reference's Qwen2 base has 32 tokens and no tokenizer files: the byte tokenizer's BOS is 256
+  const job = jobOf([null], { temperature: 0, topK: 0, maxTokens: 3, seed: 0 });
+  job.base = join(__dirname, "..", "..", "reference", "fixtures", "peft_lora", "base");
+  const r = await runGenerate(job);
+  assert.equal(r.outputs[0]!.done, true);
+  assert.match(r.outputs[0]!.error ?? "", /token 256 is outside this model's vocabulary \(vocab_size 32\)/);
+  assert.equal(r.tokens, 0);
+});

@@ -66,6 +66,12 @@ export async function runGenerate(job: GenerateJob, cb: GenerateCallbacks = {}):
   const base = await loadBase(job.base, 0);
   const { model, tokenizer } = base;
   const promptIds = [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(job.prompt)];
+  // a tokenizer larger than the model's vocabulary (a folder without its tokenizer files reads as bytes)
+  const outOfVocab = promptIds.find((id) => id >= model.config.vocab_size);
+  const vocabError =
+    outOfVocab === undefined
+      ? null
+      : `the prompt's token ${outOfVocab} is outside this model's vocabulary (vocab_size ${model.config.vocab_size}): does the base folder have its tokenizer files?`;
   const outputs: GenerationUpdate[] = [];
   let tokens = 0;
   const started = performance.now();
@@ -82,6 +88,7 @@ export async function runGenerate(job: GenerateJob, cb: GenerateCallbacks = {}):
       outputs.push(u);
       let method: PeftMethod | null = null;
       try {
+        if (vocabError) throw new Error(vocabError);
         method = o.dir === null ? null : await attachAdapter(base, o.dir, { method: o.method });
         // prompt and prefix tuning's virtual tokens take positions too
         const m = method?.config;
