@@ -189,6 +189,31 @@ export type RunnerStatus =
   | 'OFFLINE'
   | 'ONLINE';
 
+/** How tokens are picked; every field has a default (greedy, 64 tokens). */
+export type SamplingInput = {
+  /** New tokens per output, 1 to 512. */
+  maxTokens?: number;
+  /** The sampler's seed, 0 to 2³¹ − 1. */
+  seed?: number;
+  /** 0: greedy; up to 5: sampling at this temperature. */
+  temperature?: number;
+  /** Sample among the k most likely tokens (0: all; ≤ 1000). */
+  topK?: number;
+};
+
+/** A prompt for a base model and up to 6 of its adapters (and the base alone). */
+export type StartPlaygroundInput = {
+  /** 0 to 6 adapters of this base model, each once. */
+  adapterIds?: Array<string | number>;
+  baseModelId: string | number;
+  /** Also complete the prompt with the base model alone. */
+  includeBase?: boolean;
+  /** 1 to 4,000 characters. */
+  prompt: string;
+  /** Default: greedy, 64 tokens. */
+  sampling?: SamplingInput | null | undefined;
+};
+
 /** A grid or seeded random sample crossed with every variant: a hyperparameter applies to every run, a method field to the runs whose method has it, a swept `method` replaces the variant's method; duplicate runs are dropped. */
 export type SweepInput = {
   /** RANDOM: how many distinct runs to draw. */
@@ -410,6 +435,39 @@ export type FitQueryVariables = Exact<{
 export type FitQuery = { fit: { figuresFor: string, modelName: string | null, parameters: number, budgetBytes: number, budgetSource: string, dtype: string, batchSizes: Array<number>, seqLens: Array<number>, maxSearchBatch: number, methods: Array<{ method: Record<string, unknown>, name: string, dtype: string, note: string | null, trainableParameters: number, withoutCheckpointing: { gradientCheckpointing: boolean, rows: Array<{ seqLen: number, unavailable: string | null, largestBatch: number | null, largestBatchPeakBytes: number | null, nextBatchPeakBytes: number | null, reachedCap: boolean, cells: Array<{ batchSize: number, peakBytes: number, fits: boolean }> }> }, withCheckpointing: { gradientCheckpointing: boolean, rows: Array<{ seqLen: number, unavailable: string | null, largestBatch: number | null, largestBatchPeakBytes: number | null, nextBatchPeakBytes: number | null, reachedCap: boolean, cells: Array<{ batchSize: number, peakBytes: number, fits: boolean }> }> } }> } };
 
 export type FitGridFieldsFragment = { gradientCheckpointing: boolean, rows: Array<{ seqLen: number, unavailable: string | null, largestBatch: number | null, largestBatchPeakBytes: number | null, nextBatchPeakBytes: number | null, reachedCap: boolean, cells: Array<{ batchSize: number, peakBytes: number, fits: boolean }> }> };
+
+export type PlaygroundBaseModelsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PlaygroundBaseModelsQuery = { baseModels: { edges: Array<{ node: { id: string, name: string, status: BaseModelStatus } }> } };
+
+export type PlaygroundAdaptersQueryVariables = Exact<{
+  baseModelId: string | number;
+}>;
+
+
+export type PlaygroundAdaptersQuery = { adapters: { edges: Array<{ node: { id: string, method: string, methodConfig: Record<string, unknown>, note: string | null, run: { name: string } | null } }> } };
+
+export type StartPlaygroundMutationVariables = Exact<{
+  input: StartPlaygroundInput;
+}>;
+
+
+export type StartPlaygroundMutation = { startPlayground: { id: string } };
+
+export type PlaygroundSessionQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type PlaygroundSessionQuery = { playgroundSession: { id: string, prompt: string, status: RunStatus, statusReason: string | null, createdAt: string, sampling: { temperature: number, topK: number, maxTokens: number, seed: number }, baseModel: { id: string, name: string }, outputs: Array<{ position: number, text: string, tokenCount: number, done: boolean, error: string | null, adapter: { id: string, method: string, methodConfig: Record<string, unknown>, note: string | null, run: { name: string } | null } | null }> } };
+
+export type PlaygroundUpdatedSubscriptionVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type PlaygroundUpdatedSubscription = { playgroundUpdated: { id: string, prompt: string, status: RunStatus, statusReason: string | null, createdAt: string, sampling: { temperature: number, topK: number, maxTokens: number, seed: number }, baseModel: { id: string, name: string }, outputs: Array<{ position: number, text: string, tokenCount: number, done: boolean, error: string | null, adapter: { id: string, method: string, methodConfig: Record<string, unknown>, note: string | null, run: { name: string } | null } | null }> } };
 
 export type RunQueryVariables = Exact<{
   id: string | number;
@@ -1084,6 +1142,117 @@ export const FitDocument = new TypedDocumentString(`
     }
   }
 }`) as unknown as TypedDocumentString<FitQuery, FitQueryVariables>;
+export const PlaygroundBaseModelsDocument = new TypedDocumentString(`
+    query PlaygroundBaseModels {
+  baseModels(first: 100) {
+    edges {
+      node {
+        id
+        name
+        status
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PlaygroundBaseModelsQuery, PlaygroundBaseModelsQueryVariables>;
+export const PlaygroundAdaptersDocument = new TypedDocumentString(`
+    query PlaygroundAdapters($baseModelId: ID!) {
+  adapters(filter: {baseModelId: $baseModelId}, first: 100) {
+    edges {
+      node {
+        id
+        method
+        methodConfig
+        note
+        run {
+          name
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PlaygroundAdaptersQuery, PlaygroundAdaptersQueryVariables>;
+export const StartPlaygroundDocument = new TypedDocumentString(`
+    mutation StartPlayground($input: StartPlaygroundInput!) {
+  startPlayground(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<StartPlaygroundMutation, StartPlaygroundMutationVariables>;
+export const PlaygroundSessionDocument = new TypedDocumentString(`
+    query PlaygroundSession($id: ID!) {
+  playgroundSession(id: $id) {
+    id
+    prompt
+    status
+    statusReason
+    createdAt
+    sampling {
+      temperature
+      topK
+      maxTokens
+      seed
+    }
+    baseModel {
+      id
+      name
+    }
+    outputs {
+      position
+      text
+      tokenCount
+      done
+      error
+      adapter {
+        id
+        method
+        methodConfig
+        note
+        run {
+          name
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PlaygroundSessionQuery, PlaygroundSessionQueryVariables>;
+export const PlaygroundUpdatedDocument = new TypedDocumentString(`
+    subscription PlaygroundUpdated($id: ID!) {
+  playgroundUpdated(id: $id) {
+    id
+    prompt
+    status
+    statusReason
+    createdAt
+    sampling {
+      temperature
+      topK
+      maxTokens
+      seed
+    }
+    baseModel {
+      id
+      name
+    }
+    outputs {
+      position
+      text
+      tokenCount
+      done
+      error
+      adapter {
+        id
+        method
+        methodConfig
+        note
+        run {
+          name
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PlaygroundUpdatedSubscription, PlaygroundUpdatedSubscriptionVariables>;
 export const RunDocument = new TypedDocumentString(`
     query Run($id: ID!) {
   run(id: $id) {

@@ -12,6 +12,7 @@ const LINKS = [
     label: "Adapters",
     match: (p: string) => p.startsWith("/adapter"),
   },
+  { href: "/playground", label: "Playground", match: (p: string) => p.startsWith("/playground") },
   { href: "/datasets", label: "Datasets", match: (p: string) => p.startsWith("/datasets") },
   { href: "/fit", label: "Will it fit?", match: (p: string) => p.startsWith("/fit") },
   { href: "/runners", label: "Runners", match: (p: string) => p.startsWith("/runners") },
