@@ -365,3 +365,72 @@ test("a bottleneck adapter in the adapters library's layout imports by dropping;
   await screenshot(page, "adapter-bottleneck");
   await context.close();
 });
+
+test("merge: a trained LoRA's page queues a merged base model; a taken name is refused with nothing stored; a bottleneck adapter says why it cannot merge", async () => {
+  await setup();
+  const { server, browser } = stack;
+  const { runId, runName } = await trained;
+  const { run } = await api<{ run: { adapter: { id: string }; baseModel: { name: string } } }>(
+    server,
+    "query($id: ID!) { run(id: $id) { adapter { id } baseModel { name } } }",
+    { id: runId },
+  );
+  const baseModels = async () =>
+    (await api<{ baseModels: { totalCount: number } }>(server, "{ baseModels { totalCount } }")).baseModels
+      .totalCount;
+  const merge = "mutation($a: ID!, $n: String!) { mergeAdapter(adapterId: $a, name: $n) { id } }";
+  const taken = await server.gql(merge, { a: run.adapter.id, n: run.baseModel.name });
+  assert.equal(taken.errors?.[0]?.extensions?.field, "name");
+
+  const { context, page } = await openPage(browser);
+  await useApiKey(page, server.origin, server.adminKey);
+  await page.goto(`${server.origin}/adapter?id=${run.adapter.id}`);
+  await page.getByRole("button", { name: "Merge…" }).click();
+  const name = page.getByLabel("Name of the merged model");
+  assert.equal(await name.inputValue(), `${run.baseModel.name} + ${runName}`);
+  const before = await baseModels();
+  await name.fill(run.baseModel.name);
+  await page.getByRole("button", { name: "Merge", exact: true }).click();
+  const alert = page.getByRole("alert").filter({ hasText: "Merge refused" });
+  await alert.waitFor();
+  assert.ok((await alert.innerText()).includes(taken.errors![0]!.message));
+  assert.equal(await name.getAttribute("aria-invalid"), "true");
+  assert.equal(await baseModels(), before, "nothing stored for a refused merge");
+
+  await name.fill("nano merged");
+  await page.getByRole("button", { name: "Merge", exact: true }).click();
+  const notice = page.getByTestId("merged");
+  await notice.waitFor();
+  assert.match(await notice.innerText(), /New base model nano merged pending/);
+  const { baseModels: made } = await api<{
+    baseModels: {
+      edges: {
+        node: { name: string; source: string; mergedFromAdapter: { id: string }; mergeRunId: string };
+      }[];
+    };
+  }>(
+    server,
+    "{ baseModels(first: 100) { edges { node { name source mergedFromAdapter { id } mergeRunId } } } }",
+  );
+  const merged = made.edges.map((e) => e.node).find((b) => b.name === "nano merged");
+  assert.equal(merged?.source, "MERGED");
+  assert.equal(merged?.mergedFromAdapter.id, run.adapter.id);
+  assert.equal(
+    await page.getByRole("link", { name: "Follow the merge run" }).getAttribute("href"),
+    `/run?id=${merged?.mergeRunId}`,
+  );
+  await screenshot(page, "adapter-merge");
+
+  // A bottleneck adapter adds layers: core's reason is on the page and the button is off.
+  const bottleneck = await importFolder(
+    server,
+    llamaId,
+    referenceFolder("adapters", "houlsby-bottleneck-size"),
+  );
+  await page.goto(`${server.origin}/adapter?id=${bottleneck.id}`);
+  await page
+    .getByText(/Merge: merging does not apply to adapter: bottleneck adapters add new layers/)
+    .waitFor();
+  assert.equal(await page.getByRole("button", { name: "Merge…" }).isDisabled(), true);
+  await context.close();
+});

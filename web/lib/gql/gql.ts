@@ -22,6 +22,7 @@ type Documents = {
     "\n  query Adapters($filter: AdapterFilter, $first: Int, $after: String) {\n    adapters(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n          baseModel { id name }\n          run { id name experiment { id name } }\n        }\n      }\n    }\n  }\n": typeof types.AdaptersDocument,
     "\n  query ImportBaseModels {\n    baseModels(first: 100) { edges { node { id name status } } }\n  }\n": typeof types.ImportBaseModelsDocument,
     "\n  mutation ImportAdapter($input: ImportAdapterInput!) {\n    importAdapter(input: $input) { id }\n  }\n": typeof types.ImportAdapterDocument,
+    "\n  mutation MergeAdapter($adapterId: ID!, $name: String!) {\n    mergeAdapter(adapterId: $adapterId, name: $name) { id name status mergeRunId }\n  }\n": typeof types.MergeAdapterDocument,
     "\n  query ApiKeys {\n    apiKeys(first: 100) {\n      edges { node { id name scope keyHint createdAt lastUsedAt revokedAt } }\n    }\n  }\n": typeof types.ApiKeysDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) { key apiKey { id name scope keyHint } }\n  }\n": typeof types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) { id revokedAt }\n  }\n": typeof types.RevokeApiKeyDocument,
@@ -65,6 +66,7 @@ const documents: Documents = {
     "\n  query Adapters($filter: AdapterFilter, $first: Int, $after: String) {\n    adapters(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n          baseModel { id name }\n          run { id name experiment { id name } }\n        }\n      }\n    }\n  }\n": types.AdaptersDocument,
     "\n  query ImportBaseModels {\n    baseModels(first: 100) { edges { node { id name status } } }\n  }\n": types.ImportBaseModelsDocument,
     "\n  mutation ImportAdapter($input: ImportAdapterInput!) {\n    importAdapter(input: $input) { id }\n  }\n": types.ImportAdapterDocument,
+    "\n  mutation MergeAdapter($adapterId: ID!, $name: String!) {\n    mergeAdapter(adapterId: $adapterId, name: $name) { id name status mergeRunId }\n  }\n": types.MergeAdapterDocument,
     "\n  query ApiKeys {\n    apiKeys(first: 100) {\n      edges { node { id name scope keyHint createdAt lastUsedAt revokedAt } }\n    }\n  }\n": types.ApiKeysDocument,
     "\n  mutation CreateApiKey($input: CreateApiKeyInput!) {\n    createApiKey(input: $input) { key apiKey { id name scope keyHint } }\n  }\n": types.CreateApiKeyDocument,
     "\n  mutation RevokeApiKey($id: ID!) {\n    revokeApiKey(id: $id) { id revokedAt }\n  }\n": types.RevokeApiKeyDocument,
@@ -129,6 +131,10 @@ export function graphql(source: "\n  query ImportBaseModels {\n    baseModels(fi
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation ImportAdapter($input: ImportAdapterInput!) {\n    importAdapter(input: $input) { id }\n  }\n"): typeof import('./graphql').ImportAdapterDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation MergeAdapter($adapterId: ID!, $name: String!) {\n    mergeAdapter(adapterId: $adapterId, name: $name) { id name status mergeRunId }\n  }\n"): typeof import('./graphql').MergeAdapterDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

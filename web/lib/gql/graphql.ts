@@ -294,6 +294,14 @@ export type ImportAdapterMutationVariables = Exact<{
 
 export type ImportAdapterMutation = { importAdapter: { id: string } };
 
+export type MergeAdapterMutationVariables = Exact<{
+  adapterId: string | number;
+  name: string;
+}>;
+
+
+export type MergeAdapterMutation = { mergeAdapter: { id: string, name: string, status: BaseModelStatus, mergeRunId: string | null } };
+
 export type ApiKeysQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -706,6 +714,16 @@ export const ImportAdapterDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ImportAdapterMutation, ImportAdapterMutationVariables>;
+export const MergeAdapterDocument = new TypedDocumentString(`
+    mutation MergeAdapter($adapterId: ID!, $name: String!) {
+  mergeAdapter(adapterId: $adapterId, name: $name) {
+    id
+    name
+    status
+    mergeRunId
+  }
+}
+    `) as unknown as TypedDocumentString<MergeAdapterMutation, MergeAdapterMutationVariables>;
 export const ApiKeysDocument = new TypedDocumentString(`
     query ApiKeys {
   apiKeys(first: 100) {

@@ -1,6 +1,7 @@
 "use client";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
+import { mergeRefusal } from "@tunelab/core/dist/methods/merge.js";
 import { useState } from "react";
 import { ApiError, downloadWithKey } from "../../lib/client";
 import { formatBytes, formatCount, formatDate, formatSigned, formatValue, keyConfig } from "../../lib/format";
@@ -9,6 +10,7 @@ import { useQuery } from "../../lib/hooks";
 import { ErrorMessage } from "../common/error-message";
 import { StatusBadge } from "../common/status-badge";
 import { adapterTitle, methodLabel } from "./adapter-label";
+import { MergePanel } from "./merge-panel";
 
 const AdapterDoc = graphql(`
   query Adapter($id: ID!) {
@@ -37,6 +39,7 @@ export function AdapterView() {
 function AdapterDetails({ id }: { id: string }) {
   const { data, error } = useQuery(AdapterDoc, { id });
   const [downloadError, setDownloadError] = useState<ApiError>();
+  const [action, setAction] = useState<"merge" | null>(null);
   const a = data?.adapter;
   if (error) return <ErrorMessage error={error} context="Could not load the adapter" />;
   if (!a) return <p aria-live="polite">Loading…</p>;
@@ -51,6 +54,9 @@ function AdapterDetails({ id }: { id: string }) {
   }
 
   const title = adapterTitle(a);
+  // core's rule, so the button says why before the server would (prefix, prompt and bottleneck adapters
+  // change the computation, not the weights).
+  const refusal = mergeRefusal(a.method);
   return (
     <>
       <p className="muted">
@@ -62,8 +68,22 @@ function AdapterDetails({ id }: { id: string }) {
         <button type="button" onClick={() => void onDownload(`adapter-${a.id}.zip`, a.downloadUrl)}>
           Download the folder as a zip
         </button>
+        <button
+          type="button"
+          className="secondary"
+          disabled={refusal !== null}
+          title={refusal ?? undefined}
+          aria-expanded={action === "merge"}
+          onClick={() => setAction(action === "merge" ? null : "merge")}
+        >
+          Merge…
+        </button>
       </div>
       <ErrorMessage error={downloadError} context="Download failed" />
+      {refusal ? <p className="muted">Merge: {refusal}.</p> : null}
+      {action === "merge" && refusal === null ? (
+        <MergePanel adapterId={a.id} defaultName={`${a.baseModel.name} + ${title}`.slice(0, 200)} />
+      ) : null}
 
       <div className="two-col">
         <section aria-labelledby="provenance-title">
