@@ -6,6 +6,7 @@ import { createInterface } from "node:readline";
 import type { Dtype } from "@tunelab/core";
 import type { Logger } from "pino";
 import type { GenerateJob } from "../engine/run-generate.js";
+import type { MergeJob } from "../engine/run-merge.js";
 import type { ProfileJob } from "../engine/run-profile.js";
 import type { Sample, TrainingJob } from "../engine/run-training.js";
 import type { StepMetrics } from "../engine/train.js";
@@ -24,7 +25,7 @@ import type { AgentMetrics } from "./metrics-server.js";
 import type { Progress } from "./progress.js";
 import { MetricBatcher, type MetricSpool, metricPoints } from "./spool.js";
 import { GenerationReporter } from "./generation-reporter.js";
-import type { FromWorker, ToWorker, WorkerResult } from "./worker.js";
+import type { FromWorker, ToWorker, WorkerJob, WorkerResult } from "./worker.js";
 
 /**
  * One job, start to finish (buildkite's job runner): tell the server the job started before anything
@@ -39,7 +40,7 @@ import type { FromWorker, ToWorker, WorkerResult } from "./worker.js";
  */
 
 /** The job kinds this agent runs; another kind fails at once (not retryable), naming it. */
-const RUNS: readonly JobSpec["kind"][] = ["TRAIN", "PRETRAIN", "PROFILE", "GENERATE"];
+const RUNS: readonly JobSpec["kind"][] = ["TRAIN", "PRETRAIN", "PROFILE", "GENERATE", "MERGE"];
 
 export type JobOutcome = "succeeded" | "cancelled" | "failed" | "interrupted" | "lost";
 
@@ -163,14 +164,16 @@ export class JobRunner {
     const total = spec.hyperparameters.steps;
     this.deps.progress.start(this.id, { runId: spec.runId, method: spec.method.method, total });
     // 2. inputs
-    let training: ToWorker & { type: "run" | "profile" | "generate" };
+    let training: WorkerJob;
     try {
       training =
         spec.kind === "PROFILE"
           ? { type: "profile", job: await this.prepareProfile(spec) }
           : spec.kind === "GENERATE"
             ? { type: "generate", job: await this.prepareGenerate(spec) }
-            : { type: "run", job: await this.prepare(spec) };
+            : spec.kind === "MERGE"
+              ? { type: "merge", job: await this.prepareMerge(spec) }
+              : { type: "run", job: await this.prepare(spec) };
     } catch (err) {
       const retryable =
         err instanceof PrepareError ? err.retryable : err instanceof ApiError && err.retryable;
@@ -244,6 +247,24 @@ export class JobRunner {
         seed: h.seed,
         gradientCheckpointing: h.gradientCheckpointing,
         dtype: h.dtype as Dtype | undefined, // the engine refuses one it does not know, naming dtype
+      },
+    };
+  }
+
+  /** A MERGE job: the adapter's base and folder; the merged model folder is written to output/ and uploaded. */
+  private async prepareMerge(spec: JobSpec): Promise<MergeJob> {
+    await mkdir(this.dir(), { recursive: true });
+    const adapterDir = await this.adapterFolder(spec);
+    if (!adapterDir || !spec.adapter)
+      throw new PrepareError("a MERGE run needs an adapter; this one has none", false);
+    return {
+      base: await this.baseModel(spec),
+      adapterDir,
+      method: spec.adapter.method,
+      outputDir: this.dir("output"),
+      options: {
+        seed: spec.hyperparameters.seed,
+        dtype: spec.hyperparameters.dtype as Dtype | undefined,
       },
     };
   }
@@ -373,7 +394,7 @@ export class JobRunner {
   }
 
   private train(
-    message: ToWorker & { type: "run" | "profile" | "generate" },
+    message: WorkerJob,
   ): Promise<{ result: WorkerResult | null; error: string | null; exit: string }> {
     return new Promise((resolve) => {
       const worker = fork(join(__dirname, "worker.js"), [], {

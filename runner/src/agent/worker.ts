@@ -5,6 +5,7 @@ import {
   type GenerationUpdate,
   runGenerate,
 } from "../engine/run-generate.js";
+import { type MergeJob, type MergeResult, runMerge } from "../engine/run-merge.js";
 import { type ProfileJob, type ProfileResult, runProfile } from "../engine/run-profile.js";
 import { runTraining, type Sample, type TrainingJob, type TrainingResult } from "../engine/run-training.js";
 import type { StepMetrics } from "../engine/train.js";
@@ -12,8 +13,8 @@ import type { StepMetrics } from "../engine/train.js";
 /**
  * The child process one job trains in (forked by job-runner.ts). A long synchronous tfjs step blocks only
  * this process: the agent keeps heartbeating, and can kill it. IPC messages:
- *   parent → worker: {type:"run", job} | {type:"profile", job} | {type:"generate", job} | {type:"abort"}
- *                    | {type:"probe"}
+ *   parent → worker: {type:"run", job} | {type:"profile", job} | {type:"generate", job} | {type:"merge", job}
+ *                    | {type:"abort"} | {type:"probe"}
  *   worker → parent: {type:"backend", source, skipped} | {type:"metrics", m} | {type:"checkpoint", dir, step}
  *                    | {type:"samples", step, samples} | {type:"generation", u} | {type:"result", result}
  *                    | {type:"error", message}
@@ -24,9 +25,12 @@ export type ToWorker =
   | { type: "run"; job: TrainingJob }
   | { type: "profile"; job: ProfileJob }
   | { type: "generate"; job: GenerateJob }
+  | { type: "merge"; job: MergeJob }
   | { type: "abort" }
   | { type: "probe" };
-export type WorkerResult = Omit<TrainingResult, "history"> | ProfileResult | GenerateResult;
+export type WorkerResult = Omit<TrainingResult, "history"> | ProfileResult | GenerateResult | MergeResult;
+/** The messages that start a job in the worker. */
+export type WorkerJob = ToWorker & { type: "run" | "profile" | "generate" | "merge" };
 export type FromWorker =
   | { type: "backend"; source: string; skipped: string[] }
   | { type: "metrics"; m: StepMetrics }
@@ -43,13 +47,15 @@ function send(m: FromWorker): Promise<void> {
   });
 }
 
-async function run(
-  m: ToWorker & { type: "run" | "profile" | "generate" },
-  controller: AbortController,
-): Promise<void> {
+async function run(m: WorkerJob, controller: AbortController): Promise<void> {
   const backend = await initBackend();
   await send({ type: "backend", source: backend.source, skipped: backend.skipped });
   const onMetrics = (metrics: StepMetrics) => void send({ type: "metrics", m: metrics });
+  if (m.type === "merge") {
+    // a merge has no steps to stop between: a cancel waits for it or, after the grace period, kills it
+    await send({ type: "result", result: await runMerge(m.job) });
+    return;
+  }
   if (m.type === "generate") {
     const onUpdate = (u: GenerationUpdate) => void send({ type: "generation", u });
     await send({ type: "result", result: await runGenerate(m.job, { signal: controller.signal, onUpdate }) });
@@ -82,7 +88,7 @@ if (require.main === module) {
         .then((b) => send({ type: "backend", source: b.source, skipped: b.skipped }))
         .catch((e: Error) => send({ type: "error", message: e.message }))
         .finally(() => process.exit(0));
-    else if (m.type === "run" || m.type === "profile" || m.type === "generate")
+    else if (m.type === "run" || m.type === "profile" || m.type === "generate" || m.type === "merge")
       run(m, controller)
         .then(() => process.exit(0))
         .catch(async (e: Error) => {

@@ -28,8 +28,11 @@ export interface MergeResult {
   total: number;
   /** The adapter's parameters that were merged in. */
   adapterParams: number;
-  /** The process's resident memory after saving, bytes. */
-  rssBytes: number;
+  /** The process's peak resident memory (maxRSS), bytes: a merge is one process's whole work. */
+  measuredPeakBytes: number;
+  /** A merge has no steps and is never stopped half-way (it ends or its process is killed). */
+  steps: 0;
+  cancelled: false;
   outputDir: string;
 }
 
@@ -49,7 +52,9 @@ export async function runMerge(job: MergeJob): Promise<MergeResult> {
       method: job.method.method,
       total: [...b.model.weights.values()].reduce((n, v) => n + v.size, 0),
       adapterParams,
-      rssBytes: process.memoryUsage().rss,
+      measuredPeakBytes: process.resourceUsage().maxRSS * 1024,
+      steps: 0,
+      cancelled: false,
       outputDir: job.outputDir,
     };
   } finally {
