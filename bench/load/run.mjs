@@ -1,15 +1,18 @@
 // Read-load benchmark (issue 14): CLIENTS concurrent dashboard readers against a real server process on
 // PostgreSQL with seeded finished (and a few running) experiments, for SECONDS per phase. Each client loops
 // over what the dashboard asks: the experiments list, an experiment's comparison, the comparison page's
-// metrics (its runs' train/eval loss, 1000 points a series) and a run page's metrics (every key). Two
-// phases on the same data, each its own server process: the finished-series cache off
-// (TUNELAB_METRICS_CACHE_POINTS=0, every read downsamples in SQL) and on (the default). Prints and writes
-// req/s, p50/p99 (all and per operation), errors and the server's RSS before and after each phase.
+// metrics (its runs' train/eval loss, 1000 points a series) and a run page's metrics (every key). Phases on
+// the same data, each its own server process, side by side in one run: metrics read as point objects with
+// the finished-series cache off (TUNELAB_METRICS_CACHE_POINTS=0) and on, then as columns (what the dashboard
+// reads). Per phase: each operation alone (wall time, the server's CPU per request from /proc, answer size),
+// then the load: req/s, p50/p99 (all and per operation), errors, the server's RSS, CPU per request and load
+// average. Also the finished-series cache's bytes per point (cache-memory.mjs).
 // Usage: npx tsc -b server && node bench/load/run.mjs [--clients 100] [--seconds 30] [--experiments 12]
-//        [--runs 8] [--steps 2000]
+//        [--runs 8] [--steps 2000] [--alone 20] [--phases points-nocache,points,columns] [--profile DIR]
+// (--profile: each server process writes a V8 CPU profile into DIR.)
 // Needs the test PostgreSQL (TUNELAB_TEST_PG_URL or postgres://postgres@127.0.0.1:5432). Writes
 // bench/results/load.json and load.md. A benchmark, not a test: numbers vary by machine and load.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
@@ -32,6 +35,11 @@ const SECONDS = arg("seconds", 30);
 const EXPERIMENTS = arg("experiments", 12);
 const RUNS = arg("runs", 8);
 const STEPS = arg("steps", 2000);
+const ALONE = arg("alone", 20);
+const PROFILE_DIR = (() => {
+  const i = process.argv.indexOf("--profile");
+  return i >= 0 ? process.argv[i + 1] : undefined;
+})();
 /** Experiments whose runs are still RUNNING (never cached): the rest are finished. */
 const LIVE_EXPERIMENTS = 2;
 const KEYS = [
@@ -43,6 +51,60 @@ const KEYS = [
   "live_tensor_bytes",
 ];
 
+/** What the profiles said: written by hand from \`--profile\` runs of this script (2026-12-01, load ~17–21). */
+const WHERE_THE_TIME_GOES = `## Where the time goes
+
+- **The server's share of the machine.** Server, PostgreSQL and the 100 clients share 2 cores with other
+  engineers' work (load average ~15–22 during these runs): under the load the server process got only the
+  share of a core shown above, so most of a request's latency is waiting for a CPU, and p99 mostly measures
+  that queue and the machine's other work (it moves by ±30% between runs of the same phase). The server's
+  CPU per request is the figure to compare across phases.
+- **Before (points): graphql-js on point objects.** A comparison page's \`metrics\` (16 series × 1,000
+  points) cost the server ~65–115 ms of CPU: graphql-js resolving three fields on each of 16,000 objects
+  (\`executeField\`/\`getArgumentValues\` per field) and the garbage those objects and their result objects
+  make (GC was a quarter of the server's busy time in the profile), then a 1.08 MB answer to stringify and
+  write. Uncached (the downsampling statement every time) it cost ~40–50 ms more.
+- **After (columns): the bytes.** The same answer as columns (\`steps values wallTimesMs\`, typed arrays in
+  the cache) is 0.6 MB and costs ~20 ms of server CPU from the cache (~35 ms for running runs, downsampled in SQL): graphql-js walking three scalar lists
+  (~4 ms, from ~33 ms for the objects, measured apart from the server), \`JSON.stringify\`, the string's copy
+  into a Buffer in \`res.send\` and the socket writes — all proportional to the answer's size (17-digit
+  doubles and 13-digit wall times); express also SHA-1-hashed every answer into an ETag, now off. Running
+  runs are read through the downsampling statement every time (never cached: their points change): one row
+  per series with JSON arrays (JSON.parse), where pg's parser of PostgreSQL array text had been the top
+  self-time function of the server's profile after GC and socket writes.
+- **experiments and compare** cost ~10–28 ms of server CPU each here (now the larger part of the mix): 3–7 SQL round trips (the API key's
+  lookup, the loaders' batched reads), TypeORM hydrating full \`Run\` entities, and graphql-js over ~100 runs'
+  fields; no N+1 (the loaders batch every field).
+- **The target.** A p99 under 500 ms with 100 closed-loop clients needs at least 200 req/s, about 5 ms of server
+  CPU per request with PostgreSQL and the load generator on the same 2 cores. At the ~13 ms per request
+  measured here under the load (inflated by the machine's load) one free core serves ~75 req/s, ~1.3 s per
+  request at 100 clients: the target is not reachable on this machine with these answers. What would move it further:
+  smaller answers (wall times as offsets from a series' start, values at float32 precision — both API changes),
+  graphql-jit (not installed here), or answers served pre-serialised for finished runs.`;
+
+/** The server's default TUNELAB_METRICS_CACHE_POINTS (server/src/config.ts): the phases with the cache use it. */
+const DEFAULT_CACHE_POINTS = 5_000_000;
+/**
+ * The phases, each its own server process on the same data, in this order (`--phases a,b` picks some):
+ * the metrics read as point objects without and with the finished-series cache, then as columns.
+ */
+const PHASE_SPECS = {
+  "points-nocache": { name: "points, cache off", cachePoints: 0, form: "points" },
+  points: { name: "points, cache on", cachePoints: DEFAULT_CACHE_POINTS, form: "points" },
+  columns: { name: "columns, cache on", cachePoints: DEFAULT_CACHE_POINTS, form: "columns" },
+};
+const PHASES = (() => {
+  const i = process.argv.indexOf("--phases");
+  const names = i >= 0 ? process.argv[i + 1].split(",") : Object.keys(PHASE_SPECS);
+  return names.map(
+    (n) =>
+      PHASE_SPECS[n] ??
+      (() => {
+        throw new Error(`unknown phase ${n}`);
+      })(),
+  );
+})();
+
 const OPERATIONS = {
   experiments: `query Experiments { experiments(first: 100) { totalCount edges { node { id name description
     createdAt dataset { id name } baseModel { id name }
@@ -51,8 +113,11 @@ const OPERATIONS = {
     method methodConfig sweepValues status steps trainableParams totalParams trainablePercent predictedMemory
     predictedTotalBytes measuredPeakBytes peakOverPredicted finalTrainLoss bestTrainLoss finalEvalLoss
     bestEvalLoss tokensPerSecond startedAt durationMs forgettingDelta samples { prompt output step } } }`,
-  metricsCompare: `query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {
+  // The dashboard's read before and after the columnar form: the same series either way.
+  metricsPoints: `query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {
     metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) { runId key totalPoints points { step value wallTimeMs } } }`,
+  metricsColumns: `query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {
+    metrics(runIds: $runIds, keys: $keys, maxPoints: $maxPoints) { runId key totalPoints steps values wallTimesMs } }`,
 };
 
 /** Experiments with RUNS runs each, every run with every key at every step (values like a loss curve). */
@@ -101,12 +166,21 @@ function freePort() {
   });
 }
 
+/** CPU time the process has used (user + system), in ms (clock ticks of 10 ms). */
+const cpuMs = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
 const rssBytes = (pid) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) * 1024;
 
-async function startServerProcess(url, cachePoints) {
+async function startServerProcess(url, cachePoints, profileName) {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(S, "main.js")], {
+  const profile = PROFILE_DIR
+    ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}.cpuprofile`]
+    : [];
+  const child = spawn(process.execPath, [...profile, join(S, "main.js")], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -125,47 +199,75 @@ async function startServerProcess(url, cachePoints) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function phase(name, dbUrl, cachePoints, key, experiments) {
-  const server = await startServerProcess(dbUrl, cachePoints);
+async function phase({ name, cachePoints, form }, dbUrl, key, experiments) {
+  const server = await startServerProcess(dbUrl, cachePoints, name.replace(/\W+/g, "-"));
   const finished = experiments.slice(LIVE_EXPERIMENTS);
   const pick = (list) => list[Math.floor(Math.random() * list.length)];
+  /** Resolves to the answer's size in bytes. */
   const request = async (query, variables) => {
     const res = await fetch(server.url, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
       body: JSON.stringify({ query, variables }),
     });
-    const body = await res.json();
+    const text = await res.text();
+    const body = JSON.parse(text);
     if (!res.ok || body.errors) throw new Error(JSON.stringify(body.errors ?? res.status).slice(0, 300));
+    return Buffer.byteLength(text);
   };
+  const metricsQuery = form === "columns" ? OPERATIONS.metricsColumns : OPERATIONS.metricsPoints;
   // Mostly finished experiments, as a history of experiments is; a live one every fifth pick.
   const experiment = () =>
     Math.random() < 0.2 ? pick(experiments.slice(0, LIVE_EXPERIMENTS)) : pick(finished);
+  /** [name, (experiment, runIndex) => request]: what each dashboard page asks for. */
   const ops = [
     ["experiments", () => request(OPERATIONS.experiments, {})],
-    ["compare", () => request(OPERATIONS.compare, { experimentId: experiment().id })],
+    ["compare", (e) => request(OPERATIONS.compare, { experimentId: e.id })],
     [
       "metrics (comparison page)",
-      () =>
-        request(OPERATIONS.metricsCompare, {
-          runIds: experiment().runIds,
-          keys: ["train_loss", "eval_loss"],
-          maxPoints: 1000,
-        }),
+      (e) => request(metricsQuery, { runIds: e.runIds, keys: ["train_loss", "eval_loss"], maxPoints: 1000 }),
     ],
     [
       "metrics (run page)",
-      () =>
-        request(OPERATIONS.metricsCompare, {
-          runIds: [pick(experiment().runIds)],
-          keys: null,
-          maxPoints: 1000,
-        }),
+      (e, r) =>
+        request(metricsQuery, { runIds: [e.runIds[r % e.runIds.length]], keys: null, maxPoints: 1000 }),
     ],
   ];
-  // Warm-up: each operation once (JIT, pool); not counted.
-  for (const [, op] of ops) await op();
+  // Warm-up (JIT, pool, and the cache for finished runs: each experiment's pages, every run's page).
+  await ops[0][1]();
+  for (const e of experiments) {
+    await ops[1][1](e);
+    await ops[2][1](e);
+    for (let r = 0; r < RUNS; r++) await ops[3][1](e, r);
+  }
+  // Each operation alone, one request at a time (ALONE times on finished experiments, then on live ones):
+  // its wall time and the server's CPU time per request, without the queueing of the load below.
+  const alone = [];
+  for (const [, op] of ops) {
+    const of = {};
+    for (const [which, list] of [
+      ["finished", finished],
+      ["live", experiments.slice(0, LIVE_EXPERIMENTS)],
+    ]) {
+      const times = [];
+      let bytes = 0;
+      const cpu0 = cpuMs(server.child.pid);
+      for (let i = 0; i < ALONE; i++) {
+        const t = performance.now();
+        bytes = Math.max(bytes, await op(list[i % list.length], i));
+        times.push(performance.now() - t);
+      }
+      times.sort((x, y) => x - y);
+      of[which] = {
+        medianMs: times[Math.floor(times.length / 2)],
+        serverCpuMs: (cpuMs(server.child.pid) - cpu0) / ALONE,
+        bytes,
+      };
+    }
+    alone.push(of);
+  }
   const rssBefore = rssBytes(server.child.pid);
+  const loadStart = loadavg()[0];
   const samples = ops.map(() => []);
   let errors = 0;
   let firstError;
@@ -175,7 +277,7 @@ async function phase(name, dbUrl, cachePoints, key, experiments) {
       const o = i % ops.length;
       const t = performance.now();
       try {
-        await ops[o][1]();
+        await ops[o][1](experiment(), Math.floor(Math.random() * RUNS));
         samples[o].push(performance.now() - t);
       } catch (error) {
         errors++;
@@ -184,9 +286,12 @@ async function phase(name, dbUrl, cachePoints, key, experiments) {
     }
   };
   const t0 = performance.now();
+  const cpuStart = cpuMs(server.child.pid);
   await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
   const elapsed = (performance.now() - t0) / 1000;
   const rssAfter = rssBytes(server.child.pid);
+  const serverCpuMs = cpuMs(server.child.pid) - cpuStart;
+  const loadEnd = loadavg()[0];
   server.child.kill("SIGTERM");
   await new Promise((r) => server.child.once("exit", r));
   const stats = (list) => {
@@ -197,6 +302,7 @@ async function phase(name, dbUrl, cachePoints, key, experiments) {
   return {
     name,
     cachePoints,
+    form,
     seconds: elapsed,
     requests: all.length,
     requestsPerSecond: all.length / elapsed,
@@ -205,13 +311,16 @@ async function phase(name, dbUrl, cachePoints, key, experiments) {
     firstError,
     rssBeforeBytes: rssBefore,
     rssAfterBytes: rssAfter,
-    operations: Object.fromEntries(ops.map(([n], i) => [n, stats(samples[i])])),
+    loadAverage: { start: loadStart, end: loadEnd },
+    serverCpuMsPerRequest: serverCpuMs / all.length,
+    serverCpuShare: serverCpuMs / 1000 / elapsed,
+    operations: Object.fromEntries(ops.map(([n], i) => [n, { ...stats(samples[i]), alone: alone[i] }])),
   };
 }
 
 const pgdb = await createThrowawayDatabase("tunelab_bench");
 try {
-  let t = performance.now();
+  const t = performance.now();
   const db = await Database.open({ driver: "pg", url: pgdb.url });
   const experiments = await seed(db);
   const key = await createApiKeyForTest(db, "read", "load bench");
@@ -221,14 +330,15 @@ try {
   console.log(
     `seeded ${EXPERIMENTS} experiments × ${RUNS} runs, ${points.toLocaleString("en-US")} points in ${Math.round(seedMs)} ms`,
   );
+  const cacheMemory = JSON.parse(
+    execFileSync(process.execPath, ["--expose-gc", join(root, "bench/load/cache-memory.mjs"), "1000000"], {
+      encoding: "utf8",
+    }),
+  );
   const phases = [];
-  for (const [name, cachePoints] of [
-    ["cache off", 0],
-    ["cache on", 1_000_000],
-  ]) {
-    t = performance.now();
-    phases.push(await phase(name, pgdb.url, cachePoints, key, experiments));
-    console.log(name, JSON.stringify(phases.at(-1)));
+  for (const spec of PHASES) {
+    phases.push(await phase(spec, pgdb.url, key, experiments));
+    console.log(spec.name, JSON.stringify(phases.at(-1)));
   }
 
   const report = {
@@ -245,36 +355,59 @@ try {
       points,
     },
     phases,
+    cacheMemory,
     issueBaseline: { requestsPerSecond: 43.5, p50Ms: 2100, p99Ms: 4900, target: "p99 < 500 ms" },
   };
   const f = (x) => Math.round(x).toLocaleString("en-US");
   const mib = (b) => `${f(b / 2 ** 20)} MiB`;
+  const kb = (b) => `${f(b / 1000)} kB`;
   const opNames = Object.keys(phases[0].operations);
+  const first = phases[0];
+  const last = phases.at(-1);
+  const memory = report.cacheMemory;
   const md = `# Read-load benchmark (bench/load/run.mjs)
 
-${report.date} · ${report.machine.cpus} CPUs (${report.machine.model}) · Node ${report.machine.node} · PostgreSQL and the load generator on the same machine as the server · load average ${report.machine.loadAverage.map((l) => l.toFixed(1)).join(" ")} (machine shared with other work)
+${report.date} · ${report.machine.cpus} CPUs (${report.machine.model}) · Node ${report.machine.node} · PostgreSQL and the load generator on the same machine as the server · load average ${report.machine.loadAverage.map((l) => l.toFixed(1)).join(" ")} at the end (machine shared with other work; each phase's own below)
 
-${CLIENTS} concurrent clients for ${SECONDS} s per phase, each looping over: the experiments list, an experiment's \`compare\`, the comparison page's \`metrics\` (its ${RUNS} runs × train/eval loss, maxPoints 1000) and a run page's \`metrics\` (every key, maxPoints 1000); 80% of the picks are finished experiments. Data: ${EXPERIMENTS} experiments × ${RUNS} runs (${LIVE_EXPERIMENTS} experiments still RUNNING), ${KEYS.length} keys × ${f(STEPS)} steps a run, ${f(points)} points. Each phase is its own server process (\`node server/dist/main.js\`) on the same database.
+${CLIENTS} concurrent clients for ${SECONDS} s per phase, each looping over: the experiments list, an experiment's \`compare\`, the comparison page's \`metrics\` (its ${RUNS} runs × train/eval loss, maxPoints 1000) and a run page's \`metrics\` (every key, maxPoints 1000); 80% of the picks are finished experiments. Data: ${EXPERIMENTS} experiments × ${RUNS} runs (${LIVE_EXPERIMENTS} experiments still RUNNING), ${KEYS.length} keys × ${f(STEPS)} steps a run, ${f(points)} points. Each phase is its own server process (\`node server/dist/main.js\`) on the same database, one after the other in this run: the metrics read as point objects (\`points { step value wallTimeMs }\`, what the dashboard asked before) without and with the finished-series cache, then as columns (\`steps values wallTimesMs\`, what it asks now). Every phase runs today's server (series from SQL as JSON arrays, no ETag); only the form of the read and the cache differ.
 
-| phase | requests | req/s | p50 | p99 | errors | server RSS before → after |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
-${phases.map((p) => `| ${p.name} | ${f(p.requests)} | ${p.requestsPerSecond.toFixed(1)} | ${f(p.p50Ms)} ms | ${f(p.p99Ms)} ms | ${p.errors} | ${mib(p.rssBeforeBytes)} → ${mib(p.rssAfterBytes)} |`).join("\n")}
+| phase | requests | req/s | p50 | p99 | errors | server RSS before → after | load average (1 min) at start → end |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${phases.map((p) => `| ${p.name} | ${f(p.requests)} | ${p.requestsPerSecond.toFixed(1)} | ${f(p.p50Ms)} ms | ${f(p.p99Ms)} ms | ${p.errors} | ${mib(p.rssBeforeBytes)} → ${mib(p.rssAfterBytes)} | ${p.loadAverage.start.toFixed(1)} → ${p.loadAverage.end.toFixed(1)} |`).join("\n")}
 
-Per operation (p50 / p99):
+Per operation under load (p50 / p99):
 
 | operation | ${phases.map((p) => p.name).join(" | ")} |
 | --- | ${phases.map(() => "---:").join(" | ")} |
 ${opNames.map((o) => `| ${o} | ${phases.map((p) => `${f(p.operations[o].p50Ms)} / ${f(p.operations[o].p99Ms)} ms`).join(" | ")} |`).join("\n")}
 
-**p99 cache on / cache off = ${(phases[1].p99Ms / phases[0].p99Ms).toFixed(2)}; req/s on / off = ${(phases[1].requestsPerSecond / phases[0].requestsPerSecond).toFixed(2)}.** The issue's baseline (another machine and data): 43.5 req/s, p50 2.1 s, p99 4.9 s; target p99 < 500 ms.
+Each operation alone, one request at a time before the load (${ALONE} on finished experiments, whose series the cache holds after the warm-up, then ${ALONE} on running ones): the server's CPU time per request (from /proc, 10 ms ticks: the figure that the machine's load distorts least), the median wall time and the answer's size:
 
-Where the time goes (measured in one process with a CPU profile): a comparison page's \`metrics\` answer is
-~1 MB (16,000 points); one request for it takes ~85 ms with server and client in one otherwise idle process, mostly graphql-js
-executing and serializing the points, even when the series comes from the cache (196 ms before
-NODE_ENV=production and cache-control off), so on a machine where the
-server, PostgreSQL and the 100 clients share 2 busy cores the server is CPU-bound on answers, not on the
-downsampling SQL, and the cache changes little here. A p99 under 500 ms with 100 closed-loop clients means
-at least 200 req/s, which these answers cannot reach on this machine; the target is not met here.
+| operation | ${phases.map((p) => `${p.name}: finished | running`).join(" | ")} |
+| --- | ${phases.map(() => "---: | ---:").join(" | ")} |
+${opNames
+  .map(
+    (o) =>
+      `| ${o} | ${phases
+        .map((p) =>
+          ["finished", "live"]
+            .map((w) => {
+              const a = p.operations[o].alone[w];
+              return `${a.serverCpuMs.toFixed(1)} ms CPU, ${a.medianMs.toFixed(0)} ms, ${kb(a.bytes)}`;
+            })
+            .join(" | "),
+        )
+        .join(" | ")} |`,
+  )
+  .join("\n")}
+
+Under the load, the server's CPU per request: ${phases.map((p) => `${p.name} ${p.serverCpuMsPerRequest.toFixed(1)} ms (the server had ${(100 * p.serverCpuShare).toFixed(0)}% of a core)`).join("; ")}.
+
+**${last.name} against ${first.name}: p99 × ${(last.p99Ms / first.p99Ms).toFixed(2)}, p50 × ${(last.p50Ms / first.p50Ms).toFixed(2)}, req/s × ${(last.requestsPerSecond / first.requestsPerSecond).toFixed(2)}.** The issue's baseline (another machine and data): 43.5 req/s, p50 2.1 s, p99 4.9 s; target p99 < 500 ms${last.p99Ms < 500 ? " — met here" : ` — not met here (${f(last.p99Ms)} ms)`}.
+
+The finished-series cache's memory (bench/load/cache-memory.mjs: ${f(memory.cachedPoints)} points in series of 1,000, the heap and array buffers it adds after a full GC): as point objects ${mib(memory.points.bytes)} (${memory.points.bytesPerPoint.toFixed(0)} bytes a point), as columns ${mib(memory.columns.bytes)} (${memory.columns.bytesPerPoint.toFixed(0)} bytes a point); the default is now ${f(DEFAULT_CACHE_POINTS)} points (~${mib(DEFAULT_CACHE_POINTS * memory.columns.bytesPerPoint)}).
+
+${WHERE_THE_TIME_GOES}
 `;
   writeFileSync(join(root, "bench/results/load.json"), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(root, "bench/results/load.md"), md);
