@@ -165,7 +165,8 @@ export class BaseModelService {
    * A PENDING base model (source MERGED) and the MERGE run that folds `adapterId` into its base model's
    * weights, in one transaction; dispatch marks the model READY with the run's MODEL artifact (an HF folder)
    * when it succeeds. Only LoRA, QLoRA, DoRA and IA3 merge (core's mergeRefusal names why others do not);
-   * the adapter's base must be READY. A preset base is rebuilt from the seed its adapter's run trained with.
+   * the adapter's base must be READY. A preset base is rebuilt from the seed its adapter's run trained with,
+   * and the base's frozen weights are stored in that run's dtype (what the adapter saw); the merge is float32.
    */
   async merge(adapterId: string, rawName: string): Promise<BaseModel> {
     const name = checkName(rawName);
@@ -183,6 +184,8 @@ export class BaseModelService {
       }
       const trained = adapter.runId ? await findRun(m, adapter.runId) : null;
       const seed = Number(trained?.hyperparameters.seed ?? 0);
+      // the frozen weights as the adapter trained against them (16-bit runs' rounding included)
+      const dtype = String(trained?.hyperparameters.dtype ?? "float32");
       const e = estimate({
         model: base.config,
         method: adapter.methodConfig,
@@ -214,7 +217,7 @@ export class BaseModelService {
           datasetId: null,
           method: adapter.method,
           methodConfig: adapter.methodConfig,
-          hyperparameters: { steps: 0, seed, dtype: "float32" },
+          hyperparameters: { steps: 0, seed, dtype },
           requiredLabels: [],
           status: RunStatus.QUEUED,
           trainableParams: adapter.trainableParams,

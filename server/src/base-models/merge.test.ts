@@ -7,6 +7,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { unzipSync } from "fflate";
+import { insertRunAdapter } from "../adapters/adapter.repository.js";
+import { createExperiment, seedPeople } from "../runs/fixtures.js";
 import { registerRunnerForTest } from "../testing/auth.js";
 import { ScriptedRunner } from "../testing/runner-client.js";
 import { insertImportedAdapterForTest } from "../testing/runs.js";
@@ -156,10 +158,12 @@ for (const driver of drivers) {
         const spec = job.spec as {
           kind: string;
           adapter: { id: string } | null;
-          hyperparameters: { seed: number };
+          hyperparameters: Record<string, unknown>;
         };
         assert.equal(spec.kind, "MERGE");
         assert.equal(spec.adapter?.id, adapterId);
+        // an imported adapter has no training run: seed 0 (a preset base's init), float32 storage
+        assert.deepEqual(spec.hyperparameters, { steps: 0, seed: 0, dtype: "float32" });
         await runner.start(job.id);
         const files = [
           { name: "config.json", base64: Buffer.from('{"model_type":"qwen2"}').toString("base64") },
@@ -190,6 +194,34 @@ for (const driver of drivers) {
       } finally {
         await runner.close();
       }
+    });
+
+    test("a trained adapter: its run's seed and dtype go to the MERGE run (the base as it trained against it)", async () => {
+      const e = await createExperiment(server, await seedPeople(server, "seeded"), [
+        { method: { method: "lora", r: 4 } },
+      ]);
+      const trainedRun = e.runs[0]!.id;
+      const trained = await server.db.write(async (m) => {
+        await m.query(
+          `UPDATE run SET hyperparameters = hyperparameters || '{"seed": 11, "dtype": "bfloat16"}' WHERE id = $1`,
+          [trainedRun],
+        );
+        const [a] = (await m.query(
+          `INSERT INTO artifact (run_id, kind, size_bytes) VALUES ($1, 'ADAPTER', 1) RETURNING id`,
+          [trainedRun],
+        )) as { id: string }[];
+        await insertRunAdapter(m, a!.id);
+        const [row] = (await m.query(`SELECT id FROM adapter WHERE artifact_id = $1`, [a!.id])) as {
+          id: string;
+        }[];
+        return row!.id;
+      });
+      const res = await merge(trained, "seeded merged");
+      assert.equal(res.errors, undefined, JSON.stringify(res.errors));
+      const [row] = (await server.db.read((m) =>
+        m.query(`SELECT hyperparameters FROM run WHERE id = $1`, [res.data!.mergeAdapter.mergeRun.id]),
+      )) as { hyperparameters: Record<string, unknown> }[];
+      assert.deepEqual(row!.hyperparameters, { steps: 0, seed: 11, dtype: "bfloat16" });
     });
 
     test("a cancelled merge leaves its model FAILED; a retry makes it PENDING again", async () => {
