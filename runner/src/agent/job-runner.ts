@@ -548,7 +548,10 @@ export class JobRunner {
   private async finishStopped(result: WorkerResult | null): Promise<JobOutcome> {
     const stop = this.stopRequest!;
     const deadline = this.finalizeDeadline();
-    if (stop.kind === "cancel") await this.drainMetrics(deadline - Date.now());
+    if (stop.kind === "cancel") {
+      await this.drainMetrics(deadline - Date.now());
+      await this.generations?.flush(); // a cancelled playground keeps the text it had
+    }
     if (stop.kind === "interrupt") {
       // stopping now: a server that does not answer soon learns it from the lease instead
       await this.fail(`interrupted at step ${this.lastStep}: ${stop.reason}`, true, 10_000);
