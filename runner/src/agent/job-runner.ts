@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Dtype } from "@tunelab/core";
 import type { Logger } from "pino";
+import type { EvaluationJob } from "../engine/run-evaluation.js";
 import type { GenerateJob } from "../engine/run-generate.js";
 import type { MergeJob } from "../engine/run-merge.js";
 import type { ProfileJob } from "../engine/run-profile.js";
@@ -40,7 +41,7 @@ import type { FromWorker, ToWorker, WorkerJob, WorkerResult } from "./worker.js"
  */
 
 /** The job kinds this agent runs; another kind fails at once (not retryable), naming it. */
-const RUNS: readonly JobSpec["kind"][] = ["TRAIN", "PRETRAIN", "PROFILE", "GENERATE", "MERGE"];
+const RUNS: readonly JobSpec["kind"][] = ["TRAIN", "PRETRAIN", "PROFILE", "GENERATE", "MERGE", "EVALUATE"];
 
 export type JobOutcome = "succeeded" | "cancelled" | "failed" | "interrupted" | "lost";
 
@@ -166,14 +167,7 @@ export class JobRunner {
     // 2. inputs
     let training: WorkerJob;
     try {
-      training =
-        spec.kind === "PROFILE"
-          ? { type: "profile", job: await this.prepareProfile(spec) }
-          : spec.kind === "GENERATE"
-            ? { type: "generate", job: await this.prepareGenerate(spec) }
-            : spec.kind === "MERGE"
-              ? { type: "merge", job: await this.prepareMerge(spec) }
-              : { type: "run", job: await this.prepare(spec) };
+      training = await this.prepareJob(spec);
     } catch (err) {
       const retryable =
         err instanceof PrepareError ? err.retryable : err instanceof ApiError && err.retryable;
@@ -183,13 +177,33 @@ export class JobRunner {
     // 3. train in a worker
     const { result, error, exit } = await this.train(training);
     if (this.stopRequest) return this.finishStopped(result);
-    if (result?.cancelled) return this.fail("the training stopped before its last step", true);
+    if (result && "cancelled" in result && result.cancelled)
+      return this.fail("the training stopped before its last step", true);
+    if (result && "evaluated" in result)
+      // the eval loss as a training run's eval step reports it (the comparison's final eval loss)
+      this.batcher.add([{ key: "eval_loss", step: 0, value: result.evalLoss, wallTimeMs: Date.now() }]);
     if (result) return this.succeed(result);
     if (error) return this.fail(error, false);
     // nothing here kills the worker unasked: a SIGKILL is most often the kernel's out-of-memory killer
     const oomKiller =
       exit === "signal SIGKILL" ? "; the host's out-of-memory killer sends it when memory runs out" : "";
     return this.fail(`the training worker exited unexpectedly (${exit}${oomKiller})`, true);
+  }
+
+  /** The worker's message for the job's kind, its inputs downloaded and written. */
+  private async prepareJob(spec: JobSpec): Promise<WorkerJob> {
+    switch (spec.kind) {
+      case "PROFILE":
+        return { type: "profile", job: await this.prepareProfile(spec) };
+      case "GENERATE":
+        return { type: "generate", job: await this.prepareGenerate(spec) };
+      case "MERGE":
+        return { type: "merge", job: await this.prepareMerge(spec) };
+      case "EVALUATE":
+        return { type: "evaluate", job: await this.prepareEvaluation(spec) };
+      default:
+        return { type: "run", job: await this.prepare(spec) };
+    }
   }
 
   private retryLog(what: string) {
@@ -266,6 +280,40 @@ export class JobRunner {
         seed: spec.hyperparameters.seed,
         dtype: spec.hyperparameters.dtype as Dtype | undefined,
       },
+    };
+  }
+
+  /**
+   * An evaluation trains nothing: the dataset's EVAL rows, the general set, the adapter's folder (none: the
+   * base alone) and the base.
+   */
+  private async prepareEvaluation(spec: JobSpec): Promise<EvaluationJob> {
+    await mkdir(this.dir(), { recursive: true });
+    const h = spec.hyperparameters;
+    if (!spec.dataset) throw new PrepareError("an EVALUATE run needs a dataset; this one has none", false);
+    const evalRows = (await this.datasetRows(spec.dataset.id, spec.dataset.contentHash)).filter(
+      (r) => r.split === "EVAL",
+    );
+    if (evalRows.length === 0)
+      throw new PrepareError(`dataset ${spec.dataset.id} has no EVAL rows to evaluate on`, false);
+    await writeFile(this.dir("eval.jsonl"), toJsonl(evalRows));
+    let generalData: string | undefined;
+    if (spec.generalDataset) {
+      const general = await this.datasetRows(spec.generalDataset.id, spec.generalDataset.contentHash);
+      generalData = this.dir("general.jsonl");
+      await writeFile(generalData, toJsonl(general));
+    }
+    return {
+      base: await this.baseModel(spec),
+      adapter: await this.adapterFolder(spec),
+      method: spec.adapter?.method,
+      evalData: this.dir("eval.jsonl"),
+      generalData,
+      samplePrompts: h.samplePrompts ?? [],
+      maxSeqLen: h.seqLen,
+      batchSize: h.batchSize,
+      seed: h.seed,
+      dtype: h.dtype as Dtype | undefined,
     };
   }
 
@@ -530,6 +578,10 @@ export class JobRunner {
         onRetry: this.retryLog("completeJob"),
       });
     } catch (err) {
+      // the server checked the result and said what is wrong with it: the run fails saying so (the same
+      // result would be refused again, so not retryable), rather than waiting out the lease
+      if (err instanceof ApiError && err.code === "BAD_USER_INPUT")
+        return this.fail(`the server refused the result: ${err.message}`, false);
       if (err instanceof ApiError && !err.retryable) {
         this.log.warn({ err: err.message }, "the server refused the result (the job is no longer ours?)");
         return "lost";

@@ -1,4 +1,5 @@
 import { initBackend } from "../engine/backend.js";
+import { type EvaluationJob, type EvaluationResult, runEvaluation } from "../engine/run-evaluation.js";
 import {
   type GenerateJob,
   type GenerateResult,
@@ -14,7 +15,7 @@ import type { StepMetrics } from "../engine/train.js";
  * The child process one job trains in (forked by job-runner.ts). A long synchronous tfjs step blocks only
  * this process: the agent keeps heartbeating, and can kill it. IPC messages:
  *   parent → worker: {type:"run", job} | {type:"profile", job} | {type:"generate", job} | {type:"merge", job}
- *                    | {type:"abort"} | {type:"probe"}
+ *                    | {type:"evaluate", job} | {type:"abort"} | {type:"probe"}
  *   worker → parent: {type:"backend", source, skipped} | {type:"metrics", m} | {type:"checkpoint", dir, step}
  *                    | {type:"samples", step, samples} | {type:"generation", u} | {type:"result", result}
  *                    | {type:"error", message}
@@ -26,11 +27,17 @@ export type ToWorker =
   | { type: "profile"; job: ProfileJob }
   | { type: "generate"; job: GenerateJob }
   | { type: "merge"; job: MergeJob }
+  | { type: "evaluate"; job: EvaluationJob }
   | { type: "abort" }
   | { type: "probe" };
-export type WorkerResult = Omit<TrainingResult, "history"> | ProfileResult | GenerateResult | MergeResult;
+export type WorkerResult =
+  | Omit<TrainingResult, "history">
+  | ProfileResult
+  | GenerateResult
+  | MergeResult
+  | EvaluationResult;
 /** The messages that start a job in the worker. */
-export type WorkerJob = ToWorker & { type: "run" | "profile" | "generate" | "merge" };
+export type WorkerJob = ToWorker & { type: "run" | "profile" | "generate" | "merge" | "evaluate" };
 export type FromWorker =
   | { type: "backend"; source: string; skipped: string[] }
   | { type: "metrics"; m: StepMetrics }
@@ -65,6 +72,12 @@ async function run(m: WorkerJob, controller: AbortController): Promise<void> {
     await send({ type: "result", result: await runProfile(m.job, { signal: controller.signal, onMetrics }) });
     return;
   }
+  if (m.type === "evaluate") {
+    const result = await runEvaluation(m.job);
+    if (result.samples.length > 0) await send({ type: "samples", step: 0, samples: result.samples });
+    await send({ type: "result", result });
+    return;
+  }
   const { history: _history, ...result } = await runTraining(m.job, {
     signal: controller.signal,
     onMetrics,
@@ -88,7 +101,13 @@ if (require.main === module) {
         .then((b) => send({ type: "backend", source: b.source, skipped: b.skipped }))
         .catch((e: Error) => send({ type: "error", message: e.message }))
         .finally(() => process.exit(0));
-    else if (m.type === "run" || m.type === "profile" || m.type === "generate" || m.type === "merge")
+    else if (
+      m.type === "run" ||
+      m.type === "profile" ||
+      m.type === "generate" ||
+      m.type === "merge" ||
+      m.type === "evaluate"
+    )
       run(m, controller)
         .then(() => process.exit(0))
         .catch(async (e: Error) => {

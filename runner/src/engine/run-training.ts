@@ -23,7 +23,8 @@ import {
 } from "./memory-guard.js";
 import { createMethod } from "./methods/registry.js";
 import type { AdamWState } from "./optim.js";
-import type { MethodOptions } from "./peft-hooks.js";
+import type { Model } from "./model.js";
+import type { MethodOptions, PeftMethod } from "./peft-hooks.js";
 import { disposeExported, writeAdapterFolder } from "./peft-folder.js";
 import {
   evaluate,
@@ -131,6 +132,31 @@ export function methodOptions(
   };
 }
 
+/**
+ * Tokens of one example: `maxSeqLen` (default 256), less the positions prompt tuning's virtual tokens and
+ * prefix tuning's cache take (n + T must fit max_position_embeddings).
+ */
+export function maxTokens(model: Model, method: PeftMethod, maxSeqLen: number | undefined): number {
+  const m = method.config;
+  const virtual = m.method === "prompt" || m.method === "prefix" ? m.num_virtual_tokens : 0;
+  return Math.min(maxSeqLen ?? 256, model.config.max_position_embeddings - virtual);
+}
+
+/** Greedy completions (24 tokens at most) of the sample prompts, as a run's samples show them. */
+export function completePrompts(
+  model: Model,
+  tokenizer: TextTokenizer,
+  method: PeftMethod,
+  prompts: readonly string[],
+): Sample[] {
+  return prompts.map((prompt) => {
+    const ids = [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(prompt)];
+    const out = generate(model, ids, { maxNewTokens: 24, eos: tokenizer.eos, hooks: method.hooks });
+    // a byte-level model emits control bytes early in training: shown as control pictures, not refused
+    return { prompt, completion: printableText(tokenizer.decode(out)) };
+  });
+}
+
 export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}): Promise<TrainingResult> {
   const backend = await initBackend();
   // what the backend can hold, read before this run allocates anything: compared with core's prediction
@@ -149,11 +175,7 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
   let optimizerState: AdamWState | undefined;
   try {
     const examples = typeof job.data === "string" ? parseJsonl(await readFile(job.data, "utf8")) : job.data;
-    // prompt tuning's virtual tokens and prefix tuning's cache take positions too: n + T must fit
-    // max_position_embeddings
-    const m = method.config;
-    const virtual = m.method === "prompt" || m.method === "prefix" ? m.num_virtual_tokens : 0;
-    const maxLen = Math.min(job.maxSeqLen ?? 256, model.config.max_position_embeddings - virtual);
+    const maxLen = maxTokens(model, method, job.maxSeqLen);
     const split =
       job.evalData === undefined
         ? splitEval(examples, job.evalFraction ?? 0, o.seed)
@@ -205,12 +227,7 @@ export async function runTraining(job: TrainingJob, cb: TrainingCallbacks = {}):
       job.samplePrompts ?? examples.flatMap((e) => ("prompt" in e ? [e.prompt] : [])).slice(0, 3);
     let samples: Sample[] = [];
     const generateSamples = (step: number) => {
-      samples = prompts.map((prompt) => {
-        const ids = [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(prompt)];
-        const out = generate(model, ids, { maxNewTokens: 24, eos: tokenizer.eos, hooks: method.hooks });
-        // a byte-level model emits control bytes early in training: shown as control pictures, not refused
-        return { prompt, completion: printableText(tokenizer.decode(out)) };
-      });
+      samples = completePrompts(model, tokenizer, method, prompts);
       if (samples.length > 0) cb.onSamples?.(step, samples);
     };
     const loop = await trainLoop({

@@ -3,6 +3,8 @@ import type { GraphQLSchema } from "graphql";
 import { buildSchema } from "type-graphql";
 import { AdapterResolver } from "../adapters/adapter.resolver.js";
 import type { AdapterService } from "../adapters/adapter.service.js";
+import { EvaluateResolver } from "../adapters/evaluate.resolver.js";
+import type { EvaluationService } from "../adapters/evaluate.service.js";
 import { ApiKeyResolver } from "../auth/api-key.resolver.js";
 import type { ApiKeyService } from "../auth/api-key.service.js";
 import { ArtifactFileResolver, ArtifactResolver } from "../artifacts/artifact.resolver.js";
@@ -41,6 +43,8 @@ export interface Services {
   apiKeys: ApiKeyService;
   runners: RunnerService;
   adapters: AdapterService;
+  /** evaluateAdapters: EVALUATION experiments of existing adapters. */
+  evaluations: EvaluationService;
   /** The runner protocol: heartbeat, startJob, reportMetrics, uploads, completeJob, failJob. */
   jobs: JobService;
   playground: PlaygroundService;
@@ -60,6 +64,7 @@ function resolverInstances(services: Services) {
     [MetricSeriesResolver, new MetricSeriesResolver()],
     [ParetoResolver, new ParetoResolver(new ParetoService(services.metrics))],
     [AdapterResolver, new AdapterResolver(services.adapters)],
+    [EvaluateResolver, new EvaluateResolver(services.evaluations)],
     [ArtifactResolver, new ArtifactResolver()],
     [ArtifactFileResolver, new ArtifactFileResolver()],
     [EstimateResolver, new EstimateResolver()],
@@ -84,6 +89,7 @@ export const resolvers = [
   MetricSeriesResolver,
   ParetoResolver,
   AdapterResolver,
+  EvaluateResolver,
   ArtifactResolver,
   ArtifactFileResolver,
   ApiKeyResolver,

@@ -26,6 +26,7 @@ import { exportRoutes } from "../export/export.route.js";
 import { ReportService } from "../export/report.service.js";
 import { AdapterService } from "../adapters/adapter.service.js";
 import { PlaygroundService } from "../playground/playground.service.js";
+import { EvaluationService } from "../adapters/evaluate.service.js";
 import { DatasetService } from "../datasets/dataset.service.js";
 import { ExperimentService } from "../experiments/experiment.service.js";
 import { MetricsService } from "../metrics/metrics.service.js";
@@ -113,6 +114,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     jobs: new JobService(db, dispatcher, dispatchConfig),
     adapters: new AdapterService(db),
     playground: new PlaygroundService(db, events),
+    evaluations: new EvaluationService(db, events),
     apiKeys: new ApiKeyService(db, connections),
     runners: new RunnerService(db, connections, {
       leaseMs: config.leaseMs,

@@ -216,6 +216,12 @@ export class JobService {
       const job = await this.ownJob(m, runnerId, jobId, "update", true);
       // a profile that stopped early (cancelled) may have nothing to report; a finished one must
       if (job.kind === RunKind.PROFILE && result.cancelled !== true) validateCostProfile(result.costProfile);
+      // an evaluation has nothing to show but its measurement
+      if (job.kind === RunKind.EVALUATE && typeof result.bestEvalLoss !== "number") {
+        throw userInputError("result.bestEvalLoss is required: an EVALUATE run measures the eval loss", {
+          field: "result.bestEvalLoss",
+        });
+      }
       return endAttempt(m, job, { kind: "succeeded", result }, this.config);
     });
     this.dispatcher.publish(end.events, end.retryAfterMs);
@@ -295,6 +301,9 @@ export class JobService {
     const total = decoded.reduce((s, f) => s + f.content.length, 0);
     const { artifact, event } = await this.db.write(async (m) => {
       const job = await this.ownJob(m, runnerId, jobId, "share", true);
+      if (job.kind === RunKind.EVALUATE) {
+        throw userInputError("an EVALUATE run trains nothing and uploads nothing", { field: "jobId" });
+      }
       const kind = kindOf(job);
       const [{ id }] = (await m.query(
         `INSERT INTO artifact (run_id, job_id, kind, step, size_bytes) VALUES ($1, $2, $3, $4, $5) RETURNING id`,

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, Float, ID, Int, ObjectType } from "type-graphql";
 import { RunSample } from "../runs/run-sample.entity.js";
-import { RunStatus } from "../runs/run.entity.js";
+import { RunKind, RunStatus } from "../runs/run.entity.js";
 
 /** One run's row of a comparison: what it cost (predicted and measured) and what it bought. */
 @ObjectType({
@@ -13,7 +13,18 @@ export class RunComparison {
   @Field() name!: string;
   @Field(() => ID, { nullable: true }) experimentId!: string | null;
   @Field(() => RunStatus) status!: RunStatus;
-  @Field() method!: string;
+  @Field(() => RunKind, {
+    description:
+      "TRAIN rows trained their method; EVALUATE rows measured an existing adapter (or the base alone).",
+  })
+  kind!: RunKind;
+  @Field(() => ID, {
+    nullable: true,
+    description: "The adapter an EVALUATE row measured; null for the base alone.",
+  })
+  inputAdapterId!: string | null;
+  @Field({ description: "The method's name; \"base\" for an evaluation's base-model-alone row." })
+  method!: string;
   @Field(() => GraphQLJSONObject, { description: "The method with every default filled in." })
   methodConfig!: Record<string, unknown>;
   @Field(() => GraphQLJSONObject) hyperparameters!: Record<string, unknown>;

@@ -167,6 +167,8 @@ export class MetricsService {
             name: run.name,
             experimentId: run.experimentId,
             status: run.status,
+            kind: run.kind,
+            inputAdapterId: run.inputAdapterId,
             method: run.method,
             methodConfig: run.methodConfig,
             hyperparameters: run.hyperparameters,

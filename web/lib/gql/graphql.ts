@@ -334,7 +334,7 @@ export type CompareQueryVariables = Exact<{
 }>;
 
 
-export type CompareQuery = { compare: Array<{ runId: string, experimentId: string | null, name: string, method: string, methodConfig: Record<string, unknown>, sweepValues: Record<string, unknown> | null, status: RunStatus, steps: number | null, trainableParams: number, totalParams: number, trainablePercent: number, predictedMemory: Record<string, unknown>, predictedTotalBytes: number, measuredPeakBytes: number | null, peakOverPredicted: number | null, finalTrainLoss: number | null, bestTrainLoss: number | null, finalEvalLoss: number | null, bestEvalLoss: number | null, tokensPerSecond: number | null, startedAt: string | null, durationMs: number | null, forgettingDelta: number | null, samples: Array<{ prompt: string, output: string, step: number }> }> };
+export type CompareQuery = { compare: Array<{ runId: string, experimentId: string | null, name: string, kind: RunKind, inputAdapterId: string | null, method: string, methodConfig: Record<string, unknown>, sweepValues: Record<string, unknown> | null, status: RunStatus, steps: number | null, trainableParams: number, totalParams: number, trainablePercent: number, predictedMemory: Record<string, unknown>, predictedTotalBytes: number, measuredPeakBytes: number | null, peakOverPredicted: number | null, finalTrainLoss: number | null, bestTrainLoss: number | null, finalEvalLoss: number | null, bestEvalLoss: number | null, tokensPerSecond: number | null, startedAt: string | null, durationMs: number | null, forgettingDelta: number | null, samples: Array<{ prompt: string, output: string, step: number }> }> };
 
 export type ExperimentNameQueryVariables = Exact<{
   id: string | number;
@@ -780,6 +780,8 @@ export const CompareDocument = new TypedDocumentString(`
     runId
     experimentId
     name
+    kind
+    inputAdapterId
     method
     methodConfig
     sweepValues

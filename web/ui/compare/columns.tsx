@@ -12,6 +12,7 @@ import {
 import type { CompareQuery } from "../../lib/gql/graphql";
 import { LogBar, MemoryBar, memoryTerms } from "../charts/bars";
 import { StatusBadge } from "../common/status-badge";
+import { rowKindNote } from "./row-kind";
 
 export type Row = CompareQuery["compare"][number];
 
@@ -46,7 +47,22 @@ export const COLUMNS: Column[] = [
       </>
     ),
   },
-  { key: "method", label: "Method", numeric: false, value: (r) => r.method, cell: (r) => r.method },
+  {
+    key: "method",
+    label: "Method",
+    numeric: false,
+    value: (r) => r.method,
+    cell: (r) => {
+      const note = rowKindNote(r);
+      return note ? (
+        <>
+          {r.method} <span className="muted">({note})</span>
+        </>
+      ) : (
+        r.method
+      );
+    },
+  },
   {
     key: "config",
     label: "Key config",

@@ -26,6 +26,8 @@ const CompareDoc = graphql(`
       runId
       experimentId
       name
+      kind
+      inputAdapterId
       method
       methodConfig
       sweepValues
