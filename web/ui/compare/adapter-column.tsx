@@ -1,4 +1,5 @@
-// The comparison's link from each run to the adapter it trained (the adapters page has its files and actions).
+// The comparison's link from each run to the adapter it trained, or an evaluation's to the adapter it
+// measured (the adapters page has its files and actions).
 import Link from "next/link";
 import { graphql } from "../../lib/gql";
 import type { Column } from "./columns";
@@ -23,12 +24,19 @@ export function adapterColumn(byRun: ReadonlyMap<string, string>): Column {
     key: "adapter",
     label: "Adapter",
     numeric: false,
-    value: (r) => byRun.get(r.runId) ?? null,
+    value: (r) => byRun.get(r.runId) ?? r.inputAdapterId ?? null,
     cell: (r) => {
       const id = byRun.get(r.runId);
-      return id ? (
-        <Link href={`/adapter?id=${id}`} aria-label={`Adapter of ${r.name}`}>
-          adapter
+      if (id)
+        return (
+          <Link href={`/adapter?id=${id}`} aria-label={`Adapter of ${r.name}`}>
+            adapter
+          </Link>
+        );
+      // an evaluation's row: the adapter it measured
+      return r.inputAdapterId ? (
+        <Link href={`/adapter?id=${r.inputAdapterId}`} aria-label={`Adapter evaluated by ${r.name}`}>
+          evaluated adapter
         </Link>
       ) : (
         "—"

@@ -206,16 +206,17 @@ function Comparison({
   const storedFields = experiment.data?.experiment.sweep?.fields;
   const fields = useMemo(() => storedFields ?? sweptFields(rows), [storedFields, rows]);
   const adapterEdges = experimentAdapters.data?.adapters.edges;
+  const evaluates = rows.some((r) => r.inputAdapterId);
   const columns: Column[] = useMemo(
     () => [
       ...COLUMNS.slice(0, 2),
       ...sweepColumns(fields),
       ...COLUMNS.slice(2, 3),
       // Beside the key config, where a table scrolled for its metrics still shows it.
-      ...(adapterEdges?.length ? [adapterColumn(adaptersByRun(adapterEdges))] : []),
+      ...(adapterEdges?.length || evaluates ? [adapterColumn(adaptersByRun(adapterEdges ?? []))] : []),
       ...COLUMNS.slice(3),
     ],
-    [fields, adapterEdges],
+    [fields, adapterEdges, evaluates],
   );
   const facetParam = params.get("facet");
   const facetField = facetParam && fields.includes(facetParam) ? facetParam : null;
