@@ -65,3 +65,21 @@ export async function updateProducedModel(
     .where("pretrain_run_id = :runId OR merge_run_id = :runId", { runId })
     .execute();
 }
+
+/**
+ * Before experiment `experimentId` is deleted with its adapters (and, through run.adapter_id, the MERGE runs
+ * of those adapters): a merged model that has its weights keeps them — its MERGE run is detached from the
+ * adapter, so the run and its MODEL artifact stay — and one still waiting for them can no longer get them
+ * (FAILED).
+ */
+export async function detachMergesOfExperiment(m: EntityManager, experimentId: string): Promise<void> {
+  const merges = `SELECT r.id FROM run r JOIN adapter a ON a.id = r.adapter_id JOIN run t ON t.id = a.run_id
+                   WHERE r.kind = 'MERGE' AND t.experiment_id = $1`;
+  await m.query(
+    `UPDATE base_model SET status = 'FAILED' WHERE status = 'PENDING' AND merge_run_id IN (${merges})`,
+    [experimentId],
+  );
+  await m.query(`UPDATE run SET adapter_id = NULL WHERE status = 'SUCCEEDED' AND id IN (${merges})`, [
+    experimentId,
+  ]);
+}

@@ -224,6 +224,62 @@ for (const driver of drivers) {
       assert.deepEqual(row!.hyperparameters, { steps: 0, seed: 11, dtype: "bfloat16" });
     });
 
+    test("deleting the adapter's experiment: a merged model keeps its weights, a merge still waiting fails", async () => {
+      const e = await createExperiment(server, await seedPeople(server, "deleted"), [
+        { method: { method: "lora", r: 4 } },
+      ]);
+      const adapter = await server.db.write(async (m) => {
+        await m.query(`UPDATE run SET status = 'SUCCEEDED' WHERE id = $1`, [e.runs[0]!.id]);
+        const [a] = (await m.query(
+          `INSERT INTO artifact (run_id, kind, size_bytes) VALUES ($1, 'ADAPTER', 1) RETURNING id`,
+          [e.runs[0]!.id],
+        )) as { id: string }[];
+        await insertRunAdapter(m, a!.id);
+        const [row] = (await m.query(`SELECT id FROM adapter WHERE artifact_id = $1`, [a!.id])) as {
+          id: string;
+        }[];
+        return row!.id;
+      });
+      const done = (await merge(adapter, "kept merged")).data!.mergeAdapter;
+      // room for the merge the test before left queued too
+      const { runnerId, secret } = await registerRunnerForTest(server.db, { maxJobs: 4 });
+      const runner = await ScriptedRunner.connect(server.url, secret, runnerId);
+      try {
+        await runner.waitFor(
+          (ev) => ev.some((x) => x.job.runId === done.mergeRun.id),
+          10_000,
+          "the MERGE job",
+        );
+        const job = runner.assigned().find((j) => j.runId === done.mergeRun.id)!;
+        await runner.start(job.id);
+        await runner.mutate(
+          `mutation($j: ID!) { uploadAdapter(jobId: $j, files: [{name: "model.safetensors", base64: "AAEC"}]) { id } }`,
+          { j: job.id },
+        );
+        await runner.complete(job.id, { total: 1 });
+      } finally {
+        await runner.close();
+      }
+      const waiting = (await merge(adapter, "never merged")).data!.mergeAdapter;
+      const del = await server.gql(`mutation($id: ID!) { deleteExperiment(id: $id) }`, { id: e.id });
+      assert.equal(del.errors, undefined, JSON.stringify(del.errors));
+      const read = async (id: string) =>
+        (
+          await server.gql<{ baseModel: Merged }>(
+            `query($id: ID!) { baseModel(id: $id) { status downloadUrl mergedFromAdapter { id } } }`,
+            { id },
+          )
+        ).data!.baseModel;
+      const kept = await read(done.id);
+      assert.equal(kept.status, "READY");
+      assert.equal(kept.mergedFromAdapter, null, "the adapter is gone");
+      const zip = await fetch(`${server.origin}${kept.downloadUrl}`, {
+        headers: { authorization: `Bearer ${server.adminKey}` },
+      });
+      assert.equal(zip.status, 200, "its weights are still there");
+      assert.equal((await read(waiting.id)).status, "FAILED");
+    });
+
     test("a cancelled merge leaves its model FAILED; a retry makes it PENDING again", async () => {
       const res = await merge(adapterId, "cancelled merge");
       const model = res.data!.mergeAdapter;

@@ -1,7 +1,11 @@
 import { type Connection, type ConnectionArgs, pageRequest, toConnection } from "../api/connection.js";
 import { codedError, ErrorCode, notFoundError, userInputError } from "../api/errors.js";
 import type { Events } from "../app/events.js";
-import { producesBaseModel, updateProducedModel } from "../base-models/base-model.repository.js";
+import {
+  detachMergesOfExperiment,
+  producesBaseModel,
+  updateProducedModel,
+} from "../base-models/base-model.repository.js";
 import { BaseModelStatus } from "../base-models/base-model.entity.js";
 import type { Database } from "../db/database.js";
 import { deleteExperimentRow, findExperiment } from "../experiments/experiment.repository.js";
@@ -121,7 +125,8 @@ export class RunService {
   /**
    * Deletes an experiment with its runs, metrics, samples and artifacts. While runs are QUEUED, ASSIGNED
    * or RUNNING it refuses (CONFLICT, `extensions.activeRuns`) unless cancelActive: then their runners are
-   * told to stop (RUN_CANCEL_REQUESTED) and everything goes.
+   * told to stop (RUN_CANCEL_REQUESTED) and everything goes. Models merged from its adapters keep their
+   * weights (detachMergesOfExperiment).
    */
   async deleteExperiment(id: string, cancelActive: boolean): Promise<string> {
     const events = await this.db.write(async (m) => {
@@ -138,6 +143,7 @@ export class RunService {
       }
       const events: PendingEvent[] = [];
       for (const run of active) events.push(...(await cancelLockedRun(m, run, `experiment ${id} deleted`)));
+      await detachMergesOfExperiment(m, id);
       await deleteExperimentRow(m, id);
       return events.filter((e) => e.topic === "RUN_CANCEL_REQUESTED");
     });
