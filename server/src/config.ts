@@ -11,6 +11,8 @@ export interface ServerConfig {
   dataDir: string;
   /** Largest dataset content accepted by createDataset, in bytes. */
   datasetMaxBytes: number;
+  /** Largest body `POST /uploads` takes (a dataset file, an adapter or model file), in bytes. */
+  uploadMaxBytes: number;
   logLevel: LogLevel;
   /** Points of finished runs' downsampled series kept in memory (metrics/series-cache.ts); 0 = off. */
   metricsCachePoints: number;
@@ -35,6 +37,7 @@ export const configVariables = {
   DATABASE_URL: "databaseUrl",
   TUNELAB_DATA_DIR: "dataDir",
   TUNELAB_DATASET_MAX_BYTES: "datasetMaxBytes",
+  TUNELAB_UPLOAD_MAX_BYTES: "uploadMaxBytes",
   LOG_LEVEL: "logLevel",
   TUNELAB_METRICS_CACHE_POINTS: "metricsCachePoints",
   TUNELAB_LEASE_MS: "leaseMs",
@@ -58,6 +61,11 @@ const schema = z.object({
     .int()
     .positive()
     .default(50 * 1024 * 1024),
+  TUNELAB_UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
   LOG_LEVEL: z.enum(logLevels).default("info"),
   TUNELAB_METRICS_CACHE_POINTS: z.coerce.number().int().min(0).max(100_000_000).default(5_000_000),
   TUNELAB_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
@@ -105,6 +113,7 @@ export function loadConfig(
     databaseUrl: v.DATABASE_URL,
     dataDir: resolve(v.TUNELAB_DATA_DIR),
     datasetMaxBytes: v.TUNELAB_DATASET_MAX_BYTES,
+    uploadMaxBytes: v.TUNELAB_UPLOAD_MAX_BYTES,
     logLevel: v.LOG_LEVEL,
     metricsCachePoints: v.TUNELAB_METRICS_CACHE_POINTS,
     leaseMs: v.TUNELAB_LEASE_MS,

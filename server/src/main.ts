@@ -26,6 +26,14 @@ const program = new Command("tunelab-server")
   )
   .addOption(
     new Option(
+      "--upload-max-bytes <bytes>",
+      "largest body POST /uploads takes (datasets, adapter and model files)",
+    )
+      .env("TUNELAB_UPLOAD_MAX_BYTES")
+      .default(String(100 * 1024 * 1024)),
+  )
+  .addOption(
+    new Option(
       "--public-url <url>",
       "how runner hosts reach this server, for the registration command (default: the listen address)",
     ).env("TUNELAB_PUBLIC_URL"),
@@ -71,6 +79,7 @@ async function main(): Promise<void> {
     DATABASE_URL: flags.databaseUrl,
     TUNELAB_DATA_DIR: flags.dataDir,
     TUNELAB_DATASET_MAX_BYTES: flags.datasetMaxBytes,
+    TUNELAB_UPLOAD_MAX_BYTES: flags.uploadMaxBytes,
     LOG_LEVEL: flags.logLevel,
     TUNELAB_LEASE_MS: flags.leaseMs,
     TUNELAB_RETRY_BASE_MS: flags.retryBaseMs,

@@ -21,8 +21,18 @@ export class AdapterFileInput {
   })
   name!: string;
 
-  @Field({ description: "The file's bytes, base64." })
-  contentBase64!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: "The file's bytes, base64 (small files: the GraphQL body limit is 256 KiB).",
+  })
+  contentBase64?: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      "Instead of contentBase64: the id POST /uploads answered for the file; used up by this call.",
+  })
+  uploadId?: string | null;
 }
 
 @InputType({

@@ -8,6 +8,7 @@ import { isUuid } from "../runs/uuid.js";
 import { Adapter, AdapterSource } from "./adapter.entity.js";
 import type { AdapterFilter, ImportAdapterInput } from "./adapter.input.js";
 import { checkAdapterFolder } from "./import-folder.js";
+import { consumeUploads, fileBytes } from "../uploads/file-bytes.js";
 import { countAdapters, findAdapter, listAdapters } from "./adapter.repository.js";
 
 export class AdapterService {
@@ -41,6 +42,7 @@ export class AdapterService {
    * a run and its Adapter row, in one transaction; any error stores nothing.
    */
   async import(keyId: string, input: ImportAdapterInput): Promise<Adapter> {
+    const owner = { apiKeyId: keyId };
     if (!isUuid(input.baseModelId)) {
       throw userInputError(`baseModelId is not an id: ${JSON.stringify(input.baseModelId)}`, {
         field: "baseModelId",
@@ -57,9 +59,19 @@ export class AdapterService {
       });
     }
     const model = withInputPrefix("baseModelId", () => resolveModel(base.config));
-    const folder = checkAdapterFolder(model, input.files);
+    const bytes = await fileBytes(
+      this.db,
+      owner,
+      input.files.map((f) => ({ base64: f.contentBase64, uploadId: f.uploadId })),
+      "contentBase64",
+    );
+    const folder = checkAdapterFolder(
+      model,
+      input.files.map((f, i) => ({ name: f.name, content: bytes.contents[i]! })),
+    );
     const sizeBytes = folder.files.reduce((n, f) => n + f.content.length, 0);
     return this.db.write(async (m) => {
+      await consumeUploads(m, owner, bytes.uploads);
       const [key] = (await m.query(`SELECT name FROM api_key WHERE id = $1`, [keyId])) as { name: string }[];
       const [{ id: artifactId }] = (await m.query(
         `INSERT INTO artifact (run_id, kind, size_bytes) VALUES (NULL, 'ADAPTER', $1) RETURNING id`,

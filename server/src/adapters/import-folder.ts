@@ -9,7 +9,6 @@ import {
 } from "@tunelab/core";
 import { GraphQLError } from "graphql";
 import { ErrorCode, userInputError, withInputPrefix } from "../api/errors.js";
-import type { AdapterFileInput } from "./adapter.input.js";
 import { safetensorsShapes } from "./safetensors-header.js";
 
 export const ADAPTER_CONFIG = "adapter_config.json";
@@ -29,19 +28,23 @@ const PICKLED: Record<string, string> = {
     "load it with the adapters library and save it again with model.save_adapter(dir, name, use_safetensors=True), which writes adapter.safetensors",
 };
 
+/** A file of the folder, its bytes already read (inline base64 or a staged upload: uploads/file-bytes.ts). */
+export interface FolderFile {
+  name: string;
+  content: Buffer;
+}
+
 export interface CheckedFolder {
   method: MethodConfig;
   trainableParams: number;
   files: { name: string; content: Buffer }[];
 }
 
-const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
-
 /**
- * The two files of an adapter folder, each named once and decoded: adapter_config.json and one weights
+ * The two files of an adapter folder (their bytes already read), each named once: adapter_config.json and one weights
  * file, PEFT's or the adapters library's. Errors name `files[i].…`.
  */
-function decodeFolder(files: readonly AdapterFileInput[]): { weights: string; decoded: Map<string, Buffer> } {
+function decodeFolder(files: readonly FolderFile[]): { weights: string; decoded: Map<string, Buffer> } {
   const decoded = new Map<string, Buffer>();
   const allowed = [ADAPTER_CONFIG, ADAPTER_WEIGHTS, BOTTLENECK_WEIGHTS];
   for (const [i, f] of files.entries()) {
@@ -61,10 +64,7 @@ function decodeFolder(files: readonly AdapterFileInput[]): { weights: string; de
     }
     if (decoded.has(f.name))
       throw userInputError(`${at}.name: ${f.name} is given twice`, { field: `${at}.name` });
-    if (f.contentBase64.length % 4 !== 0 || !base64Pattern.test(f.contentBase64)) {
-      throw userInputError(`${at}.contentBase64 is not valid base64`, { field: `${at}.contentBase64` });
-    }
-    decoded.set(f.name, Buffer.from(f.contentBase64, "base64"));
+    decoded.set(f.name, f.content);
   }
   if (!decoded.has(ADAPTER_CONFIG))
     throw userInputError(`files: ${ADAPTER_CONFIG} is missing`, { field: "files" });
@@ -109,7 +109,7 @@ function readConfig(
  * header checked, and every tensor's name and shape compared with what the config implies for this model
  * (errors name the tensor). Nothing here stores.
  */
-export function checkAdapterFolder(model: ModelConfig, files: readonly AdapterFileInput[]): CheckedFolder {
+export function checkAdapterFolder(model: ModelConfig, files: readonly FolderFile[]): CheckedFolder {
   const { weights, decoded } = decodeFolder(files);
   let json: unknown;
   try {

@@ -10,7 +10,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { createHash } from "node:crypto";
 import { createApiKeyForTest } from "../testing/auth.js";
+import { uploadForTest } from "../testing/uploads.js";
 import { drivers, type TestServer, startTestServer } from "../testing/test-server.js";
 
 const fixtures = join(__dirname, "..", "..", "..", "runner", "reference", "fixtures");
@@ -273,6 +275,77 @@ for (const driver of drivers) {
       });
       assert.equal(res.data!.adapters.totalCount, loraCases.length + peftCases.length + 2);
       assert.ok(res.data!.adapters.edges.every((e) => e.node.source === "IMPORT"));
+    });
+
+    test("files given as staged uploads (POST /uploads): imported, the uploads used up; a refused folder keeps them", async () => {
+      const folder = readLoraFolder("lora-patterns-all-bias");
+      const stage = async (bytes: Buffer, token: string) => {
+        const res = await uploadForTest(server.origin, bytes, token);
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        return (res.body as { id: string }).id;
+      };
+      const live = async () =>
+        (
+          (await server.db.read((m) => m.query(`SELECT count(*)::int AS n FROM staged_upload`))) as {
+            n: number;
+          }[]
+        )[0]!.n;
+      const withUploads = (config: string, weights: string) => ({
+        input: {
+          baseModelId: qwenId,
+          files: [
+            { name: "adapter_config.json", uploadId: config },
+            { name: "adapter_model.safetensors", uploadId: weights },
+          ],
+        },
+      });
+      const config = Buffer.from(JSON.stringify(folder.config));
+      // a folder the base model refuses (a llama config against these qwen tensors): nothing stored, kept
+      const before = await stored();
+      const badConfig = await stage(Buffer.from('{"peft_type": "LORA", "r": 0}'), writeKey);
+      const weights = await stage(folder.weights, writeKey);
+      const refused = await server.gql(importMutation, withUploads(badConfig, weights), writeKey);
+      assert.equal(refused.errors?.[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(refused.errors));
+      assert.deepEqual(await stored(), before);
+      assert.equal(await live(), 2);
+      // another key cannot use them
+      const other = await createApiKeyForTest(server.db, "read-write");
+      const foreign = await server.gql(
+        importMutation,
+        withUploads(await stage(config, other), weights),
+        other,
+      );
+      assert.equal(foreign.errors?.[0]?.extensions?.field, "files[1].uploadId");
+      // the owner can
+      const ok = await server.gql<{ importAdapter: { files: { name: string; sha256: string }[] } }>(
+        importMutation,
+        withUploads(await stage(config, writeKey), weights),
+        writeKey,
+      );
+      assert.equal(ok.errors, undefined, JSON.stringify(ok.errors));
+      const stored256 = ok.data!.importAdapter.files.find(
+        (f) => f.name === "adapter_model.safetensors",
+      )!.sha256;
+      assert.equal(stored256, createHash("sha256").update(folder.weights).digest("hex"));
+      const [{ n }] = (await server.db.read((m) =>
+        m.query(`SELECT count(*)::int AS n FROM staged_upload WHERE id = ANY($1)`, [[weights]]),
+      )) as { n: number }[];
+      assert.equal(n, 0, "the weights' upload was used up");
+      // one file inline and one uploaded, but not both for one file
+      const both = await server.gql(
+        importMutation,
+        {
+          input: {
+            baseModelId: qwenId,
+            files: [
+              { name: "adapter_config.json", contentBase64: config.toString("base64"), uploadId: badConfig },
+              { name: "adapter_model.safetensors", uploadId: weights },
+            ],
+          },
+        },
+        writeKey,
+      );
+      assert.equal(both.errors?.[0]?.extensions?.field, "files[0].uploadId");
     });
 
     const weightsOf = (name: string) => tensorsOf(readLoraFolder(name).weights);

@@ -142,7 +142,8 @@ function checkerOf(
   return null;
 }
 
-function checkString(value: unknown, field: string): void {
+/** Refuses control characters other than tab, newline and carriage return, naming the field. */
+export function checkString(value: unknown, field: string): void {
   if (typeof value !== "string") return;
   const at = controlCharacterAt(value);
   if (at >= 0) {

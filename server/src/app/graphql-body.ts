@@ -3,7 +3,7 @@ import { ErrorCode } from "../api/errors.js";
 import type { Authenticator } from "../auth/authenticate.js";
 import type { Auth } from "../auth/guards.js";
 import { currentRequestId } from "./request-id.js";
-import { JsonDepthScanner, type RequestLimits, sizeLimitFor } from "./request-limits.js";
+import { JsonDepthScanner, type RequestLimits } from "./request-limits.js";
 
 /** The caller resolved from the Authorization header before the body was read (undefined: a bad one). */
 export function authOfResponse(res: Response): Auth | undefined {
@@ -22,10 +22,14 @@ class Refusal {
 function readJsonBody(req: Request, limit: number, maxDepth: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers["content-length"]);
-    const tooLarge = new Refusal(413, `request body is over this caller's limit of ${limit} bytes`, {
-      code: ErrorCode.BAD_USER_INPUT,
-      limit,
-    });
+    const tooLarge = new Refusal(
+      413,
+      `request body is over the limit of ${limit} bytes: send files to POST /uploads and give their ids instead`,
+      {
+        code: ErrorCode.BAD_USER_INPUT,
+        limit,
+      },
+    );
     if (declared > limit) return reject(tooLarge);
     const scanner = new JsonDepthScanner(maxDepth);
     const chunks: Buffer[] = [];
@@ -57,9 +61,9 @@ function readJsonBody(req: Request, limit: number, maxDepth: number): Promise<Bu
 }
 
 /**
- * The `/graphql` JSON body, read under the caller's limit: the credential is checked first (before any of
- * the body is read), the size limit depends on who is asking, and the nesting depth is refused while the
- * bytes arrive, never after a JSON.parse.
+ * The `/graphql` JSON body, read under the body limit (the same for every caller: files travel through
+ * POST /uploads); the credential is resolved first, before any of the body is read, and handed to Apollo's
+ * context; the nesting depth is refused while the bytes arrive, never after a JSON.parse.
  */
 export function graphqlBody(authenticator: Authenticator, limits: RequestLimits): RequestHandler {
   return async (req, res, next) => {
@@ -68,16 +72,14 @@ export function graphqlBody(authenticator: Authenticator, limits: RequestLimits)
       req.body ??= {};
       return next();
     }
-    let auth: Auth | undefined;
     try {
-      auth = await authenticator.fromHeader(req.headers.authorization);
-      res.locals.auth = auth;
+      res.locals.auth = await authenticator.fromHeader(req.headers.authorization);
     } catch {
       // A bad credential: Apollo's context answers it (401 UNAUTHENTICATED saying why); read little.
     }
     let body: Buffer;
     try {
-      body = await readJsonBody(req, sizeLimitFor(auth, limits), limits.maxJsonDepth);
+      body = await readJsonBody(req, limits.bodyBytes, limits.maxJsonDepth);
     } catch (error) {
       const refusal = error as Refusal;
       // The rest of the body is not read: the connection is closed after this answer.

@@ -19,14 +19,13 @@ function setFrameLimit(socket: WebSocket, bytes: number): void {
 /**
  * graphql-ws on a `ws` server, as graphql-ws/use/ws does, with each message checked before graphql-ws
  * parses it: before connection_init is acknowledged a message may carry `initBytes` (the credential is not
- * known yet), afterwards `sizeLimit(socket)`; JSON nested deeper than `maxJsonDepth` closes the socket.
+ * known yet), afterwards `bodyBytes`; JSON nested deeper than `maxJsonDepth` closes the socket.
  * Internal errors are logged, never put in a close reason.
  */
 export function serveGraphqlWs(
   options: ServerOptions<Record<string, unknown>, Extra>,
   wsServer: WebSocketServer,
   limits: RequestLimits,
-  sizeLimit: (socket: WebSocket) => number,
   logger: Logger,
   keepAliveMs = 12_000,
 ) {
@@ -54,7 +53,7 @@ export function serveGraphqlWs(
           new Promise<void>((resolve, reject) => {
             if (!acknowledged && data.includes('"connection_ack"')) {
               acknowledged = true;
-              setFrameLimit(socket, sizeLimit(socket));
+              setFrameLimit(socket, limits.bodyBytes);
             }
             if (socket.readyState !== socket.OPEN) return resolve();
             socket.send(data, (error) => (error ? reject(error) : resolve()));
@@ -65,7 +64,7 @@ export function serveGraphqlWs(
             const bytes = Array.isArray(data)
               ? data.reduce((n, b) => n + b.length, 0)
               : (data as Buffer).byteLength;
-            const limit = acknowledged ? sizeLimit(socket) : limits.initBytes;
+            const limit = acknowledged ? limits.bodyBytes : limits.initBytes;
             if (bytes > limit) {
               socket.close(messageTooBigCloseCode, `message over ${limit} bytes`);
               return;

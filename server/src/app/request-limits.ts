@@ -1,14 +1,11 @@
-import type { Auth } from "../auth/guards.js";
-
 /**
- * How much a request may carry, by who is asking: uploads (dataset content, checkpoints, adapters) need
- * READ_WRITE or a runner; everyone else gets a body and message size that no parse can stall the server on.
+ * How much a GraphQL request may carry, whoever sends it: a body and message size that no parse can stall
+ * the server on. Files (dataset content, adapters, checkpoints) go to `POST /uploads` (uploads/upload.route.ts,
+ * its own limit, the credential checked before the body is read) and mutations reference them by id.
  */
 export interface RequestLimits {
-  /** Anonymous callers and READ keys: HTTP bodies and graphql-ws messages. */
-  smallBytes: number;
-  /** READ_WRITE/ADMIN keys and runners: bodies and messages that may carry an upload. */
-  uploadBytes: number;
+  /** Every `/graphql` HTTP body and graphql-ws message, anonymous or not. */
+  bodyBytes: number;
   /** A graphql-ws message before the server acknowledged connection_init (the credential is not known yet). */
   initBytes: number;
   /** Deepest JSON nesting of a body or message, refused while scanning, before JSON.parse. */
@@ -19,25 +16,13 @@ export interface RequestLimits {
   maxTokens: number;
 }
 
-export function requestLimits(datasetMaxBytes: number): RequestLimits {
-  return {
-    smallBytes: 256 * 1024,
-    // The JSON body carries the dataset content escaped (quotes and newlines double), so the request may be
-    // larger than the content; the dataset limit itself is checked exactly by the service.
-    uploadBytes: datasetMaxBytes * 2 + 1024 * 1024,
-    initBytes: 16 * 1024,
-    maxJsonDepth: 64,
-    maxSubscriptions: 100,
-    maxTokens: 20_000,
-  };
-}
-
-/** The body or message size allowed to this caller. */
-export function sizeLimitFor(auth: Auth | undefined, limits: RequestLimits): number {
-  if (!auth || auth.kind === "anonymous") return limits.smallBytes;
-  if (auth.kind === "apiKey" && auth.scope === "read") return limits.smallBytes;
-  return limits.uploadBytes;
-}
+export const requestLimits: RequestLimits = {
+  bodyBytes: 256 * 1024,
+  initBytes: 16 * 1024,
+  maxJsonDepth: 64,
+  maxSubscriptions: 100,
+  maxTokens: 20_000,
+};
 
 /**
  * Follows JSON's nesting ([ and { outside strings) chunk by chunk over UTF-8 bytes (the structural

@@ -34,13 +34,15 @@ import { RunService } from "../runs/run.service.js";
 import { Database, type DatabaseTarget, pgliteDataDir } from "../db/database.js";
 import { Dispatcher } from "../dispatch/dispatcher.js";
 import { JobService } from "../jobs/job.service.js";
+import { uploadRoutes } from "../uploads/upload.route.js";
+import { defaultUploadLimits, UploadService } from "../uploads/upload.service.js";
 import type { RequestContext } from "./context.js";
 import { bridgeEventsToPostgres, createEvents, type Events } from "./events.js";
 import { formatError } from "./format-error.js";
 import { subscribeDistinct } from "./distinct-results.js";
 import { authOfResponse, graphqlBody } from "./graphql-body.js";
 import { serveGraphqlWs } from "./graphql-ws-server.js";
-import { requestLimits, sizeLimitFor } from "./request-limits.js";
+import { requestLimits } from "./request-limits.js";
 import { healthRoutes } from "./health.js";
 import { errorBodyHandler, requestIdMiddleware } from "./request-id.js";
 import { ideRoutes } from "./ide.js";
@@ -105,6 +107,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const authenticator = new Authenticator(db);
   const connections = new Connections(db);
   let origin = "";
+  const uploads = new UploadService(db, defaultUploadLimits(config.uploadMaxBytes));
   const services: Services = {
     datasets: new DatasetService(db, { maxBytes: config.datasetMaxBytes }, events),
     baseModels: new BaseModelService(db, events),
@@ -133,14 +136,14 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const schema = await buildAppSchema(services, events);
   const metrics = createMetrics();
 
-  const limits = requestLimits(config.datasetMaxBytes);
+  const limits = requestLimits;
   const app = express();
   // A client that trickles its headers is dropped after 10 s (checked every second), not held for minutes.
   const httpServer = createHttpServer({ headersTimeout: 10_000, connectionsCheckingInterval: 1_000 }, app);
   const wsServer = new WebSocketServer({
     server: httpServer,
     path: "/graphql",
-    maxPayload: limits.uploadBytes,
+    maxPayload: limits.bodyBytes,
   });
   const wsCleanup = serveGraphqlWs(
     {
@@ -156,7 +159,6 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     },
     wsServer,
     limits,
-    (socket) => sizeLimitFor(connections.authOf(socket), limits),
     logger,
   );
   connections.start(5_000);
@@ -200,6 +202,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     artifactRoutes(db, authenticate),
     adapterZipRoutes(db, authenticate),
     exportRoutes(services.metrics, new ReportService(db, services.metrics), authenticate),
+    uploadRoutes(uploads, authenticate),
   );
   app.use(
     "/graphql",
@@ -243,6 +246,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   origin = `http://${host}:${port}`;
   logger.info({ url, database: db.driver }, "tunelab server listening");
   dispatcher.start();
+  uploads.start(60_000, (error) => logger.error({ err: error }, "deleting expired uploads failed"));
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -250,6 +254,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
       logger.info("shutting down: draining requests and subscriptions");
       connections.stop();
       dispatcher.stop();
+      uploads.stop();
       await apollo.stop();
       await bridge?.close();
       await db.close();

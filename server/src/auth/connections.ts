@@ -20,11 +20,6 @@ export class Connections {
     if (auth.kind !== "anonymous") this.sockets.set(socket, auth);
   }
 
-  /** The credential a socket authenticated with (undefined: anonymous or not yet authenticated). */
-  authOf(socket: WebSocket): Auth | undefined {
-    return this.sockets.get(socket);
-  }
-
   remove(socket: WebSocket): void {
     this.sockets.delete(socket);
   }

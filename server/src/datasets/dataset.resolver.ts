@@ -15,6 +15,7 @@ import {
 import { ConnectionArgs, connectionType } from "../api/connection.js";
 import type { RequestContext } from "../app/context.js";
 import { requireScope } from "../auth/guards.js";
+import { uploadOwnerOf } from "../uploads/staged-upload.repository.js";
 import { DatasetRow } from "./dataset-row.entity.js";
 import { Dataset } from "./dataset.entity.js";
 import { CreateDatasetInput } from "./dataset.input.js";
@@ -31,7 +32,7 @@ export class DatasetResolver {
   })
   createDataset(@Arg("input") input: CreateDatasetInput, @Ctx() ctx: RequestContext): Promise<Dataset> {
     requireScope(ctx, "read-write");
-    return this.service.create(input);
+    return this.service.create(input, uploadOwnerOf(ctx.auth));
   }
 
   @Query(() => Dataset)

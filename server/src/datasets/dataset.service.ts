@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import DataLoader from "dataloader";
+import type { EntityManager } from "typeorm";
 import { type Connection, type ConnectionArgs, pageRequest, toConnection } from "../api/connection.js";
 import { notFoundError, userInputError } from "../api/errors.js";
+import { checkString } from "../api/sanitize.js";
 import type { Events } from "../app/events.js";
 import type { Database } from "../db/database.js";
 import { type DatasetRow, DatasetSplit } from "./dataset-row.entity.js";
@@ -18,6 +20,11 @@ import {
   listDatasets,
 } from "./dataset.repository.js";
 import { parseRows } from "./parse-rows.js";
+import {
+  consumeStagedUpload,
+  readStagedUpload,
+  type UploadOwner,
+} from "../uploads/staged-upload.repository.js";
 import { evalIndices } from "./split.js";
 
 export interface DatasetLimits {
@@ -26,6 +33,8 @@ export interface DatasetLimits {
 }
 
 export const maxPreviewRows = 100;
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 export class DatasetService {
   constructor(
@@ -36,9 +45,10 @@ export class DatasetService {
 
   /**
    * Validates, splits and stores a dataset in one transaction. The same content with the same split
-   * returns the version stored before instead of a copy.
+   * returns the version stored before instead of a copy. Content given as an upload is used up in the same
+   * transaction (also when the version existed), and kept when anything fails.
    */
-  async create(input: CreateDatasetInput): Promise<Dataset> {
+  async create(input: CreateDatasetInput, owner: UploadOwner): Promise<Dataset> {
     const name = input.name.trim();
     if (name === "" || name.length > 200) {
       throw userInputError("name must be 1 to 200 characters", { field: "name" });
@@ -48,27 +58,29 @@ export class DatasetService {
         field: "evalFraction",
       });
     }
-    const sizeBytes = Buffer.byteLength(input.content, "utf8");
-    if (sizeBytes > this.limits.maxBytes) {
-      throw userInputError(`content is ${sizeBytes} bytes; the limit is ${this.limits.maxBytes} bytes`, {
-        field: "content",
-      });
-    }
+    const { content, uploadId } = await this.contentOf(input, owner);
+    const consumeUpload = (m: EntityManager) =>
+      uploadId ? consumeStagedUpload(m, owner, uploadId, "contentUploadId") : Promise.resolve();
+    const sizeBytes = Buffer.byteLength(content, "utf8");
     const version = {
-      contentHash: createHash("sha256").update(input.content, "utf8").digest("hex"),
+      contentHash: createHash("sha256").update(content, "utf8").digest("hex"),
       evalFraction: input.evalFraction,
       splitSeed: input.splitSeed,
     };
     const existing = await this.db.read((m) => findDatasetVersion(m, version));
-    if (existing) return existing;
+    if (existing) {
+      if (uploadId) await this.db.write(consumeUpload);
+      return existing;
+    }
 
-    const { kind, rows } = parseRows(input.format, input.content);
+    const { kind, rows } = parseRows(input.format, content);
     const evalSet = evalIndices(rows.length, input.evalFraction, input.splitSeed);
     const rowCharCount = (r: (typeof rows)[number]) =>
       r.text !== undefined ? r.text.length : r.prompt.length + r.completion.length;
     const charCount = rows.reduce((sum, r) => sum + rowCharCount(r), 0);
 
     const { dataset, created } = await this.db.write(async (m) => {
+      await consumeUpload(m);
       const id = await insertDatasetIfNew(m, {
         ...version,
         name,
@@ -101,6 +113,40 @@ export class DatasetService {
     });
     if (created) this.events.publish("DATASET_CREATED", dataset);
     return dataset;
+  }
+
+  /** The file's text, inline or from the caller's staged upload, checked against the dataset limit. */
+  private async contentOf(
+    input: CreateDatasetInput,
+    owner: UploadOwner,
+  ): Promise<{ content: string; uploadId: string | null }> {
+    const uploadId = input.contentUploadId ?? null;
+    if ((input.content == null) === (uploadId === null)) {
+      throw userInputError("give the file as content or as contentUploadId (one of the two)", {
+        field: input.content == null ? "content" : "contentUploadId",
+      });
+    }
+    const tooLarge = (field: string, bytes: number) =>
+      userInputError(`${field} is ${bytes} bytes; the limit is ${this.limits.maxBytes} bytes`, { field });
+    if (uploadId === null) {
+      const content = input.content!;
+      const bytes = Buffer.byteLength(content, "utf8");
+      if (bytes > this.limits.maxBytes) throw tooLarge("content", bytes);
+      return { content, uploadId };
+    }
+    const bytes = await this.db.read((m) => readStagedUpload(m, owner, uploadId, "contentUploadId"));
+    if (bytes.length > this.limits.maxBytes) throw tooLarge("contentUploadId", bytes.length);
+    let content: string;
+    try {
+      content = utf8.decode(bytes);
+    } catch {
+      throw userInputError("contentUploadId: the uploaded file is not UTF-8 text", {
+        field: "contentUploadId",
+      });
+    }
+    // what the GraphQL layer (api/sanitize.ts) refuses in inline content, refused here for uploaded bytes
+    checkString(content, "contentUploadId");
+    return { content, uploadId };
   }
 
   async get(id: string): Promise<Dataset> {

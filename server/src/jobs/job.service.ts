@@ -25,8 +25,9 @@ import {
 } from "./job.types.js";
 import { findOwnJob, type OwnJob } from "./own-job.js";
 import { loadJobs } from "./spec.js";
+import { consumeUploads, fileBytes } from "../uploads/file-bytes.js";
 import {
-  decodeFiles,
+  checkFileNames,
   requireId,
   validateCostProfile,
   validatePoints,
@@ -294,9 +295,18 @@ export class JobService {
     step: number | null,
   ): Promise<Artifact> {
     requireId(jobId, "jobId");
-    const decoded = decodeFiles(files).map((f) => ({
-      ...f,
-      sha256: createHash("sha256").update(f.content).digest("hex"),
+    checkFileNames(files);
+    const owner = { runnerId };
+    const bytes = await fileBytes(
+      this.db,
+      owner,
+      files.map((f) => ({ base64: f.base64, uploadId: f.uploadId })),
+      "base64",
+    );
+    const decoded = files.map((f, i) => ({
+      name: f.name,
+      content: bytes.contents[i]!,
+      sha256: createHash("sha256").update(bytes.contents[i]!).digest("hex"),
     }));
     const total = decoded.reduce((s, f) => s + f.content.length, 0);
     const { artifact, event } = await this.db.write(async (m) => {
@@ -304,6 +314,7 @@ export class JobService {
       if (job.kind === RunKind.EVALUATE) {
         throw userInputError("an EVALUATE run trains nothing and uploads nothing", { field: "jobId" });
       }
+      await consumeUploads(m, owner, bytes.uploads);
       const kind = kindOf(job);
       const [{ id }] = (await m.query(
         `INSERT INTO artifact (run_id, job_id, kind, step, size_bytes) VALUES ($1, $2, $3, $4, $5) RETURNING id`,

@@ -121,13 +121,19 @@ export class SampleInput {
   step!: number;
 }
 
-@InputType({ description: "One file of an uploaded folder, its bytes in base64." })
+@InputType({
+  description:
+    "One file of an uploaded folder: its bytes inline in base64 (small files: the GraphQL body limit is 256 KiB) or the id POST /uploads answered.",
+})
 export class FileUploadInput {
   @Field()
   name!: string;
 
-  @Field()
-  base64!: string;
+  @Field(() => String, { nullable: true })
+  base64?: string | null;
+
+  @Field(() => ID, { nullable: true, description: "A staged upload of this runner; used up by this call." })
+  uploadId?: string | null;
 }
 
 @ObjectType({ description: "One row of a job's dataset, for the runner that trains it." })

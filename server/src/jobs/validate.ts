@@ -60,29 +60,22 @@ export function validateSamples(samples: readonly SampleInput[]): void {
 }
 
 const fileNamePattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
-const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Decoded files of an upload: names are plain file names (no folders), unique, the bytes valid base64. */
-export function decodeFiles(files: readonly FileUploadInput[]): { name: string; content: Buffer }[] {
+/** An upload's files: names are plain file names (no folders), unique; the bytes already resolved. */
+export function checkFileNames(files: readonly FileUploadInput[]): void {
   if (files.length === 0) throw userInputError("files must not be empty", { field: "files" });
   const seen = new Set<string>();
-  return files.map((f, i) => {
+  for (const [i, f] of files.entries()) {
     const at = `files[${i}]`;
     if (!fileNamePattern.test(f.name) || f.name.includes("..")) {
       throw userInputError(
         `${at}.name must be a plain file name (letters, digits, . _ -), got ${JSON.stringify(f.name)}`,
-        {
-          field: `${at}.name`,
-        },
+        { field: `${at}.name` },
       );
     }
     if (seen.has(f.name)) throw userInputError(`${at}.name repeats ${f.name}`, { field: `${at}.name` });
     seen.add(f.name);
-    if (f.base64.length % 4 !== 0 || !base64Pattern.test(f.base64)) {
-      throw userInputError(`${at}.base64 is not valid base64`, { field: `${at}.base64` });
-    }
-    return { name: f.name, content: Buffer.from(f.base64, "base64") };
-  });
+  }
 }
 
 const resultNumbers = [

@@ -79,6 +79,13 @@ async function main(rounds: number): Promise<Record<string, number[]>> {
         `{"type":"subscribe","id":"1","payload":{"query":"${"x".repeat(1024 * 1024)}"}}`,
       ),
     );
+    record(
+      "ws runner 1 MB message",
+      await send(
+        await initialised(runnerSecret),
+        `{"type":"subscribe","id":"1","payload":{"query":"${"x".repeat(1024 * 1024)}"}}`,
+      ),
+    );
     record("ws runner 100,000 deep", await send(await initialised(runnerSecret), "[".repeat(100_000)));
   }
   return outcomes;

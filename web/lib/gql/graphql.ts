@@ -59,8 +59,10 @@ export type CreateBaseModelInput = {
 };
 
 export type CreateDatasetInput = {
-  /** The file's text: JSONL lines of {text} or {prompt, completion}, or CSV with that header. */
-  content: string;
+  /** The file's text: JSONL lines of {text} or {prompt, completion}, or CSV with that header. Inline content must fit the GraphQL body limit (256 KiB); a larger file goes to POST /uploads and is given as contentUploadId. */
+  content?: string | null | undefined;
+  /** Instead of content: the id POST /uploads answered for the file (UTF-8); used up by this call. */
+  contentUploadId?: string | number | null | undefined;
   /** Share of rows held out for eval, in [0, 0.5]. */
   evalFraction?: number;
   format: DatasetFormat;
