@@ -11,7 +11,7 @@ export interface QueryState<T> {
   refetch: () => Promise<void>;
 }
 
-function asApiError(error: unknown): ApiError {
+export function asApiError(error: unknown): ApiError {
   return error instanceof ApiError
     ? error
     : new ApiError([{ message: error instanceof Error ? error.message : String(error) }]);

@@ -143,6 +143,14 @@ describe("runner agent", () => {
     assert.equal(full!.output?.kind, "MODEL");
     assert.equal(full!.adapter, null, "a FULL run trains no adapter");
     assert.ok(full!.output!.files.some((f) => f.name === "config.json"));
+    // files travel through POST /uploads: a FULL checkpoint (weights and Adam's two moments) is over the
+    // 256 KiB every GraphQL body is held to, and every staged upload was used up by its mutation
+    const fullCheckpoint = full!.artifacts.find((a) => a.kind === "CHECKPOINT" && a.step === 6)!;
+    assert.ok(fullCheckpoint.sizeBytes > 256 * 1024, `checkpoint of ${fullCheckpoint.sizeBytes} bytes`);
+    const [{ n }] = (await stack.server.db.read((m) =>
+      m.query(`SELECT count(*)::int AS n FROM staged_upload`),
+    )) as { n: number }[];
+    assert.equal(n, 0, "no upload left unused");
 
     // SIGTERM: a graceful stop with nothing running exits 0
     first.proc.kill("SIGTERM");

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -102,9 +102,10 @@ export interface DatasetRow {
   completion: string | null;
 }
 
+/** A file of a folder to upload: its name in the artifact, where it is on disk. */
 export interface FileUpload {
   name: string;
-  base64: string;
+  path: string;
 }
 
 export interface Device {
@@ -127,6 +128,7 @@ const REPORT_SAMPLES = `mutation ReportSamples($jobId: ID!, $samples: [SampleInp
   reportSamples(jobId: $jobId, samples: $samples) }`;
 const REPORT_GENERATIONS = `mutation ReportGenerations($jobId: ID!, $outputs: [GenerationInput!]!) {
   reportGenerations(jobId: $jobId, outputs: $outputs) }`;
+// files travel through POST /uploads first; these name them by upload id
 const UPLOAD_CHECKPOINT = `mutation UploadCheckpoint($jobId: ID!, $step: Int!, $files: [FileUploadInput!]!) {
   uploadCheckpoint(jobId: $jobId, step: $step, files: $files) { id } }`;
 const UPLOAD_ADAPTER = `mutation UploadAdapter($jobId: ID!, $files: [FileUploadInput!]!) {
@@ -308,14 +310,57 @@ export class RunnerApi {
   }
 
   async uploadCheckpoint(jobId: string, step: number, files: FileUpload[]): Promise<{ id: string }> {
+    const staged = await this.stageFiles(files);
     return (
-      await this.request<{ uploadCheckpoint: { id: string } }>(UPLOAD_CHECKPOINT, { jobId, step, files })
+      await this.request<{ uploadCheckpoint: { id: string } }>(UPLOAD_CHECKPOINT, {
+        jobId,
+        step,
+        files: staged,
+      })
     ).uploadCheckpoint;
   }
 
   async uploadAdapter(jobId: string, files: FileUpload[]): Promise<{ id: string }> {
-    return (await this.request<{ uploadAdapter: { id: string } }>(UPLOAD_ADAPTER, { jobId, files }))
+    const staged = await this.stageFiles(files);
+    return (await this.request<{ uploadAdapter: { id: string } }>(UPLOAD_ADAPTER, { jobId, files: staged }))
       .uploadAdapter;
+  }
+
+  /** Each file through POST /uploads (GraphQL bodies are too small for weights), as `{ name, uploadId }`. */
+  private async stageFiles(files: FileUpload[]): Promise<{ name: string; uploadId: string }[]> {
+    const staged: { name: string; uploadId: string }[] = [];
+    for (const f of files)
+      staged.push({ name: f.name, uploadId: await this.stageFile(await readFile(f.path)) });
+    return staged;
+  }
+
+  /** POST /uploads with the bytes and their sha256 (checked by the server); returns the upload's id. */
+  async stageFile(content: Buffer): Promise<string> {
+    const url = `${this.urls.origin}/uploads`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/octet-stream",
+          "x-content-sha256": createHash("sha256").update(content).digest("hex"),
+          ...this.headers(),
+        },
+        body: content,
+        signal: AbortSignal.timeout(10 * this.timeoutMs),
+      });
+    } catch (err) {
+      throw networkError(this.urls.origin, err);
+    }
+    const body = (await response.json().catch(() => ({}))) as {
+      id?: string;
+      error?: { code?: string; message?: string };
+    };
+    if (response.status === 201 && body.id) return body.id;
+    const why = `POST ${url}: HTTP ${response.status}${body.error?.message ? ` (${body.error.message})` : ""}`;
+    if (response.status === 401) throw new ApiError("auth", why, "UNAUTHENTICATED");
+    if (response.status === 403) throw new ApiError("forbidden", why, "FORBIDDEN");
+    throw new ApiError(response.status >= 500 ? "network" : "rejected", why, body.error?.code);
   }
 
   async completeJob(jobId: string, result: Record<string, unknown>): Promise<{ id: string; status: string }> {

@@ -671,11 +671,7 @@ function toJsonl(rows: DatasetRow[]): string {
 
 async function folderFiles(dir: string): Promise<FileUpload[]> {
   const names = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name);
-  return Promise.all(
-    names
-      .sort()
-      .map(async (name) => ({ name, base64: (await readFile(join(dir, name))).toString("base64") })),
-  );
+  return names.sort().map((name) => ({ name, path: join(dir, name) }));
 }
 
 function safe(s: string): string {

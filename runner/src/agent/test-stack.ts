@@ -158,7 +158,7 @@ export class Stack {
            attempts { attempt status error resumeArtifactId runnerId }
            samples { prompt output step } output { kind files { name sizeBytes } }
            adapter { method source trainableParams files { name sha256 } }
-           artifacts { kind step } } }`,
+           artifacts { kind step sizeBytes } } }`,
         { id },
       )
     ).run;
@@ -207,7 +207,7 @@ export interface Run {
     trainableParams: number;
     files: { name: string; sha256: string }[];
   } | null;
-  artifacts: { kind: string; step: number | null }[];
+  artifacts: { kind: string; step: number | null; sizeBytes: number }[];
 }
 
 export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
