@@ -11,7 +11,7 @@ export interface QueryState<T> {
   refetch: () => Promise<void>;
 }
 
-export function asApiError(error: unknown): ApiError {
+function asApiError(error: unknown): ApiError {
   return error instanceof ApiError
     ? error
     : new ApiError([{ message: error instanceof Error ? error.message : String(error) }]);
@@ -61,11 +61,15 @@ export function useMutation<TResult, TVariables>(document: TypedDocumentString<T
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<ApiError>();
   const mutate = useCallback(
-    async (variables: TVariables): Promise<TResult | undefined> => {
+    // variables, or a function that prepares them (e.g. uploads files first: lib/uploads.ts) whose failure
+    // is shown like the mutation's own
+    async (variables: TVariables | (() => Promise<TVariables>)): Promise<TResult | undefined> => {
       setPending(true);
       setError(undefined);
       try {
-        return await (request as (d: unknown, v: unknown) => Promise<TResult>)(document, variables);
+        const resolved =
+          typeof variables === "function" ? await (variables as () => Promise<TVariables>)() : variables;
+        return await (request as (d: unknown, v: unknown) => Promise<TResult>)(document, resolved);
       } catch (e) {
         setError(asApiError(e));
         return undefined;

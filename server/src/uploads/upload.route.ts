@@ -54,6 +54,8 @@ function readBody(req: Request, limit: number): Promise<{ content: Buffer; sha25
     req.on("data", onData);
     req.once("end", () => resolve({ content: Buffer.concat(chunks, size), sha256: hash.digest("hex") }));
     req.once("error", reject);
+    // a client gone mid-body: nothing to keep (a no-op once "end" resolved)
+    req.once("close", () => reject(new Error("the client closed the connection mid-body")));
   });
 }
 

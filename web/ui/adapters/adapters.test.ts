@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { adapterTitle, methodLabel } from "./adapter-label.js";
-import { missingFiles, pickFolderFiles, toBase64 } from "./import-files.js";
+import { missingFiles, pickFolderFiles } from "./import-files.js";
 
 test("pickFolderFiles: the two files by name in any order, a later one replaces, others ignored", () => {
   const f = (name: string) => ({ name });
@@ -23,13 +23,6 @@ test("pickFolderFiles: the two files by name in any order, a later one replaces,
     assert.equal(pickFolderFiles([f(name)]).weights?.name, name);
   }
   assert.deepEqual(missingFiles(pickFolderFiles([f("adapter_config.json")])), ["the weights"]);
-});
-
-test("toBase64 equals Node's encoding across chunk boundaries", () => {
-  for (const n of [0, 1, 2, 3, 0x8000 - 1, 0x8000, 0x8000 * 2 + 7]) {
-    const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 131 + 7) % 256);
-    assert.equal(toBase64(bytes), Buffer.from(bytes).toString("base64"), `length ${n}`);
-  }
 });
 
 test("adapterTitle: the run's name, else the note's first line (cut), else method and id", () => {

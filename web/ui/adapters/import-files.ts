@@ -43,12 +43,3 @@ export function missingFiles(picked: Picked<unknown>): string[] {
     (n): n is string => n !== null,
   );
 }
-
-/** Standard base64 of the bytes (btoa over 32 KiB chunks: one call per byte would be slow on megabytes). */
-export function toBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  }
-  return btoa(binary);
-}

@@ -4,8 +4,9 @@ import { type DragEvent, type FormEvent, useState } from "react";
 import { formatBytes } from "../../lib/format";
 import { graphql } from "../../lib/gql";
 import { useMutation, useQuery } from "../../lib/hooks";
+import { uploadFile } from "../../lib/uploads";
 import { ErrorMessage } from "../common/error-message";
-import { CONFIG_FILE, missingFiles, type Picked, pickFolderFiles, toBase64 } from "./import-files";
+import { CONFIG_FILE, missingFiles, type Picked, pickFolderFiles } from "./import-files";
 
 const ImportBaseModels = graphql(`
   query ImportBaseModels {
@@ -19,11 +20,9 @@ const ImportAdapter = graphql(`
   }
 `);
 
+/** The file through POST /uploads (a GraphQL body is held to 256 KiB; weights are megabytes), by its id. */
 async function asInput(file: File) {
-  return {
-    name: file.name.split(/[\\/]/).pop() ?? file.name,
-    contentBase64: toBase64(new Uint8Array(await file.arrayBuffer())),
-  };
+  return { name: file.name.split(/[\\/]/).pop() ?? file.name, uploadId: await uploadFile(file) };
 }
 
 /**
@@ -63,9 +62,15 @@ export function ImportForm() {
 
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
-    if (!picked.config || !picked.weights) return;
-    const files = await Promise.all([asInput(picked.config), asInput(picked.weights)]);
-    const result = await mutate({ input: { baseModelId, note: note.trim() || undefined, files } });
+    const { config, weights } = picked;
+    if (!config || !weights) return;
+    const result = await mutate(async () => ({
+      input: {
+        baseModelId,
+        note: note.trim() || undefined,
+        files: [await asInput(config), await asInput(weights)],
+      },
+    }));
     if (result) router.push(`/adapter?id=${result.importAdapter.id}`);
   }
 

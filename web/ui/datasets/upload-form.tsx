@@ -2,8 +2,7 @@
 import { type FormEvent, useState } from "react";
 import { graphql } from "../../lib/gql";
 import type { DatasetFormat } from "../../lib/gql/graphql";
-import type { ApiError } from "../../lib/client";
-import { asApiError, useMutation } from "../../lib/hooks";
+import { useMutation } from "../../lib/hooks";
 import { uploadFile } from "../../lib/uploads";
 import { ErrorMessage } from "../common/error-message";
 
@@ -23,11 +22,7 @@ export function UploadForm({ onCreated }: { onCreated: () => void }) {
   const [content, setContent] = useState("");
   const [evalFraction, setEvalFraction] = useState("0.1");
   const [created, setCreated] = useState<string>();
-  const [staging, setStaging] = useState(false);
-  const [stageError, setStageError] = useState<ApiError>();
-  const { mutate, pending: saving, error: saveError } = useMutation(CreateDataset);
-  const pending = staging || saving;
-  const error = stageError ?? saveError;
+  const { mutate, pending, error } = useMutation(CreateDataset);
 
   async function onFile(file: File | undefined) {
     if (!file) return;
@@ -39,21 +34,15 @@ export function UploadForm({ onCreated }: { onCreated: () => void }) {
   async function onSubmit(event: FormEvent) {
     event.preventDefault();
     setCreated(undefined);
-    setStageError(undefined);
     // the file goes to POST /uploads first: a GraphQL body is held to 256 KiB, a dataset may be megabytes
-    setStaging(true);
-    let contentUploadId: string;
-    try {
-      contentUploadId = await uploadFile(content);
-    } catch (e) {
-      setStageError(asApiError(e));
-      return;
-    } finally {
-      setStaging(false);
-    }
-    const result = await mutate({
-      input: { name: name.trim(), format, contentUploadId, evalFraction: Number(evalFraction) },
-    });
+    const result = await mutate(async () => ({
+      input: {
+        name: name.trim(),
+        format,
+        contentUploadId: await uploadFile(content),
+        evalFraction: Number(evalFraction),
+      },
+    }));
     if (result) {
       const d = result.createDataset;
       setCreated(

@@ -6,7 +6,7 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
  * share one PostgreSQL (a folder is one host's), and the mutation consumes its upload in the same
  * transaction as the write that uses it. Exactly one owner: the API key or the runner that uploaded.
  */
-export class StagedUploads1796153918305 implements MigrationInterface {
+export class StagedUploads1796156156730 implements MigrationInterface {
   async up(db: QueryRunner): Promise<void> {
     await db.query(`
       CREATE TABLE staged_upload (
