@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createClient } from "graphql-ws";
@@ -26,16 +27,27 @@ test("jsonNestsDeeperThan counts [ and { outside strings, escapes included", () 
 });
 
 /**
- * The most CPU time (this process's, in ms) spent between two consecutive turns of the event loop while it
- * ran: a synchronous block (a JSON.parse of megabytes) shows as CPU spent in one turn; a process that only
- * waited for a CPU shows as wall time without CPU, and does not count.
+ * CPU time of the thread running this code — the event loop's — in ms: utime + stime of
+ * /proc/thread-self/stat (clock ticks of 10 ms). Not process.cpuUsage(): that adds every thread's time
+ * (GC helpers, the thread pool), which on a busy machine piles up in one turn without blocking the loop.
+ */
+function loopThreadCpuMs(): number {
+  const stat = readFileSync("/proc/thread-self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10; // fields 14 and 15 of proc(5)
+}
+
+/**
+ * The most CPU time the event loop's thread spent between two consecutive turns of the loop: a synchronous
+ * block (a JSON.parse of megabytes) shows as CPU spent in one turn; a process that only waited for a CPU
+ * shows as wall time without CPU, and does not count.
  */
 function cpuBetweenLoopTurns(): { stop(): number } {
-  let last = process.cpuUsage();
+  let last = loopThreadCpuMs();
   let most = 0;
   const turn = () => {
-    const now = process.cpuUsage();
-    most = Math.max(most, (now.user - last.user + now.system - last.system) / 1000);
+    const now = loopThreadCpuMs();
+    most = Math.max(most, now - last);
     last = now;
   };
   const timer = setInterval(turn, 5);
@@ -64,7 +76,9 @@ describe("request limits under hostile bodies and messages (PGlite)", () => {
   let server: TestServer;
   let readKey: string;
   before(async () => {
-    server = await startTestServer("pglite", { leaseMs: 1_500 });
+    // a lease heartbeats (every 500 ms) keep only if the loop is not blocked for seconds; long enough that
+    // a machine busy with other work does not expire it between assignment and startJob
+    server = await startTestServer("pglite", { leaseMs: 3_000 });
     readKey = await createApiKeyForTest(server.db, "read");
   });
   after(() => server.close());
@@ -114,19 +128,27 @@ describe("request limits under hostile bodies and messages (PGlite)", () => {
     // a 20 MB body refused unread may reach the client as its status or as a closed connection
     const refusedUnread = (status: number) => (outcome: number[]) =>
       outcome.every((o) => o === status || o === closedEarly);
+    const report = `event loop blocked by at most ${attacked.blockedCpuMs.toFixed(0)} ms of CPU under attack, ${quiet.blockedCpuMs.toFixed(0)} ms quiet; slowest /healthz ${attacked.healthzMs.toFixed(0)} ms under attack, ${quiet.healthzMs.toFixed(0)} ms quiet (wall time, not asserted: it includes waiting for a CPU)`;
+    console.log(report);
     for (const what of ["anonymous 20 MB of [", "read key 20 MB of [", "admin key 20 MB of ["]) {
       assert.ok(refusedUnread(413)(outcomes[what] ?? [200]), `${what}: ${outcomes[what]}`);
       delete outcomes[what];
     }
+    // 10 MB before connection_init is closed for its size (1009) as its frame header arrives; on a machine
+    // busy enough that the frame is not reached within graphql-ws's 3 s for connection_init, the init
+    // timeout (4408) closes the socket first: refused unread either way
+    const preInit = "ws 10 MB before connection_init";
+    assert.ok(
+      outcomes[preInit]?.every((code) => code === 1009 || code === 4408),
+      `${preInit}: ${outcomes[preInit]}`,
+    );
+    delete outcomes[preInit];
     assert.deepEqual(outcomes, {
       "admin key variables 5,000 deep": [400],
-      "ws 10 MB before connection_init": [1009],
       "ws read key 1 MB message": [1009],
       "ws runner 1 MB message": [1009],
       "ws runner 100,000 deep": [4400],
     });
-    const report = `event loop blocked by at most ${attacked.blockedCpuMs.toFixed(0)} ms of CPU under attack, ${quiet.blockedCpuMs.toFixed(0)} ms quiet; slowest /healthz ${attacked.healthzMs.toFixed(0)} ms under attack, ${quiet.healthzMs.toFixed(0)} ms quiet (wall time, not asserted: it includes waiting for a CPU)`;
-    console.log(report);
     assert.equal(attacked.failed, 0, "every /healthz probe was answered 200");
     // reading 20 MB of `[` whole and parsing it blocked for seconds; refusing it while it arrives, for none
     assert.ok(attacked.blockedCpuMs < 100 + quiet.blockedCpuMs, report);
