@@ -6,10 +6,12 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 /** One file of an adapter folder. */
 export type AdapterFileInput = {
-  /** The file's bytes, base64. */
-  contentBase64: string;
+  /** The file's bytes, base64 (small files: the GraphQL body limit is 256 KiB). */
+  contentBase64?: string | null | undefined;
   /** adapter_config.json, and adapter_model.safetensors (PEFT) or adapter.safetensors (a bottleneck adapter in the adapters library's layout). */
   name: string;
+  /** Instead of contentBase64: the id POST /uploads answered for the file; used up by this call. */
+  uploadId?: string | number | null | undefined;
 };
 
 /** Every field given narrows the list; none given lists every adapter. */
