@@ -220,9 +220,10 @@ test("import → evaluate → compare with a trained run → playground streams 
   const streamed = await page.waitForFunction(
     () => {
       const cols = Array.from(document.querySelectorAll<HTMLElement>("[data-testid=playground-output]"));
-      return cols.some((c) => (c.dataset.tokens ?? "0") !== "0" && c.dataset.done !== "true")
-        ? cols.length
-        : null;
+      const partial = (c: HTMLElement) =>
+        c.getAttribute("aria-busy") === "true" &&
+        !/^(…)?$/.test(c.querySelector(".playground-text")?.textContent ?? "");
+      return cols.some(partial) ? cols.length : null;
     },
     undefined,
     { polling: 20 },
@@ -236,11 +237,11 @@ test("import → evaluate → compare with a trained run → playground streams 
   assert.equal(text(imported.id), text(lora.id), "the imported copy completes as the original");
   await page.waitForFunction(() =>
     Array.from(document.querySelectorAll<HTMLElement>("[data-testid=playground-output]")).every(
-      (c) => c.dataset.done === "true",
+      (c) => c.getAttribute("aria-busy") === "false",
     ),
   );
   for (const o of session.outputs) {
-    const column = page.locator(`[data-testid=playground-output][data-position="${o.position}"]`);
+    const column = page.getByTestId("playground-output").nth(o.position).locator(".playground-text");
     assert.ok((await column.innerText()).includes(o.text.trim().slice(0, 20)));
   }
   await screenshot(page, "adapter-lifecycle-playground");
