@@ -241,6 +241,7 @@ export class JobRunner {
     });
     return {
       base: await this.baseModel(spec),
+      baseSeed: spec.hyperparameters.seed,
       prompt: g.prompt,
       sampling: g.sampling,
       outputs: [...(g.includeBase ? [{ adapterId: null, dir: null }] : []), ...adapters],

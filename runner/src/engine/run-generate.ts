@@ -23,8 +23,10 @@ export interface Sampling {
 }
 
 export interface GenerateJob {
-  /** An HF model folder, or a core preset name (a fresh model from seed 0). */
+  /** An HF model folder, or a core preset name (a fresh model from `baseSeed`). */
   base: string;
+  /** A preset's weights: the seed its adapters trained from (the server's preset-seed.ts); default 0. */
+  baseSeed?: number;
   prompt: string;
   sampling: Sampling;
   /** In column order; `dir` null is the base alone. */
@@ -63,7 +65,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 export async function runGenerate(job: GenerateJob, cb: GenerateCallbacks = {}): Promise<GenerateResult> {
   const backend = await initBackend();
-  const base = await loadBase(job.base, 0);
+  const base = await loadBase(job.base, job.baseSeed ?? 0);
   const { model, tokenizer } = base;
   const promptIds = [...(tokenizer.bos === null ? [] : [tokenizer.bos]), ...tokenizer.encode(job.prompt)];
   // a tokenizer larger than the model's vocabulary (a folder without its tokenizer files reads as bytes)

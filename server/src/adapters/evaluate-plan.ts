@@ -11,6 +11,7 @@ import { predictRun } from "../runs/predict.js";
 import { RunKind, RunStatus } from "../runs/run.entity.js";
 import type { NewRun } from "../runs/run.repository.js";
 import { isUuid } from "../runs/uuid.js";
+import { baseSeeds, commonSeed, DEFAULT_TRAINING_SEED } from "../base-models/preset-seed.js";
 import { Adapter, AdapterSource } from "./adapter.entity.js";
 import type { EvaluateAdaptersInput } from "./evaluate.input.js";
 
@@ -105,7 +106,7 @@ export async function planEvaluation(
     steps: 0,
     batchSize: input.batchSize,
     seqLen,
-    seed: 42,
+    seed: DEFAULT_TRAINING_SEED,
     samplePrompts: input.samplePrompts,
     generalDatasetId: generalId,
   };
@@ -121,6 +122,11 @@ export async function planEvaluation(
     dtype: "float32",
   };
   const runNames = await trainedBy(m, adapters);
+  // a preset base is rebuilt per run from the seed its adapter trained from (preset-seed.ts); the base alone
+  // from the one its adapters share
+  const seeds = await baseSeeds(m, ids);
+  const shared = commonSeed(adapters.map((a) => seeds.get(a.id)!));
+  const baseAloneSeed = "seed" in shared ? shared.seed : DEFAULT_TRAINING_SEED;
   const common = {
     kind: RunKind.EVALUATE,
     baseModelId: base.id,
@@ -145,6 +151,7 @@ export async function planEvaluation(
       totalParams: p.total,
       predictedTotalBytes: p.totalBytes,
       predicted: { ...p.predicted, trainable: a.trainableParams },
+      hyperparameters: { ...stored, seed: seeds.get(a.id)! },
       inputAdapterId: a.id,
     };
   });
@@ -153,6 +160,7 @@ export async function planEvaluation(
   runs.unshift({
     ...common,
     name: "base model alone",
+    hyperparameters: { ...stored, seed: baseAloneSeed },
     method: BASE_ALONE,
     methodConfig: { method: BASE_ALONE },
     trainableParams: 0,

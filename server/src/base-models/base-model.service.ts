@@ -12,6 +12,7 @@ import { recordStatus } from "../runs/run-status.js";
 import { RunKind, RunStatus } from "../runs/run.entity.js";
 import { findRun, insertRuns } from "../runs/run.repository.js";
 import { isUuid } from "../runs/uuid.js";
+import { baseSeedOf } from "./preset-seed.js";
 import { BaseModel, BaseModelSource, BaseModelStatus } from "./base-model.entity.js";
 import type { CreateBaseModelInput, PretrainBaseModelInput } from "./base-model.input.js";
 import {
@@ -183,7 +184,7 @@ export class BaseModelService {
         );
       }
       const trained = adapter.runId ? await findRun(m, adapter.runId) : null;
-      const seed = Number(trained?.hyperparameters.seed ?? 0);
+      const seed = baseSeedOf(trained?.hyperparameters);
       // the frozen weights as the adapter trained against them (16-bit runs' rounding included)
       const dtype = String(trained?.hyperparameters.dtype ?? "float32");
       const e = estimate({

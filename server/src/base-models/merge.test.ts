@@ -162,8 +162,8 @@ for (const driver of drivers) {
         };
         assert.equal(spec.kind, "MERGE");
         assert.equal(spec.adapter?.id, adapterId);
-        // an imported adapter has no training run: seed 0 (a preset base's init), float32 storage
-        assert.deepEqual(spec.hyperparameters, { steps: 0, seed: 0, dtype: "float32" });
+        // an imported adapter has no training run: the seed a training run gets by default (preset-seed.ts), float32
+        assert.deepEqual(spec.hyperparameters, { steps: 0, seed: 42, dtype: "float32" });
         await runner.start(job.id);
         const files = [
           { name: "config.json", base64: Buffer.from('{"model_type":"qwen2"}').toString("base64") },

@@ -1,6 +1,7 @@
 import "reflect-metadata";
 import { GraphQLJSONObject } from "graphql-scalars";
 import { Field, Float, ID, InputType, Int } from "type-graphql";
+import { DEFAULT_TRAINING_SEED } from "../base-models/preset-seed.js";
 import { SweepInput } from "./sweep.types.js";
 import { ExperimentKind } from "./experiment.entity.js";
 
@@ -18,7 +19,7 @@ export class HyperparametersInput {
   @Field(() => Int, { description: "Tokens per example." })
   seqLen!: number;
 
-  @Field(() => Int, { defaultValue: 42 })
+  @Field(() => Int, { defaultValue: DEFAULT_TRAINING_SEED })
   seed!: number;
 
   @Field(() => Int, { defaultValue: 0, description: "Evaluate every N steps; 0 = at the end only." })

@@ -3,6 +3,7 @@ import { codedError, ErrorCode, notFoundError, userInputError, withInputPrefix }
 import type { Events } from "../app/events.js";
 import { findBaseModel } from "../base-models/base-model.repository.js";
 import { BaseModelStatus } from "../base-models/base-model.entity.js";
+import { baseSeeds, commonSeed, DEFAULT_TRAINING_SEED } from "../base-models/preset-seed.js";
 import type { Database } from "../db/database.js";
 import { findOwnJob } from "../jobs/own-job.js";
 import { recordStatus } from "../runs/run-status.js";
@@ -75,6 +76,19 @@ export class PlaygroundService {
         }
         return a.method_config;
       });
+      // a preset base is rebuilt from the seed its adapters trained from (preset-seed.ts): one per job
+      const seeds = await baseSeeds(m, req.adapterIds);
+      const shared = commonSeed(req.adapterIds.map((id) => seeds.get(id)!));
+      if ("conflictAt" in shared && base.preset !== null) {
+        const i = shared.conflictAt;
+        throw userInputError(
+          `adapterIds[${i}]: adapter ${req.adapterIds[i]} was trained on ${base.name}'s random weights from seed ` +
+            `${seeds.get(req.adapterIds[i]!)}, adapterIds[0] from seed ${seeds.get(req.adapterIds[0]!)}: they do not ` +
+            "share a base; try them in separate sessions",
+          { field: `adapterIds[${i}]` },
+        );
+      }
+      const baseSeed = "seed" in shared ? shared.seed : DEFAULT_TRAINING_SEED;
       const prediction = predict(base.config, req, methods);
       const [runId] = await insertRuns(m, [
         {
@@ -86,7 +100,7 @@ export class PlaygroundService {
           method: "full",
           methodConfig: { method: "full" },
           // the runner's progress counts tokens: every output's
-          hyperparameters: { steps: req.sampling.maxTokens * columnsOf(req).length },
+          hyperparameters: { steps: req.sampling.maxTokens * columnsOf(req).length, seed: baseSeed },
           requiredLabels: [],
           status: RunStatus.QUEUED,
           trainableParams: 0,
