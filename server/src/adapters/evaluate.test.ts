@@ -12,7 +12,7 @@ type Loose = any;
 
 const MUTATION = `mutation($input: EvaluateAdaptersInput!) { evaluateAdapters(input: $input) {
   id name kind datasetId generalDatasetId baseModelId hyperparameters
-  runs { id name kind status method methodConfig trainableParams totalParams predictedTotalBytes datasetId
+  runs { id name kind status method methodConfig hyperparameters trainableParams totalParams predictedTotalBytes datasetId
          inputAdapterId inputAdapter { id } adapter { id } } } }`;
 const files = (tag: string) => [
   { name: "adapter_config.json", content: Buffer.from(`{"peft_type":"LORA","tag":"${tag}"}`) },
@@ -52,6 +52,12 @@ for (const driver of drivers) {
       // an adapter trained here: its run's ADAPTER artifact, as uploadAdapter stores it
       const e = await createExperiment(server, seeded, [{ method: { method: "dora", r: 2 } }]);
       const run = e.runs[0]!;
+      // trained with seed 7: on a preset base, the evaluation must use the same (the base is seeded)
+      await server.db.write((m) =>
+        m.query(`UPDATE run SET hyperparameters = jsonb_set(hyperparameters, '{seed}', '7') WHERE id = $1`, [
+          run.id,
+        ]),
+      );
       trained = {
         runName: run.name,
         adapterId: await server.db.write(async (m) => {
@@ -134,6 +140,11 @@ for (const driver of drivers) {
       assert.equal(lora.methodConfig.r, 4);
       assert.equal(dora.method, "dora");
       assert.equal(dora.name, `dora from ${trained.runName} (${trained.adapterId.slice(0, 8)})`);
+      assert.deepEqual(
+        [base, lora, dora].map((r) => r.hyperparameters.seed),
+        [42, 42, 7],
+        "an adapter trained here is evaluated on its run's seeded base",
+      );
       assert.equal(base.totalParams, countParameters("tunelab-nano", { method: "full" }).total);
       assert.equal(base.predictedTotalBytes, Math.max(lora.predictedTotalBytes, dora.predictedTotalBytes));
       const after = await counts();
