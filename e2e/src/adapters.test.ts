@@ -2,7 +2,8 @@
 // folders name the tensor or file and store nothing), the detail page (files with sha256, config,
 // provenance, the zip), the list's filters kept in the URL and its Relay pages, and the links from a trained
 // run and its comparison. Folders from runner/reference (support/adapter-folders.ts), never our exporter.
-// Real server on PostgreSQL, a real runner training one LoRA run, Chromium.
+// Ticked adapters open the playground; an adapter's page merges it. Real server on PostgreSQL, a real
+// runner training two LoRA runs and merging one, Chromium.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -62,8 +63,8 @@ function importInput(baseModelId: string, files: FolderFile[], note?: string) {
 const stack = useStack({ runners: ["e2e-adapters"] });
 let qwenId: string;
 let llamaId: string;
-/** The LoRA run the runner trains meanwhile, and its experiment. */
-let trained: Promise<{ runId: string; runName: string; experimentId: string }>;
+/** The first of the two LoRA runs the runner trains meanwhile, their experiment and dataset. */
+let trained: Promise<{ runId: string; runName: string; experimentId: string; datasetId: string }>;
 
 async function stored(): Promise<{ adapters: number; artifacts: number }> {
   return stack.server.db.read(async (m) => {
@@ -73,7 +74,7 @@ async function stored(): Promise<{ adapters: number; artifacts: number }> {
   });
 }
 
-async function trainOneLora() {
+async function trainTwoLoras() {
   const made = await api<{ d: { id: string }; b: { id: string } }>(
     stack.server,
     `mutation($c: String!) {
@@ -84,13 +85,15 @@ async function trainOneLora() {
   );
   const exp = await api<{ createExperiment: { id: string; runs: { id: string; name: string }[] } }>(
     stack.server,
-    `mutation($d: ID!, $b: ID!) { createExperiment(input: { name: "e2e: one LoRA", datasetId: $d, baseModelId: $b,
+    `mutation($d: ID!, $b: ID!) { createExperiment(input: { name: "e2e: two LoRAs", datasetId: $d, baseModelId: $b,
       hyperparameters: { steps: 4, learningRate: 0.001, batchSize: 2, seqLen: 16 },
-      variants: [{ method: { method: "lora", r: 4 } }] }) { id runs { id name } } }`,
+      variants: [{ name: "lora r4", method: { method: "lora", r: 4 } }, { name: "lora r2", method: { method: "lora", r: 2 } }] })
+      { id runs { id name } } }`,
     { d: made.d.id, b: made.b.id },
   );
-  const [run] = await waitForRuns(stack, exp.createExperiment.id);
-  return { runId: run!.id, runName: run!.name, experimentId: exp.createExperiment.id };
+  const runs = await waitForRuns(stack, exp.createExperiment.id);
+  const run = runs.find((r) => r.name === "lora r4")!;
+  return { runId: run.id, runName: run.name, experimentId: exp.createExperiment.id, datasetId: made.d.id };
 }
 
 /**
@@ -111,7 +114,7 @@ function setup(): Promise<void> {
     );
     qwenId = bases.q.id;
     llamaId = bases.l.id;
-    trained = trainOneLora();
+    trained = trainTwoLoras();
     // A failure surfaces in the test that awaits it, not as an unhandled rejection meanwhile.
     trained.catch(() => {});
   })();
@@ -230,7 +233,7 @@ test("list: every source, filters kept in the URL, Relay pages of 20", async () 
   await setup();
   const { server, browser } = stack;
   // 1 imported above + 21 LoRA-family + IA3 and prompt tuning on the Qwen2 base, 2 bottleneck adapters on the
-  // Llama base, and the trained run's: 27.
+  // Llama base, and the two trained runs': 28.
   for (let i = 0; i < 7; i++) {
     for (const name of LORA_CASES) {
       await importFolder(server, qwenId, referenceFolder("peft_lora", name), `${name} #${i}`);
@@ -249,36 +252,36 @@ test("list: every source, filters kept in the URL, Relay pages of 20", async () 
   await page.goto(`${server.origin}/adapters`);
   const table = page.getByRole("table", { name: "Adapters" });
   const count = page.getByTestId("adapter-count");
-  await count.filter({ hasText: "20 of 27 adapters" }).waitFor();
+  await count.filter({ hasText: "20 of 28 adapters" }).waitFor();
   assert.equal(await table.locator("tbody tr").count(), 20);
   await page.getByRole("button", { name: "Show 20 more" }).click();
-  await count.filter({ hasText: "27 of 27 adapters" }).waitFor();
-  assert.equal(await table.locator("tbody tr").count(), 27);
+  await count.filter({ hasText: "28 of 28 adapters" }).waitFor();
+  assert.equal(await table.locator("tbody tr").count(), 28);
   assert.equal(await page.getByRole("button", { name: "Show 20 more" }).count(), 0);
   const ids = await table
-    .locator("tbody tr td:first-child a[href^='/adapter?id=']")
+    .locator("tbody tr td:nth-child(2) a[href^='/adapter?id=']")
     .evaluateAll((links) => links.map((a) => a.getAttribute("href")));
-  assert.equal(new Set(ids).size, 27, "no adapter twice across pages");
+  assert.equal(new Set(ids).size, 28, "no adapter twice across pages");
   await screenshot(page, "adapters-list");
 
   await page.getByLabel("Method", { exact: true }).selectOption("adapter");
   await page.waitForURL(/method=adapter/);
   await count.filter({ hasText: "2 of 2 adapters" }).waitFor();
-  const methods = await table.locator("tbody tr td:nth-child(3)").allInnerTexts();
+  const methods = await table.locator("tbody tr td:nth-child(4)").allInnerTexts();
   assert.deepEqual(methods, ["adapter", "adapter"]);
   assert.match(await table.locator("tbody tr").first().innerText(), /llama fixture/);
 
   await page.getByLabel("Base model", { exact: true }).selectOption(qwenId);
   await page.getByText("No adapter matches these filters").waitFor();
   await page.getByRole("button", { name: "Clear the filters" }).click();
-  await count.filter({ hasText: "20 of 27 adapters" }).waitFor();
+  await count.filter({ hasText: "20 of 28 adapters" }).waitFor();
 
   // Straight to a filtered URL (a shared link): the pickers show it.
   await page.goto(`${server.origin}/adapters?experiment=${experimentId}`);
-  await count.filter({ hasText: "1 of 1 adapters" }).waitFor();
+  await count.filter({ hasText: "2 of 2 adapters" }).waitFor();
   assert.equal(await page.getByLabel("Experiment", { exact: true }).inputValue(), experimentId);
-  const row = await table.locator("tbody tr").first().innerText();
-  assert.ok(row.includes(`trained by ${runName} in e2e: one LoRA`), row);
+  const row = await table.locator("tbody tr", { hasText: `trained by ${runName}` }).innerText();
+  assert.ok(row.includes(`trained by ${runName} in e2e: two LoRAs`), row);
   assert.match(row, /nano\s+lora\s+r=4/);
 
   await page.goto(`${server.origin}/adapters?baseModel=${qwenId}`);
@@ -287,7 +290,7 @@ test("list: every source, filters kept in the URL, Relay pages of 20", async () 
   const imported = await table.locator("tbody tr").first().innerText();
   assert.match(imported, /imported by \S+ on /);
   // DoRA is LoRA with use_dora in PEFT's config: the list says which.
-  assert.ok((await table.locator("tbody tr td:nth-child(3)").allInnerTexts()).includes("dora"));
+  assert.ok((await table.locator("tbody tr td:nth-child(4)").allInnerTexts()).includes("dora"));
   await context.close();
 });
 
@@ -305,7 +308,7 @@ test("a trained run's page and its comparison link to its adapter, which shows t
   await page.waitForURL(new RegExp(`/adapter\\?id=${run.adapter.id}$`));
   const provenance = page.getByTestId("provenance");
   await provenance.getByRole("link", { name: runName, exact: true }).waitFor();
-  assert.match(await provenance.innerText(), /Experiment\s+e2e: one LoRA/);
+  assert.match(await provenance.innerText(), /Experiment\s+e2e: two LoRAs/);
   const metrics = await page.getByTestId("metrics").innerText();
   if (run.adapter.evalLoss == null) assert.match(metrics, /Eval loss\s+—/);
   else {
@@ -366,6 +369,63 @@ test("a bottleneck adapter in the adapters library's layout imports by dropping;
   await context.close();
 });
 
+test("open in playground: two ticked adapters of one base model, or one adapter's page, open the playground with them chosen", async () => {
+  await setup();
+  const { server, browser } = stack;
+  const { experimentId } = await trained;
+  const { experiment } = await api<{
+    experiment: { baseModel: { id: string }; runs: { name: string; adapter: { id: string } }[] };
+  }>(server, "query($id: ID!) { experiment(id: $id) { baseModel { id } runs { name adapter { id } } } }", {
+    id: experimentId,
+  });
+  const ids = experiment.runs.map((r) => r.adapter.id);
+  const { context, page } = await openPage(browser);
+  await useApiKey(page, server.origin, server.adminKey);
+
+  // Adapters of two base models cannot go together: the bar says so and offers no link. A tick stays
+  // while the filters change.
+  await importFolder(server, qwenId, referenceFolder("peft_lora", "dora-layer-index"), "to tick");
+  await page.goto(`${server.origin}/adapters?experiment=${experimentId}`);
+  const table = page.getByRole("table", { name: "Adapters" });
+  await page.getByTestId("adapter-count").filter({ hasText: "2 of 2 adapters" }).waitFor();
+  await page.getByLabel(`Select ${experiment.runs[0]!.name}`).check();
+  await page.getByLabel("Experiment", { exact: true }).selectOption("");
+  await page.getByLabel("Base model", { exact: true }).selectOption(qwenId);
+  await page.waitForURL(
+    (u) => u.searchParams.get("baseModel") === qwenId && !u.searchParams.has("experiment"),
+  );
+  await table.locator("tbody tr", { hasText: "to tick" }).getByRole("checkbox").check();
+  await page.getByTestId("selection-count").filter({ hasText: "2 selected (nano, qwen2 fixture)" }).waitFor();
+  await page.getByTestId("selection-problem").filter({ hasText: "different base models" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "Open in playground" }).isDisabled(), true);
+  await page.getByRole("button", { name: "Clear selection" }).click();
+
+  await page.goto(`${server.origin}/adapters?experiment=${experimentId}`);
+  await page.getByTestId("adapter-count").filter({ hasText: "2 of 2 adapters" }).waitFor();
+  for (const r of experiment.runs) await page.getByLabel(`Select ${r.name}`).check();
+  await page.getByTestId("selection-count").filter({ hasText: "2 selected (nano)" }).waitFor();
+  await page.getByRole("link", { name: "Open in playground" }).click();
+  await page.waitForURL(/\/playground\?/);
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get("baseModel"), experiment.baseModel.id);
+  assert.deepEqual(url.searchParams.get("adapters")?.split(",").sort(), [...ids].sort());
+  const form = page.getByRole("form", { name: "Playground" });
+  for (const r of experiment.runs) {
+    await form
+      .getByRole("checkbox", { name: new RegExp(`^${r.name}\\b`) })
+      .and(page.locator(":checked"))
+      .waitFor();
+  }
+  await screenshot(page, "adapters-to-playground");
+
+  await page.goto(`${server.origin}/adapter?id=${ids[0]}`);
+  assert.equal(
+    await page.getByRole("link", { name: "Open in playground" }).getAttribute("href"),
+    `/playground?baseModel=${experiment.baseModel.id}&adapters=${ids[0]}`,
+  );
+  await context.close();
+});
+
 test("merge: a trained LoRA's page queues a merged base model; a taken name is refused with nothing stored; a bottleneck adapter says why it cannot merge", async () => {
   await setup();
   const { server, browser } = stack;
@@ -405,12 +465,18 @@ test("merge: a trained LoRA's page queues a merged base model; a taken name is r
   const { baseModels: made } = await api<{
     baseModels: {
       edges: {
-        node: { name: string; source: string; mergedFromAdapter: { id: string }; mergeRunId: string };
+        node: {
+          id: string;
+          name: string;
+          source: string;
+          mergedFromAdapter: { id: string };
+          mergeRunId: string;
+        };
       }[];
     };
   }>(
     server,
-    "{ baseModels(first: 100) { edges { node { name source mergedFromAdapter { id } mergeRunId } } } }",
+    "{ baseModels(first: 100) { edges { node { id name source mergedFromAdapter { id } mergeRunId } } } }",
   );
   const merged = made.edges.map((e) => e.node).find((b) => b.name === "nano merged");
   assert.equal(merged?.source, "MERGED");
@@ -420,6 +486,27 @@ test("merge: a trained LoRA's page queues a merged base model; a taken name is r
     `/run?id=${merged?.mergeRunId}`,
   );
   await screenshot(page, "adapter-merge");
+  // The runner merges it: the run's page offers the merged folder and the model is READY.
+  await page.getByRole("link", { name: "Follow the merge run" }).click();
+  for (;;) {
+    const { run: m } = await api<{ run: { status: string; error: string | null } }>(
+      server,
+      "query($id: ID!) { run(id: $id) { status error } }",
+      { id: merged!.mergeRunId },
+    );
+    if (m.status === "SUCCEEDED") break;
+    if (m.status === "FAILED" || m.status === "CANCELLED") {
+      throw new Error(`the merge run ended ${m.status}: ${m.error}\n${stack.runners[0]?.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await page.getByRole("button", { name: "Download model.safetensors" }).waitFor();
+  const { baseModel: ready } = await api<{ baseModel: { status: string } }>(
+    server,
+    "query($id: ID!) { baseModel(id: $id) { status } }",
+    { id: merged!.id },
+  );
+  assert.equal(ready.status, "READY");
 
   // A bottleneck adapter adds layers: core's reason is on the page and the button is off.
   const bottleneck = await importFolder(

@@ -11,6 +11,7 @@ import { ErrorMessage } from "../common/error-message";
 import { StatusBadge } from "../common/status-badge";
 import { adapterTitle, methodLabel } from "./adapter-label";
 import { MergePanel } from "./merge-panel";
+import { playgroundHref } from "./selection-bar";
 
 const AdapterDoc = graphql(`
   query Adapter($id: ID!) {
@@ -68,6 +69,9 @@ function AdapterDetails({ id }: { id: string }) {
         <button type="button" onClick={() => void onDownload(`adapter-${a.id}.zip`, a.downloadUrl)}>
           Download the folder as a zip
         </button>
+        <Link className="button secondary" href={playgroundHref(a.baseModel.id, [a.id])}>
+          Open in playground
+        </Link>
         <button
           type="button"
           className="secondary"

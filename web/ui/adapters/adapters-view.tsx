@@ -10,6 +10,7 @@ import { ErrorMessage } from "../common/error-message";
 import { AdapterFilters, type AdapterFilterValue } from "./adapter-filters";
 import { type AdapterRow, AdaptersTable } from "./adapters-table";
 import { ImportForm } from "./import-form";
+import { SelectionBar } from "./selection-bar";
 
 const PAGE = 20;
 
@@ -53,6 +54,8 @@ export function AdaptersView() {
   const [more, setMore] = useState<{ key: string; pages: Page[] }>({ key: filterKey, pages: [] });
   const [moreError, setMoreError] = useState<ApiError>();
   const [loadingMore, setLoadingMore] = useState(false);
+  // Ticked adapters stay ticked across filters and pages (a selection can gather several filters' rows).
+  const [selected, setSelected] = useState<ReadonlyMap<string, AdapterRow>>(new Map());
   useEffect(() => {
     setMore({ key: filterKey, pages: [] });
     setMoreError(undefined);
@@ -89,6 +92,16 @@ export function AdaptersView() {
     } finally {
       setLoadingMore(false);
     }
+  }
+
+  function toggle(id: string) {
+    const row = rows.find((r) => r.id === id);
+    setSelected((current) => {
+      const next = new Map(current);
+      if (next.has(id)) next.delete(id);
+      else if (row) next.set(id, row);
+      return next;
+    });
   }
 
   const filtered = Boolean(filter.baseModelId || filter.method || filter.experimentId);
@@ -131,7 +144,8 @@ export function AdaptersView() {
           <p className="muted" data-testid="adapter-count">
             {rows.length} of {connection?.totalCount} adapters
           </p>
-          <AdaptersTable adapters={rows} />
+          <SelectionBar selected={[...selected.values()]} onClear={() => setSelected(new Map())} />
+          <AdaptersTable adapters={rows} selected={new Set(selected.keys())} onToggle={toggle} />
           <ErrorMessage error={moreError} context="Could not load more" />
           {last?.hasNextPage ? (
             <button

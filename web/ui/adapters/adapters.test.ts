@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { adapterTitle, methodLabel } from "./adapter-label.js";
 import { missingFiles, pickFolderFiles } from "./import-files.js";
+import { type SelectionAction, selectionProblem } from "./selection.js";
 
 test("pickFolderFiles: the two files by name in any order, a later one replaces, others ignored", () => {
   const f = (name: string) => ({ name });
@@ -33,4 +34,22 @@ test("adapterTitle: the run's name, else the note's first line (cut), else metho
   assert.equal(adapterTitle({ ...base, note: "  " }), "lora 01234567");
   assert.equal(methodLabel({ method: "lora", methodConfig: { use_dora: true } }), "dora");
   assert.equal(methodLabel({ method: "prefix", methodConfig: {} }), "prefix");
+});
+
+test("selectionProblem: one base model, within the action's bound", () => {
+  const on = (id: string) => ({ baseModel: { id } });
+  const cases: [ReturnType<typeof on>[], SelectionAction, RegExp | null][] = [
+    [[], "evaluate", /Tick adapters/],
+    [[on("a"), on("a")], "evaluate", null],
+    [[on("a"), on("b")], "evaluate", /different base models/],
+    [Array.from({ length: 16 }, () => on("a")), "evaluate", null],
+    [Array.from({ length: 17 }, () => on("a")), "evaluate", /At most 16 adapters at once \(17 ticked\)/],
+    [Array.from({ length: 6 }, () => on("a")), "playground", null],
+    [Array.from({ length: 7 }, () => on("a")), "playground", /At most 6/],
+  ];
+  for (const [selected, action, want] of cases) {
+    const got = selectionProblem(selected, action);
+    if (want === null) assert.equal(got, null);
+    else assert.match(String(got), want);
+  }
 });
