@@ -34,7 +34,8 @@ export async function openPage(
   page.setDefaultTimeout(30_000);
   const consoleErrors: string[] = [];
   page.on("console", (message) => {
-    if (message.type() === "error") consoleErrors.push(message.text());
+    // a failed resource's message does not name it; its location does
+    if (message.type() === "error") consoleErrors.push(`${message.text()} (${message.location().url})`);
   });
   page.on("pageerror", (error) => consoleErrors.push(String(error)));
   return { context, page, consoleErrors };
