@@ -2,8 +2,8 @@
 // folders name the tensor or file and store nothing), the detail page (files with sha256, config,
 // provenance, the zip), the list's filters kept in the URL and its Relay pages, and the links from a trained
 // run and its comparison. Folders from runner/reference (support/adapter-folders.ts), never our exporter.
-// Ticked adapters open the playground; an adapter's page merges it. Real server on PostgreSQL, a real
-// runner training two LoRA runs and merging one, Chromium.
+// Ticked adapters are evaluated together or open the playground; an adapter's page merges it. Real server on PostgreSQL, a real
+// runner training two LoRA runs, evaluating and merging them, Chromium.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -423,6 +423,64 @@ test("open in playground: two ticked adapters of one base model, or one adapter'
     await page.getByRole("link", { name: "Open in playground" }).getAttribute("href"),
     `/playground?baseModel=${experiment.baseModel.id}&adapters=${ids[0]}`,
   );
+  await context.close();
+});
+
+test("evaluate: tick an experiment's two adapters, pick its dataset; a refusal is shown, then the evaluation's comparison opens and fills in", async () => {
+  await setup();
+  const { server, browser } = stack;
+  const { experimentId, datasetId } = await trained;
+  const { experiment: source } = await api<{
+    experiment: { runs: { name: string; adapter: { id: string } }[] };
+  }>(server, "query($id: ID!) { experiment(id: $id) { runs { name adapter { id } } } }", {
+    id: experimentId,
+  });
+  const experiments = async () =>
+    (await api<{ experiments: { totalCount: number } }>(server, "{ experiments { totalCount } }")).experiments
+      .totalCount;
+  const { context, page } = await openPage(browser);
+  await useApiKey(page, server.origin, server.adminKey);
+  await page.goto(`${server.origin}/adapters?experiment=${experimentId}`);
+  await page.getByTestId("adapter-count").filter({ hasText: "2 of 2 adapters" }).waitFor();
+  for (const r of source.runs) await page.getByLabel(`Select ${r.name}`).check();
+  await page.getByTestId("selection-count").filter({ hasText: "2 selected (nano)" }).waitFor();
+  await page.getByRole("button", { name: "Evaluate…" }).click();
+  await page.getByLabel("Dataset (its eval rows)").selectOption(datasetId);
+
+  // The server's bound on a sample prompt, shown where it was typed; no experiment is created.
+  const before = await experiments();
+  await page.getByLabel(/Sample prompts/).fill("x".repeat(2001));
+  await page.getByRole("button", { name: "Evaluate", exact: true }).click();
+  const alert = page.getByRole("alert").filter({ hasText: "Evaluation refused" });
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /samplePrompts\[0\] must be 1 to 2000 characters/);
+  assert.equal(await experiments(), before, "nothing stored for a refused evaluation");
+
+  await page.getByLabel(/Sample prompts/).fill("a b");
+  await page.getByRole("button", { name: "Evaluate", exact: true }).click();
+  await page.waitForURL(/\/compare\?experiment=/);
+  const evaluationId = new URL(page.url()).searchParams.get("experiment")!;
+  assert.notEqual(evaluationId, experimentId);
+  const runs = await waitForRuns(stack, evaluationId);
+  const { experiment } = await api<{
+    experiment: { kind: string; runs: { inputAdapter: { id: string } | null }[] };
+  }>(server, "query($id: ID!) { experiment(id: $id) { kind runs { inputAdapter { id } } } }", {
+    id: evaluationId,
+  });
+  assert.equal(experiment.kind, "EVALUATION");
+  assert.equal(runs.length, 3, "the base alone and one run per adapter");
+  const measured = experiment.runs.map((r) => r.inputAdapter?.id ?? null);
+  const wanted = source.runs.map((r) => r.adapter.id);
+  assert.deepEqual(measured.filter((id) => id !== null).sort(), [...wanted].sort());
+
+  // The comparison links each evaluation row to the adapter it measured.
+  const links = page.getByRole("link", { name: /^Adapter evaluated by / });
+  await page.waitForFunction(
+    () => document.querySelectorAll("a[aria-label^='Adapter evaluated by ']").length === 2,
+  );
+  const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute("href")));
+  assert.deepEqual(hrefs.sort(), wanted.map((id) => `/adapter?id=${id}`).sort());
+  await screenshot(page, "adapters-evaluation");
   await context.close();
 });
 

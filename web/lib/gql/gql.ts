@@ -20,6 +20,8 @@ type Documents = {
     "\n  query AdapterFilterChoices {\n    baseModels(first: 100) { edges { node { id name } } }\n    experiments(first: 100) { edges { node { id name } } }\n    methods { method name }\n  }\n": typeof types.AdapterFilterChoicesDocument,
     "\n  query Adapter($id: ID!) {\n    adapter(id: $id) {\n      id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n      downloadUrl\n      baseModel { id name }\n      run { id name status experiment { id name } dataset { id name } }\n      files { name sizeBytes sha256 downloadUrl }\n    }\n  }\n": typeof types.AdapterDocument,
     "\n  query Adapters($filter: AdapterFilter, $first: Int, $after: String) {\n    adapters(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n          baseModel { id name }\n          run { id name experiment { id name } }\n        }\n      }\n    }\n  }\n": typeof types.AdaptersDocument,
+    "\n  query EvaluateDatasets {\n    datasets(first: 100) { edges { node { id name evalRowCount } } }\n  }\n": typeof types.EvaluateDatasetsDocument,
+    "\n  mutation EvaluateAdapters($input: EvaluateAdaptersInput!) {\n    evaluateAdapters(input: $input) { id }\n  }\n": typeof types.EvaluateAdaptersDocument,
     "\n  query ImportBaseModels {\n    baseModels(first: 100) { edges { node { id name status } } }\n  }\n": typeof types.ImportBaseModelsDocument,
     "\n  mutation ImportAdapter($input: ImportAdapterInput!) {\n    importAdapter(input: $input) { id }\n  }\n": typeof types.ImportAdapterDocument,
     "\n  mutation MergeAdapter($adapterId: ID!, $name: String!) {\n    mergeAdapter(adapterId: $adapterId, name: $name) { id name status mergeRunId }\n  }\n": typeof types.MergeAdapterDocument,
@@ -64,6 +66,8 @@ const documents: Documents = {
     "\n  query AdapterFilterChoices {\n    baseModels(first: 100) { edges { node { id name } } }\n    experiments(first: 100) { edges { node { id name } } }\n    methods { method name }\n  }\n": types.AdapterFilterChoicesDocument,
     "\n  query Adapter($id: ID!) {\n    adapter(id: $id) {\n      id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n      downloadUrl\n      baseModel { id name }\n      run { id name status experiment { id name } dataset { id name } }\n      files { name sizeBytes sha256 downloadUrl }\n    }\n  }\n": types.AdapterDocument,
     "\n  query Adapters($filter: AdapterFilter, $first: Int, $after: String) {\n    adapters(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n          baseModel { id name }\n          run { id name experiment { id name } }\n        }\n      }\n    }\n  }\n": types.AdaptersDocument,
+    "\n  query EvaluateDatasets {\n    datasets(first: 100) { edges { node { id name evalRowCount } } }\n  }\n": types.EvaluateDatasetsDocument,
+    "\n  mutation EvaluateAdapters($input: EvaluateAdaptersInput!) {\n    evaluateAdapters(input: $input) { id }\n  }\n": types.EvaluateAdaptersDocument,
     "\n  query ImportBaseModels {\n    baseModels(first: 100) { edges { node { id name status } } }\n  }\n": types.ImportBaseModelsDocument,
     "\n  mutation ImportAdapter($input: ImportAdapterInput!) {\n    importAdapter(input: $input) { id }\n  }\n": types.ImportAdapterDocument,
     "\n  mutation MergeAdapter($adapterId: ID!, $name: String!) {\n    mergeAdapter(adapterId: $adapterId, name: $name) { id name status mergeRunId }\n  }\n": types.MergeAdapterDocument,
@@ -123,6 +127,14 @@ export function graphql(source: "\n  query Adapter($id: ID!) {\n    adapter(id: 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Adapters($filter: AdapterFilter, $first: Int, $after: String) {\n    adapters(filter: $filter, first: $first, after: $after) {\n      totalCount\n      pageInfo { hasNextPage endCursor }\n      edges {\n        node {\n          id method methodConfig source createdAt importedBy note trainableParams sizeBytes evalLoss forgettingDelta\n          baseModel { id name }\n          run { id name experiment { id name } }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').AdaptersDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query EvaluateDatasets {\n    datasets(first: 100) { edges { node { id name evalRowCount } } }\n  }\n"): typeof import('./graphql').EvaluateDatasetsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EvaluateAdapters($input: EvaluateAdaptersInput!) {\n    evaluateAdapters(input: $input) { id }\n  }\n"): typeof import('./graphql').EvaluateAdaptersDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -109,6 +109,24 @@ export type DatasetSplit =
   | 'EVAL'
   | 'TRAIN';
 
+/** Adapters of one base model to measure on a dataset's eval split: eval loss, forgetting on a general set, samples. */
+export type EvaluateAdaptersInput = {
+  /** 1 to 16 adapters, all of one base model. */
+  adapterIds: Array<string | number>;
+  /** Eval examples per forward pass. */
+  batchSize?: number;
+  /** Its EVAL rows are what the loss is measured on. */
+  datasetId: string | number;
+  /** General text: loss without and with each adapter. */
+  generalDatasetId?: string | number | null | undefined;
+  /** Default: "Evaluate 3 adapters on <dataset>". */
+  name?: string | null | undefined;
+  /** Prompts each adapter completes (greedy). */
+  samplePrompts?: Array<string>;
+  /** Tokens per example (longer ones are cut). Default 256, or the base's max_position_embeddings. */
+  seqLen?: number | null | undefined;
+};
+
 export type ExperimentKind =
   | 'EVALUATION'
   | 'PROFILE'
@@ -285,6 +303,18 @@ export type AdaptersQueryVariables = Exact<{
 
 
 export type AdaptersQuery = { adapters: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, method: string, methodConfig: Record<string, unknown>, source: AdapterSource, createdAt: string, importedBy: string | null, note: string | null, trainableParams: number, sizeBytes: number, evalLoss: number | null, forgettingDelta: number | null, baseModel: { id: string, name: string }, run: { id: string, name: string, experiment: { id: string, name: string } | null } | null } }> } };
+
+export type EvaluateDatasetsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type EvaluateDatasetsQuery = { datasets: { edges: Array<{ node: { id: string, name: string, evalRowCount: number } }> } };
+
+export type EvaluateAdaptersMutationVariables = Exact<{
+  input: EvaluateAdaptersInput;
+}>;
+
+
+export type EvaluateAdaptersMutation = { evaluateAdapters: { id: string } };
 
 export type ImportBaseModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -698,6 +728,26 @@ export const AdaptersDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<AdaptersQuery, AdaptersQueryVariables>;
+export const EvaluateDatasetsDocument = new TypedDocumentString(`
+    query EvaluateDatasets {
+  datasets(first: 100) {
+    edges {
+      node {
+        id
+        name
+        evalRowCount
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<EvaluateDatasetsQuery, EvaluateDatasetsQueryVariables>;
+export const EvaluateAdaptersDocument = new TypedDocumentString(`
+    mutation EvaluateAdapters($input: EvaluateAdaptersInput!) {
+  evaluateAdapters(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<EvaluateAdaptersMutation, EvaluateAdaptersMutationVariables>;
 export const ImportBaseModelsDocument = new TypedDocumentString(`
     query ImportBaseModels {
   baseModels(first: 100) {

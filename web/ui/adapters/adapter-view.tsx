@@ -10,6 +10,7 @@ import { useQuery } from "../../lib/hooks";
 import { ErrorMessage } from "../common/error-message";
 import { StatusBadge } from "../common/status-badge";
 import { adapterTitle, methodLabel } from "./adapter-label";
+import { EvaluatePanel } from "./evaluate-panel";
 import { MergePanel } from "./merge-panel";
 import { playgroundHref } from "./selection-bar";
 
@@ -40,7 +41,7 @@ export function AdapterView() {
 function AdapterDetails({ id }: { id: string }) {
   const { data, error } = useQuery(AdapterDoc, { id });
   const [downloadError, setDownloadError] = useState<ApiError>();
-  const [action, setAction] = useState<"merge" | null>(null);
+  const [action, setAction] = useState<"evaluate" | "merge" | null>(null);
   const a = data?.adapter;
   if (error) return <ErrorMessage error={error} context="Could not load the adapter" />;
   if (!a) return <p aria-live="polite">Loading…</p>;
@@ -69,6 +70,14 @@ function AdapterDetails({ id }: { id: string }) {
         <button type="button" onClick={() => void onDownload(`adapter-${a.id}.zip`, a.downloadUrl)}>
           Download the folder as a zip
         </button>
+        <button
+          type="button"
+          className="secondary"
+          aria-expanded={action === "evaluate"}
+          onClick={() => setAction(action === "evaluate" ? null : "evaluate")}
+        >
+          Evaluate…
+        </button>
         <Link className="button secondary" href={playgroundHref(a.baseModel.id, [a.id])}>
           Open in playground
         </Link>
@@ -85,6 +94,7 @@ function AdapterDetails({ id }: { id: string }) {
       </div>
       <ErrorMessage error={downloadError} context="Download failed" />
       {refusal ? <p className="muted">Merge: {refusal}.</p> : null}
+      {action === "evaluate" ? <EvaluatePanel adapterIds={[a.id]} /> : null}
       {action === "merge" && refusal === null ? (
         <MergePanel adapterId={a.id} defaultName={`${a.baseModel.name} + ${title}`.slice(0, 200)} />
       ) : null}
