@@ -1,6 +1,7 @@
 import type { EntityManager, SelectQueryBuilder } from "typeorm";
 import type { PageRequest } from "../api/connection.js";
 import type { FolderForDownload } from "../artifacts/folder-zip.js";
+import { Run, RunKind } from "../runs/run.entity.js";
 import { Adapter } from "./adapter.entity.js";
 
 /** Queries over adapters; each takes the EntityManager of the surrounding Database.read/write. */
@@ -58,6 +59,29 @@ export async function adaptersOfRuns(
     .getMany();
   const by = new Map(rows.map((a) => [a.runId, a]));
   return runIds.map((id) => by.get(id) ?? null);
+}
+
+/**
+ * The EVALUATE runs that measured each adapter, newest first (evaluateAdapters: each is one row of an
+ * EVALUATION experiment). At most `limit` per adapter.
+ */
+export async function evaluationsOfAdapters(
+  m: EntityManager,
+  adapterIds: readonly string[],
+  limit = 50,
+): Promise<Run[][]> {
+  const rows = await m
+    .createQueryBuilder(Run, "r")
+    .where("r.adapter_id = ANY(:adapterIds)", { adapterIds })
+    .andWhere("r.kind = :kind", { kind: RunKind.EVALUATE })
+    .orderBy("r.seq", "DESC")
+    .getMany();
+  const by = new Map<string, Run[]>(adapterIds.map((id) => [id, []]));
+  for (const r of rows) {
+    const list = by.get(r.inputAdapterId!)!;
+    if (list.length < limit) list.push(r);
+  }
+  return adapterIds.map((id) => by.get(id)!);
 }
 
 /** The adapter row of an ADAPTER artifact a run just uploaded: what the run trained, as core counted it. */

@@ -1,11 +1,24 @@
 import "reflect-metadata";
-import { Arg, Args, Ctx, FieldResolver, Float, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Args,
+  Ctx,
+  Extensions,
+  FieldResolver,
+  Float,
+  ID,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from "type-graphql";
 import { ConnectionArgs, connectionType } from "../api/connection.js";
 import type { RequestContext } from "../app/context.js";
+import { listCost } from "../app/limits.js";
 import { Artifact, ArtifactFile } from "../artifacts/artifact.entity.js";
 import { requireScope } from "../auth/guards.js";
 import { BaseModel } from "../base-models/base-model.entity.js";
-import { Run } from "../runs/run.entity.js";
+import { Run, RunStatus } from "../runs/run.entity.js";
 import { Adapter } from "./adapter.entity.js";
 import { AdapterFilter, ImportAdapterInput } from "./adapter.input.js";
 import type { AdapterService } from "./adapter.service.js";
@@ -74,22 +87,45 @@ export class AdapterResolver {
     return zipPath(a.id);
   }
 
-  @FieldResolver(() => Float, { nullable: true, description: "Best eval loss of its run, when known." })
-  async evalLoss(@Root() a: Adapter, @Ctx() ctx: RequestContext): Promise<number | null> {
-    if (!a.runId) return null;
-    return (await ctx.loaders.people.run.load(a.runId))?.bestEvalLoss ?? null;
+  @FieldResolver(() => [Run], {
+    description:
+      "The EVALUATE runs that measured it (evaluateAdapters), newest first, at most 50: each an EVALUATION " +
+      "experiment's row, with its dataset, eval loss, forgetting and samples.",
+  })
+  @Extensions(listCost(50))
+  evaluations(@Root() a: Adapter, @Ctx() ctx: RequestContext): Promise<Run[]> {
+    return ctx.loaders.people.evaluationsOfAdapter.load(a.id);
   }
 
   @FieldResolver(() => Float, {
     nullable: true,
-    description: "General-text loss after − before training (its run's forgetting), when known.",
+    description:
+      "Best eval loss of the run that trained it; for an imported adapter, that of its newest succeeded " +
+      "evaluation (see `evaluations` for which dataset); null until one is known.",
+  })
+  async evalLoss(@Root() a: Adapter, @Ctx() ctx: RequestContext): Promise<number | null> {
+    return (await this.measuredBy(a, ctx))?.bestEvalLoss ?? null;
+  }
+
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description:
+      "General-text loss after − before (forgetting): of the run that trained it, or, for an imported " +
+      "adapter, of its newest succeeded evaluation given a general set; null until known.",
   })
   async forgettingDelta(@Root() a: Adapter, @Ctx() ctx: RequestContext): Promise<number | null> {
-    if (!a.runId) return null;
-    const run = await ctx.loaders.people.run.load(a.runId);
-    const forgetting = run?.result?.forgetting as Record<string, unknown> | undefined;
+    const forgetting = (await this.measuredBy(a, ctx))?.result?.forgetting as
+      | Record<string, unknown>
+      | undefined;
     const before = finite(forgetting?.generalLossBefore);
     const after = finite(forgetting?.generalLossAfter);
     return before !== null && after !== null ? after - before : null;
+  }
+
+  /** Where an adapter's metrics come from: its training run, else its newest succeeded evaluation. */
+  private async measuredBy(a: Adapter, ctx: RequestContext): Promise<Run | null> {
+    if (a.runId) return ctx.loaders.people.run.load(a.runId);
+    const evaluations = await ctx.loaders.people.evaluationsOfAdapter.load(a.id);
+    return evaluations.find((r) => r.status === RunStatus.SUCCEEDED) ?? null;
   }
 }

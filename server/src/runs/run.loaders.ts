@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import type { EntityManager } from "typeorm";
 import { Adapter } from "../adapters/adapter.entity.js";
-import { adaptersOfRuns } from "../adapters/adapter.repository.js";
+import { adaptersOfRuns, evaluationsOfAdapters } from "../adapters/adapter.repository.js";
 import { Artifact, type ArtifactFile } from "../artifacts/artifact.entity.js";
 import { BaseModel } from "../base-models/base-model.entity.js";
 import { Dataset } from "../datasets/dataset.entity.js";
@@ -59,6 +59,7 @@ export function createPeopleLoaders(db: Database) {
     samples: batched<string, RunSample[]>(samplesOf),
     metricKeys: batched<string, string[]>(metricKeysOf),
     adapterOfRun: batched<string, Adapter | null>(adaptersOfRuns),
+    evaluationsOfAdapter: batched<string, Run[]>((m, ids) => evaluationsOfAdapters(m, ids)),
     outputArtifact: batched<string, Artifact | null>(outputArtifactsOf),
     artifacts: batched<string, Artifact[]>(artifactsOfRuns),
     artifactFiles: batched<string, ArtifactFile[]>(filesOfArtifacts),
