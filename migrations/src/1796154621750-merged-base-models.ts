@@ -14,7 +14,9 @@ export class MergedBaseModels1796154621750 implements MigrationInterface {
     await db.query(
       `ALTER TABLE base_model ADD COLUMN merged_adapter_id uuid REFERENCES adapter (id) ON DELETE SET NULL`,
     );
-    await db.query(`ALTER TABLE base_model ADD COLUMN merge_run_id uuid REFERENCES run (id) ON DELETE SET NULL`);
+    await db.query(
+      `ALTER TABLE base_model ADD COLUMN merge_run_id uuid REFERENCES run (id) ON DELETE SET NULL`,
+    );
     await db.query(`CREATE INDEX base_model_merge_run ON base_model (merge_run_id)`);
   }
 

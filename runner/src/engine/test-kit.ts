@@ -53,9 +53,7 @@ export const PLAYGROUND_METHODS: ({ method: string } & Record<string, unknown>)[
  * A tiny base folder (byte tokenizer) and one adapter folder per PLAYGROUND_METHODS entry whose trainable
  * weights are random (a fresh LoRA's B is zero: it would change nothing), under `dir`.
  */
-export async function writePlaygroundFixtures(
-  dir: string,
-): Promise<{
+export async function writePlaygroundFixtures(dir: string): Promise<{
   base: string;
   adapters: { dir: string; method: { method: string } & Record<string, unknown> }[];
 }> {
