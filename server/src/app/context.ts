@@ -16,4 +16,10 @@ export interface RequestContext {
     /** ASSIGNED/RUNNING jobs per runner (server/src/runners). */
     runnerLiveJobs: (runnerId: string) => Promise<number>;
   };
+  /**
+   * New loaders in place of these. A subscription runs every event with its one context, so its loaders'
+   * caches would answer later events with the first event's rows (a run's history, a session's outputs);
+   * subscribeDistinct renews them after each answer.
+   */
+  renewReads(): void;
 }

@@ -1,4 +1,5 @@
 import { type ExecutionArgs, type ExecutionResult, subscribe } from "graphql";
+import type { RequestContext } from "./context.js";
 
 /**
  * A subscription's answers with repeats dropped: an event is published for any change of a run (status,
@@ -11,7 +12,10 @@ import { type ExecutionArgs, type ExecutionResult, subscribe } from "graphql";
  * dispatcher's record of a runner's job stream — alive until the next event. return() here reaches the
  * source at once.
  */
-export function distinctResults<T>(source: AsyncIterable<T>): AsyncIterableIterator<T> {
+export function distinctResults<T>(
+  source: AsyncIterable<T>,
+  afterEach: () => void = () => {},
+): AsyncIterableIterator<T> {
   const it = source[Symbol.asyncIterator]();
   let previous: string | undefined;
   return {
@@ -19,6 +23,7 @@ export function distinctResults<T>(source: AsyncIterable<T>): AsyncIterableItera
       for (;;) {
         const step = await it.next();
         if (step.done) return step;
+        afterEach();
         const key = JSON.stringify(step.value);
         if (key === previous) continue;
         previous = key;
@@ -37,10 +42,15 @@ export function distinctResults<T>(source: AsyncIterable<T>): AsyncIterableItera
   };
 }
 
-/** graphql-ws's `subscribe` with distinctResults over each stream (a one-off result passes as is). */
+/**
+ * graphql-ws's `subscribe` with distinctResults over each stream (a one-off result passes as is). graphql-js
+ * executes an event when its answer is asked for, one at a time, so renewing the context's reads after each
+ * answer gives every event fresh loaders (RequestContext.renewReads).
+ */
 export async function subscribeDistinct(
   args: ExecutionArgs,
 ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
   const result = await subscribe(args);
-  return Symbol.asyncIterator in result ? distinctResults(result) : result;
+  const context = args.contextValue as Partial<RequestContext> | undefined;
+  return Symbol.asyncIterator in result ? distinctResults(result, () => context?.renewReads?.()) : result;
 }

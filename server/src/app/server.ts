@@ -124,15 +124,22 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
       publicUrl: () => config.publicUrl ?? origin,
     }),
   };
-  const createContext = (auth: Auth): RequestContext => ({
-    auth,
-    jobEvents: (runnerId) => dispatcher.subscribe(runnerId),
-    loaders: {
-      datasetPreview: services.datasets.previewLoader(),
-      people: services.runs.loaders(),
-      runnerLiveJobs: services.runners.liveJobsLoader(),
-    },
+  const loaders = (): RequestContext["loaders"] => ({
+    datasetPreview: services.datasets.previewLoader(),
+    people: services.runs.loaders(),
+    runnerLiveJobs: services.runners.liveJobsLoader(),
   });
+  const createContext = (auth: Auth): RequestContext => {
+    const context: RequestContext = {
+      auth,
+      jobEvents: (runnerId) => dispatcher.subscribe(runnerId),
+      loaders: loaders(),
+      renewReads: () => {
+        context.loaders = loaders();
+      },
+    };
+    return context;
+  };
   const schema = await buildAppSchema(services, events);
   const metrics = createMetrics();
 

@@ -62,12 +62,7 @@ export class PlaygroundResolver {
   playgroundUpdated(
     @Root() payload: SessionEvent,
     @Arg("id", () => ID) _id: string,
-    @Ctx() ctx: RequestContext,
   ): Promise<PlaygroundSession> {
-    // one context (and its loaders' caches) serves every event of a subscription: read the run and the
-    // outputs afresh each time
-    ctx.loaders.people.run.clear(payload.runId);
-    ctx.loaders.people.playgroundOutputs.clear(payload.runId);
     return this.service.get(payload.runId);
   }
 

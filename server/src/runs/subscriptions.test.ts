@@ -81,6 +81,29 @@ for (const driver of drivers) {
         ]);
         await statuses.return?.();
 
+        // Fields read through the context's loaders (the run's history) are read afresh for every event: one
+        // context serves the whole subscription, and a cache kept from the first event would repeat its rows.
+        const histories = client.iterate<{ runUpdated: { status: string; statusHistory: { to: string }[] } }>(
+          {
+            query: `subscription($e: ID!) { runUpdated(experimentId: $e) { status statusHistory { to } } }`,
+            variables: { e: watched.id },
+          },
+        );
+        const firstHistory = histories.next();
+        await client.iterate({ query: "{ experiments(first: 1) { totalCount } }" }).next();
+        await server.gql(`mutation($id: ID!) { cancelRun(id: $id, reason: "again") { id } }`, { id: runId });
+        await server.gql(`mutation($id: ID!) { retryRun(id: $id) { id } }`, { id: runId });
+        const cancelled = (await withTimeout(firstHistory, "runUpdated")).value!.data!.runUpdated;
+        const requeued = (await withTimeout(histories.next(), "runUpdated")).value!.data!.runUpdated;
+        assert.equal(cancelled.status, "CANCELLED");
+        assert.equal(requeued.status, "QUEUED");
+        assert.deepEqual(
+          requeued.statusHistory.map((c: { to: string }) => c.to),
+          [...cancelled.statusHistory.map((c: { to: string }) => c.to), "QUEUED"],
+          "the second event's history has the retry",
+        );
+        await histories.return?.();
+
         const anonymous = createClient({
           url: server.url.replace(/^http/, "ws"),
           webSocketImpl: WebSocket,
