@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { test } from "node:test";
+import { safetensors, tensorsOf } from "@tunelab/server/dist/testing/safetensors.js";
 import type { Page } from "playwright-core";
 import {
   type FolderFile,
@@ -19,34 +20,6 @@ import { openPage, screenshot, useApiKey } from "./support/browser.js";
 import { api, useStack, waitForRuns } from "./support/stack.js";
 
 const LORA_CASES = ["lora-patterns-all-bias", "dora-layer-index", "qdora-lora-only-bias"];
-
-/** A safetensors file of F32 tensors (header length, JSON header, data), as the format lays it out. */
-function safetensors(tensors: Record<string, { shape: number[]; data: Buffer }>): Buffer {
-  let offset = 0;
-  const entries: Record<string, unknown> = {};
-  for (const [name, t] of Object.entries(tensors)) {
-    entries[name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + t.data.length] };
-    offset += t.data.length;
-  }
-  const head = Buffer.from(JSON.stringify(entries));
-  const length = Buffer.alloc(8);
-  length.writeBigUInt64LE(BigInt(head.length));
-  return Buffer.concat([length, head, ...Object.values(tensors).map((t) => t.data)]);
-}
-
-function tensorsOf(file: Buffer): Record<string, { shape: number[]; data: Buffer }> {
-  const n = Number(file.readBigUInt64LE(0));
-  const header = JSON.parse(file.subarray(8, 8 + n).toString()) as Record<
-    string,
-    { shape: number[]; data_offsets: [number, number] }
-  >;
-  const out: Record<string, { shape: number[]; data: Buffer }> = {};
-  for (const [name, e] of Object.entries(header)) {
-    if (name === "__metadata__") continue;
-    out[name] = { shape: e.shape, data: file.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]) };
-  }
-  return out;
-}
 
 const IMPORT = `mutation($input: ImportAdapterInput!) { importAdapter(input: $input) { id importedBy } }`;
 

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createHash } from "node:crypto";
 import { createApiKeyForTest } from "../testing/auth.js";
+import { safetensors, tensorsOf } from "../testing/safetensors.js";
 import { uploadForTest } from "../testing/uploads.js";
 import { drivers, type TestServer, startTestServer } from "../testing/test-server.js";
 
@@ -51,42 +52,6 @@ const readBottleneckFolder = (name: string) =>
 /** How many numbers a safetensors file holds (its shapes multiplied out). */
 function elementsOf(file: Buffer): number {
   return Object.values(tensorsOf(file)).reduce((n, t) => n + t.shape.reduce((a, d) => a * d, 1), 0);
-}
-
-/** A safetensors file in the format's layout (header length, JSON header, data); F32 unless given. */
-function safetensors(
-  tensors: Record<string, { shape: number[]; data: Buffer; dtype?: string }>,
-  header?: string,
-): Buffer {
-  let offset = 0;
-  const entries: Record<string, unknown> = {};
-  for (const [name, t] of Object.entries(tensors)) {
-    entries[name] = {
-      dtype: t.dtype ?? "F32",
-      shape: t.shape,
-      data_offsets: [offset, offset + t.data.length],
-    };
-    offset += t.data.length;
-  }
-  const head = Buffer.from(header ?? JSON.stringify(entries));
-  const length = Buffer.alloc(8);
-  length.writeBigUInt64LE(BigInt(head.length));
-  return Buffer.concat([length, head, ...Object.values(tensors).map((t) => t.data)]);
-}
-
-/** The tensors of a safetensors file, to rewrite one (rename, reshape, drop, add). */
-function tensorsOf(file: Buffer): Record<string, { shape: number[]; data: Buffer; dtype?: string }> {
-  const n = Number(file.readBigUInt64LE(0));
-  const header = JSON.parse(file.subarray(8, 8 + n).toString()) as Record<
-    string,
-    { shape: number[]; data_offsets: [number, number] }
-  >;
-  const out: Record<string, { shape: number[]; data: Buffer; dtype?: string }> = {};
-  for (const [name, e] of Object.entries(header)) {
-    if (name === "__metadata__") continue;
-    out[name] = { shape: e.shape, data: file.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]) };
-  }
-  return out;
 }
 
 interface PrefixFixture {

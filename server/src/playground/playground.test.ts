@@ -11,6 +11,7 @@ import WebSocket from "ws";
 import { createApiKeyForTest, registerRunnerForTest } from "../testing/auth.js";
 import { ScriptedRunner } from "../testing/runner-client.js";
 import { queueRunsForTest } from "../testing/runs.js";
+import { safetensors } from "../testing/safetensors.js";
 import { drivers, type TestServer, startTestServer } from "../testing/test-server.js";
 
 const peftLora = join(__dirname, "..", "..", "..", "runner", "reference", "fixtures", "peft_lora");
@@ -382,18 +383,4 @@ async function waitUntil(check: () => boolean, what: string, ms = 10_000): Promi
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
-}
-
-/** A safetensors file of F32 tensors (header length, JSON header, data). */
-function safetensors(tensors: Record<string, { shape: number[]; data: Buffer }>): Buffer {
-  let offset = 0;
-  const entries: Record<string, unknown> = {};
-  for (const [name, t] of Object.entries(tensors)) {
-    entries[name] = { dtype: "F32", shape: t.shape, data_offsets: [offset, offset + t.data.length] };
-    offset += t.data.length;
-  }
-  const head = Buffer.from(JSON.stringify(entries));
-  const length = Buffer.alloc(8);
-  length.writeBigUInt64LE(BigInt(head.length));
-  return Buffer.concat([length, head, ...Object.values(tensors).map((t) => t.data)]);
 }
