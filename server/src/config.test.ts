@@ -12,6 +12,12 @@ test("defaults: port 4000, embedded database in ./.tunelab, 50 MB datasets", () 
   assert.equal(config.dataDir, join(process.cwd(), ".tunelab"));
   assert.equal(config.datasetMaxBytes, 50 * 1024 * 1024);
   assert.equal(config.logLevel, "info");
+  assert.equal(
+    config.uploadInflightMaxBytes,
+    4 * config.uploadMaxBytes,
+    "four of the largest uploads at once",
+  );
+  assert.equal(loadConfig({ TUNELAB_UPLOAD_MAX_BYTES: "1000" }).uploadInflightMaxBytes, 4000);
 });
 
 test("flags override the environment; empty variables count as unset", () => {
@@ -32,6 +38,12 @@ test("a bad value is a ConfigError naming the variable", () => {
     [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
     [{ TUNELAB_DATASET_MAX_BYTES: "-1" }, "TUNELAB_DATASET_MAX_BYTES"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES: "0" }, "TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES"],
+    // less than one upload of the largest size could never take that upload
+    [
+      { TUNELAB_UPLOAD_MAX_BYTES: "2000", TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES: "1999" },
+      "TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES",
+    ],
   ];
   for (const [env, variable] of cases) {
     assert.throws(

@@ -13,6 +13,11 @@ export interface ServerConfig {
   datasetMaxBytes: number;
   /** Largest body `POST /uploads` takes (a dataset file, an adapter or model file), in bytes. */
   uploadMaxBytes: number;
+  /**
+   * Bytes of `POST /uploads` bodies the process holds at once, all callers together (uploads/inflight-bytes.ts):
+   * one that would go over is refused with 503 and Retry-After before its body is read. At least uploadMaxBytes.
+   */
+  uploadInflightMaxBytes: number;
   logLevel: LogLevel;
   /** Points of finished runs' downsampled series kept in memory (metrics/series-cache.ts); 0 = off. */
   metricsCachePoints: number;
@@ -38,6 +43,7 @@ export const configVariables = {
   TUNELAB_DATA_DIR: "dataDir",
   TUNELAB_DATASET_MAX_BYTES: "datasetMaxBytes",
   TUNELAB_UPLOAD_MAX_BYTES: "uploadMaxBytes",
+  TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES: "uploadInflightMaxBytes",
   LOG_LEVEL: "logLevel",
   TUNELAB_METRICS_CACHE_POINTS: "metricsCachePoints",
   TUNELAB_LEASE_MS: "leaseMs",
@@ -66,6 +72,8 @@ const schema = z.object({
     .int()
     .positive()
     .default(100 * 1024 * 1024),
+  // default: four uploads of the largest size at once (400 MiB with the default upload limit)
+  TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.enum(logLevels).default("info"),
   TUNELAB_METRICS_CACHE_POINTS: z.coerce.number().int().min(0).max(100_000_000).default(5_000_000),
   TUNELAB_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
@@ -107,6 +115,13 @@ export function loadConfig(
     throw new ConfigError(String(issue.path[0] ?? "configuration"), issue.message);
   }
   const v = parsed.data;
+  const uploadInflightMaxBytes = v.TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES ?? 4 * v.TUNELAB_UPLOAD_MAX_BYTES;
+  if (uploadInflightMaxBytes < v.TUNELAB_UPLOAD_MAX_BYTES) {
+    throw new ConfigError(
+      "TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES",
+      `must be at least TUNELAB_UPLOAD_MAX_BYTES (${v.TUNELAB_UPLOAD_MAX_BYTES}), or no upload of the largest size could ever be taken`,
+    );
+  }
   return {
     port: v.PORT,
     host: v.HOST,
@@ -114,6 +129,7 @@ export function loadConfig(
     dataDir: resolve(v.TUNELAB_DATA_DIR),
     datasetMaxBytes: v.TUNELAB_DATASET_MAX_BYTES,
     uploadMaxBytes: v.TUNELAB_UPLOAD_MAX_BYTES,
+    uploadInflightMaxBytes,
     logLevel: v.LOG_LEVEL,
     metricsCachePoints: v.TUNELAB_METRICS_CACHE_POINTS,
     leaseMs: v.TUNELAB_LEASE_MS,

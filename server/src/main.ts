@@ -34,6 +34,12 @@ const program = new Command("tunelab-server")
   )
   .addOption(
     new Option(
+      "--upload-inflight-max-bytes <bytes>",
+      "POST /uploads bodies held at once, all callers together; beyond: 503 (default: 4 × --upload-max-bytes)",
+    ).env("TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES"),
+  )
+  .addOption(
+    new Option(
       "--public-url <url>",
       "how runner hosts reach this server, for the registration command (default: the listen address)",
     ).env("TUNELAB_PUBLIC_URL"),
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
     TUNELAB_DATA_DIR: flags.dataDir,
     TUNELAB_DATASET_MAX_BYTES: flags.datasetMaxBytes,
     TUNELAB_UPLOAD_MAX_BYTES: flags.uploadMaxBytes,
+    TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES: flags.uploadInflightMaxBytes,
     LOG_LEVEL: flags.logLevel,
     TUNELAB_LEASE_MS: flags.leaseMs,
     TUNELAB_RETRY_BASE_MS: flags.retryBaseMs,

@@ -107,7 +107,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
   const authenticator = new Authenticator(db);
   const connections = new Connections(db);
   let origin = "";
-  const uploads = new UploadService(db, defaultUploadLimits(config.uploadMaxBytes));
+  const uploads = new UploadService(db, defaultUploadLimits(config));
   const services: Services = {
     datasets: new DatasetService(db, { maxBytes: config.datasetMaxBytes }, events),
     baseModels: new BaseModelService(db, events),

@@ -1,4 +1,6 @@
+import type { ServerConfig } from "../config.js";
 import type { Database } from "../db/database.js";
+import { InflightBytes } from "./inflight-bytes.js";
 import {
   countLiveUploads,
   deleteExpiredUploads,
@@ -14,25 +16,45 @@ export interface UploadLimits {
   ttlMs: number;
   /** Staged, unused uploads one caller may hold at a time (each up to maxBytes). */
   maxLivePerOwner: number;
+  /** Bytes of bodies being received and stored at once, all callers together (≥ maxBytes). */
+  inflightMaxBytes: number;
+  /** What a 503 for a full `inflightMaxBytes` asks the client to wait (Retry-After), in seconds. */
+  busyRetryAfterS: number;
 }
 
-export const defaultUploadLimits = (maxBytes: number): UploadLimits => ({
-  maxBytes,
+export const defaultUploadLimits = (
+  config: Pick<ServerConfig, "uploadMaxBytes" | "uploadInflightMaxBytes">,
+): UploadLimits => ({
+  maxBytes: config.uploadMaxBytes,
   ttlMs: 60 * 60 * 1000,
   maxLivePerOwner: 32,
+  inflightMaxBytes: config.uploadInflightMaxBytes,
+  // an upload of the default 100 MiB takes about a second on a LAN: a few seconds frees most of the room
+  busyRetryAfterS: 2,
 });
 
 /** Staged uploads: stored by the upload route, consumed by the mutations that reference them. */
 export class UploadService {
   private sweeper: NodeJS.Timeout | undefined;
+  private readonly inflight: InflightBytes;
 
   constructor(
     private readonly db: Database,
-    private readonly limits: UploadLimits,
-  ) {}
+    readonly limits: UploadLimits,
+  ) {
+    this.inflight = new InflightBytes(limits.inflightMaxBytes);
+  }
 
   get maxBytes(): number {
     return this.limits.maxBytes;
+  }
+
+  /**
+   * Room for a body of up to `bytes` among the bodies this process holds now (InflightBytes): the release
+   * to call once the body is stored, refused or abandoned, or undefined when there is no room.
+   */
+  reserve(bytes: number): (() => void) | undefined {
+    return this.inflight.reserve(bytes);
   }
 
   /** Why this owner may not stage another upload now, or undefined. */

@@ -5,10 +5,16 @@ import { createHash } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { createApiKeyForTest, registerRunnerForTest } from "../testing/auth.js";
 import { drivers, type TestServer, startTestServer } from "../testing/test-server.js";
-import { streamUploadForTest, type UploadAnswer, uploadForTest } from "../testing/uploads.js";
+import {
+  holdUploadsForTest,
+  streamUploadForTest,
+  type UploadAnswer,
+  uploadForTest,
+} from "../testing/uploads.js";
 
 const limit = 1024 * 1024;
-const errorOf = (res: UploadAnswer) => (res.body?.error ?? {}) as { code?: string; field?: string };
+const errorOf = (res: UploadAnswer) =>
+  (res.body?.error ?? {}) as { code?: string; field?: string; limit?: number; message?: string };
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 const jsonl = (n: number) =>
   Array.from({ length: n }, (_, i) => JSON.stringify({ text: `row ${i} of an uploaded dataset` })).join("\n");
@@ -252,5 +258,75 @@ describe("POST /uploads reads nothing before the credential (PGlite)", () => {
       n: number;
     }[];
     assert.equal(n, 0);
+  });
+});
+
+describe("POST /uploads holds at most uploadInflightMaxBytes of bodies at once, all callers together (PGlite)", () => {
+  const kib = 1024;
+  let server: TestServer;
+  const keys: string[] = [];
+  const rowsWithSha = async (sha256: string) =>
+    (
+      (await server.db.read((m) =>
+        m.query(`SELECT count(*)::int AS n FROM staged_upload WHERE sha256 = $1`, [sha256]),
+      )) as { n: number }[]
+    )[0]!.n;
+  /** Uploads until one is not refused as busy (the server gives a share back when it sees the close). */
+  const uploadOnceRoom = async (content: Buffer, token: string) => {
+    for (let i = 0; ; i += 1) {
+      const res = await uploadForTest(server.origin, content, token);
+      if (res.status !== 503 || i === 200) return res;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  before(async () => {
+    server = await startTestServer("pglite", { uploadMaxBytes: 64 * kib, uploadInflightMaxBytes: 128 * kib });
+    for (let i = 0; i < 4; i += 1) keys.push(await createApiKeyForTest(server.db, "read-write"));
+  });
+  after(() => server.close());
+
+  test("concurrent uploads over it: the one that does not fit is refused with 503 and Retry-After before its body is read, nothing stored; the others succeed; afterwards it succeeds", async () => {
+    const [a, c] = keys as [string, string];
+    // 64 + 48 KiB being received: 16 KiB of room left
+    const held = await holdUploadsForTest(server.origin, [64 * kib, 48 * kib], a, 16 * kib + 1);
+
+    const refused = Buffer.alloc(20 * kib, 0x63);
+    const busy = await uploadForTest(server.origin, refused, c);
+    assert.equal(busy.status, 503, JSON.stringify(busy.body));
+    assert.equal(busy.retryAfter, "2");
+    assert.equal(errorOf(busy).code, "UPLOADS_BUSY");
+    assert.equal(errorOf(busy).limit, 128 * kib);
+    assert.match(errorOf(busy).message ?? "", /TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES/);
+    assert.equal(await rowsWithSha(sha(refused)), 0, "nothing stored for the refused upload");
+    // what fits the room left is taken meanwhile: the bound is on bytes, not on uploads
+    assert.equal((await uploadForTest(server.origin, Buffer.alloc(16 * kib, 0x64), c)).status, 201);
+    // a body without a declared length may grow to the per-upload limit: that much room is needed
+    const chunked = await streamUploadForTest(server.origin, 1, c);
+    assert.ok(chunked.status === 503 || chunked.status === "closed", String(chunked.status));
+
+    for (const h of held) {
+      const answer = await h.finish();
+      assert.equal(answer.status, 201, JSON.stringify(answer.body));
+      assert.equal(answer.body?.sha256, sha(h.content));
+      assert.equal(await rowsWithSha(sha(h.content)), 1);
+    }
+    const again = await uploadForTest(server.origin, refused, c);
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    assert.equal(await rowsWithSha(sha(refused)), 1);
+  });
+
+  test("an upload aborted mid-body gives its share back; nothing of it is stored", async () => {
+    const [a, , c] = keys as [string, string, string];
+    const [aborted, kept] = await holdUploadsForTest(server.origin, [64 * kib, 64 * kib], a, 1);
+    aborted!.abort();
+    const res = await uploadOnceRoom(Buffer.alloc(64 * kib, 0x65), c);
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    assert.equal(await rowsWithSha(sha(aborted!.content)), 0);
+    assert.equal((await kept!.finish()).status, 201);
+    // every share is back: two uploads of the largest size are received at once again
+    for (const h of await holdUploadsForTest(server.origin, [64 * kib, 64 * kib], a, 1)) {
+      assert.equal((await h.finish()).status, 201);
+    }
   });
 });
