@@ -57,9 +57,6 @@ test("an evaluation's comparison: the base alone and the evaluated adapter, said
   for (const row of compare)
     assert.ok(row.bestEvalLoss !== null && Number.isFinite(row.bestEvalLoss), row.name);
   await screenshot(page, "evaluation-compare");
-  assert.deepEqual(
-    consoleErrors.filter((e) => !e.includes("Failed to load resource")),
-    [],
-  );
+  assert.deepEqual(consoleErrors, []);
   await context.close();
 });

@@ -275,9 +275,6 @@ test("create an experiment with live estimates, watch three methods train, compa
   await page.goto(`${server.origin}/`);
   await page.getByTestId("status-counts").filter({ hasText: "succeeded 3" }).waitFor();
   await screenshot(page, "experiments");
-  assert.deepEqual(
-    consoleErrors.filter((e) => !e.includes("Failed to load resource")),
-    [],
-  );
+  assert.deepEqual(consoleErrors, []);
   await context.close();
 });

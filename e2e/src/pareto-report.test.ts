@@ -159,10 +159,7 @@ test("the Pareto chart and budget answer equal the API; the HTML report opens of
   assert.equal(download.suggestedFilename(), `compare-${experimentId}.html`);
   const file = join(downloads, download.suggestedFilename());
   await download.saveAs(file);
-  assert.deepEqual(
-    consoleErrors.filter((e) => !e.includes("Failed to load resource")),
-    [],
-  );
+  assert.deepEqual(consoleErrors, []);
   await context.close();
 
   // The report, from disk, in a fresh context that has never seen the server.

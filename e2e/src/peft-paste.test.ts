@@ -110,10 +110,6 @@ test("paste a PEFT adapter_config.json: refused fields named, the rest trains as
     [true, PEFT_LORA.rank_pattern, 4],
   );
   assert.equal(run.trainableParams, want.estimate.parameters.trainable);
-  // resource 404s are the static export's (as in experiment-compare); script errors are not allowed
-  assert.deepEqual(
-    consoleErrors.filter((e) => !e.includes("Failed to load resource")),
-    [],
-  );
+  assert.deepEqual(consoleErrors, []);
   await context.close();
 });

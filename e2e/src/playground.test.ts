@@ -51,7 +51,7 @@ test("playground: three adapters and the base stream side by side under their se
   const { context, page, consoleErrors } = await openPage(browser);
   const notFound: string[] = [];
   page.on("response", (r) => {
-    if (r.status() === 404 && !r.url().endsWith("/api/local-key")) notFound.push(r.url());
+    if (r.status() === 404) notFound.push(r.url());
   });
   await useApiKey(page, server.origin, server.adminKey);
   await page.goto(
@@ -116,11 +116,7 @@ test("playground: three adapters and the base stream side by side under their se
     await page.getByTestId("playground-output").nth(1).locator(".playground-text").textContent(),
     playgroundSession.outputs[1]!.text,
   );
-  // On PostgreSQL GET /api/local-key answers 404 (no local admin key): the browser logs that load.
   assert.deepEqual(notFound, []);
-  assert.deepEqual(
-    consoleErrors.filter((e) => !e.includes("Failed to load resource")),
-    [],
-  );
+  assert.deepEqual(consoleErrors, []);
   await context.close();
 });

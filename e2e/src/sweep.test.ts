@@ -180,9 +180,6 @@ test("a sweep typed in the form yields its grid of runs, compared grouped by met
     for (const lines of f.lines) assert.deepEqual(lines, expected[f.key!], `facet ${f.key}`);
   }
   await screenshot(page, "sweep-compare-facets");
-  assert.deepEqual(
-    consoleErrors.filter((e) => !e.includes("Failed to load resource")),
-    [],
-  );
+  assert.deepEqual(consoleErrors, []);
   await context.close();
 });

@@ -51,7 +51,8 @@ export function isLocalRequest(req: Request): boolean {
  * dashboard with no step, but any local process or user that can reach the port can read the admin key
  * through it (the file itself is owner-only). So it answers only loopback requests by a loopback Host name
  * (no proxy headers, not cross-site, never with CORS headers), and only on the embedded database; with
- * DATABASE_URL (shared, deployed servers) it answers 404 and users paste a key on the API keys page.
+ * DATABASE_URL (shared, deployed servers) it answers 200 `{ key: null }` and users paste a key on the API keys
+ * page. Having no key to give is an answer, not an error: a 404 would be logged by every browser that asks.
  */
 export function webRoutes(options: WebOptions = {}): Router {
   const dir = options.dir ?? process.env.TUNELAB_WEB_DIR ?? defaultWebDir;
@@ -61,7 +62,7 @@ export function webRoutes(options: WebOptions = {}): Router {
     res.set("cache-control", "no-store");
     const file = options.adminKeyFile;
     if (!file || !existsSync(file)) {
-      res.status(404).json({ message: "no local admin key on this server (paste an API key instead)" });
+      res.json({ key: null });
       return;
     }
     if (!isLocalRequest(req)) {
