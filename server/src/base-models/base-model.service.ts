@@ -55,16 +55,24 @@ export class BaseModelService {
   /** Registers a model from a core preset or a config.json (random weights), or a folder on the runners. */
   async create(input: CreateBaseModelInput): Promise<BaseModel> {
     const name = checkName(input.name);
+    const hostPath = input.hostPath?.trim() || null;
+    if (input.hostPath != null && hostPath === null) {
+      throw userInputError("hostPath must not be empty", { field: "hostPath" });
+    }
     const hasPreset = input.preset != null;
     const hasConfig = input.config != null;
+    // Runners load a host folder's weights by its own config.json, but estimates and placement read the
+    // registered architecture: without one the folder's model is unknown here.
+    if (hostPath && !hasPreset && !hasConfig) {
+      throw userInputError(
+        "a hostPath needs its config: give the folder's config.json as config (or the preset it is)",
+        { field: "config" },
+      );
+    }
     if (hasPreset === hasConfig) {
       throw userInputError("give exactly one of preset or config", {
         field: hasPreset ? "config" : "preset",
       });
-    }
-    const hostPath = input.hostPath?.trim() || null;
-    if (input.hostPath != null && hostPath === null) {
-      throw userInputError("hostPath must not be empty", { field: "hostPath" });
     }
     const config = hasPreset
       ? resolveModelAt("preset", input.preset)

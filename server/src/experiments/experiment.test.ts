@@ -233,7 +233,7 @@ for (const driver of drivers) {
 
     test("createBaseModel names the bad field; baseModels lists newest first", async () => {
       const create = `mutation($input: CreateBaseModelInput!) { createBaseModel(input: $input) { id name source config } }`;
-      const cases: [Record<string, unknown>, string][] = [
+      const cases: [Record<string, unknown>, string, RegExp?][] = [
         [{ name: "a", preset: "nope" }, "preset"],
         [{ name: "a", config: { model_type: "llama", hidden_size: -1 } }, "config.vocab_size"],
         [{ name: "a" }, "preset"],
@@ -255,11 +255,13 @@ for (const driver of drivers) {
         ],
         [{ name: "nano", preset: "tunelab-nano" }, "name"],
         [{ name: "a", preset: "tunelab-nano", hostPath: " " }, "hostPath"],
+        [{ name: "a", hostPath: "/models/x" }, "config", /^a hostPath needs its config/],
       ];
-      for (const [input, field] of cases) {
+      for (const [input, field, message] of cases) {
         const res = await server.gql(create, { input });
         assert.equal(res.errors?.[0]?.extensions?.code, "BAD_USER_INPUT", JSON.stringify(input));
         assert.equal(res.errors?.[0]?.extensions?.field, field, JSON.stringify(res.errors));
+        if (message) assert.match(res.errors![0]!.message, message);
       }
       const ok = await server.gql<{ createBaseModel: { source: string; config: { hidden_size: number } } }>(
         create,
