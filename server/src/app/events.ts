@@ -44,7 +44,10 @@ export function createEvents(): Events {
   return createPubSub<EventMap>();
 }
 
-/** PostgreSQL channels (protocol.md): job wake-ups (payload: runner id or '*') and every other topic. */
+/**
+ * PostgreSQL LISTEN/NOTIFY channels between server processes (runners never see them): job wake-ups (payload:
+ * runner id or '*') and every other topic (an `Envelope`: origin, topic, payload or a reference to re-read).
+ */
 export const jobsChannel = "tunelab_jobs";
 export const eventsChannel = "tunelab_events";
 /** NOTIFY payloads must stay under 8000 bytes; bigger events travel as a reference and are re-read. */

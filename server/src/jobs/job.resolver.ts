@@ -17,7 +17,10 @@ import {
   SampleInput,
 } from "./job.types.js";
 
-/** The runner protocol (protocol.md): every operation needs the runner's secret and acts on its own jobs. */
+/**
+ * The runner protocol (runner/README.md: its opening lists the operations, then "The job spec" and "Stopping
+ * and cancelling"): every operation needs the runner's secret and acts on its own jobs.
+ */
 @Resolver()
 export class JobResolver {
   constructor(private readonly service: JobService) {}

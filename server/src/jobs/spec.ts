@@ -41,9 +41,9 @@ export interface SpecFile {
 }
 
 /**
- * The jobs with their spec (protocol.md), in the order of `jobIds`, in three queries whatever their
- * number: jobs joined with run, datasets, base model, resume checkpoint and the adapter the run works on;
- * then the files of the artifacts they reference.
+ * The jobs with their spec (runner/README.md, "The job spec"), in the order of `jobIds`, in three queries
+ * whatever their number: jobs joined with run, datasets, base model, resume checkpoint and the adapter the run
+ * works on; then the files of the artifacts they reference.
  */
 export async function loadJobs(m: EntityManager, jobIds: readonly string[]): Promise<Job[]> {
   if (jobIds.length === 0) return [];

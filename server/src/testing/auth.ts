@@ -57,8 +57,9 @@ export async function registerRunnerForTest(
 }
 
 /**
- * The operations that are not people operations: what a runner calls with its secret (protocol.md), and
- * registerRunner (its credential is the token in its input). Everything else needs an API key.
+ * The operations that are not people operations: what a runner calls with its secret (the runner protocol,
+ * listed at the top of runner/README.md), and registerRunner (its credential is the token in its input).
+ * Everything else needs an API key.
  */
 export const runnerOperations = new Set([
   "jobs",
