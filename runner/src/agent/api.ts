@@ -154,6 +154,10 @@ export class ApiError extends Error {
     readonly kind: ApiErrorKind,
     message: string,
     readonly code?: string,
+    /** The server's Retry-After, when it said how long to wait (503 from a busy `POST /uploads`). */
+    readonly retryAfterMs?: number,
+    /** The input field a BAD_USER_INPUT names (`files[1].uploadId`). */
+    readonly field?: string,
   ) {
     super(message);
     this.name = "ApiError";
@@ -190,7 +194,7 @@ export function serverUrls(server: string): ServerUrls {
 
 interface GqlBody<T> {
   data?: T | null;
-  errors?: { message: string; extensions?: { code?: string } }[];
+  errors?: { message: string; extensions?: { code?: string; field?: string } }[];
 }
 
 /** Typed GraphQL calls over HTTP with the runner's Bearer secret. */
@@ -218,7 +222,12 @@ export class RunnerApi {
       throw networkError(this.urls.origin, err);
     }
     if (response.status === 502 || response.status === 503 || response.status === 504)
-      throw new ApiError("network", `server answered HTTP ${response.status}`);
+      throw new ApiError(
+        "network",
+        `server answered HTTP ${response.status}`,
+        undefined,
+        retryAfterMs(response),
+      );
     let body: GqlBody<T>;
     try {
       body = (await response.json()) as GqlBody<T>;
@@ -240,7 +249,7 @@ export class RunnerApi {
             : code === "INTERNAL_SERVER_ERROR" || code === "SERVICE_UNAVAILABLE"
               ? "network"
               : "rejected";
-      throw new ApiError(kind, error.message, code);
+      throw new ApiError(kind, error.message, code, undefined, error.extensions?.field);
     }
     if (response.status === 401) throw new ApiError("auth", "server answered HTTP 401", "UNAUTHENTICATED");
     if (!body.data) throw new ApiError("rejected", `server answered HTTP ${response.status} without data`);
@@ -309,33 +318,87 @@ export class RunnerApi {
       .reportGenerations;
   }
 
-  async uploadCheckpoint(jobId: string, step: number, files: FileUpload[]): Promise<{ id: string }> {
-    const staged = await this.stageFiles(files);
-    return (
-      await this.request<{ uploadCheckpoint: { id: string } }>(UPLOAD_CHECKPOINT, {
+  /** `staged`: what earlier tries of this same upload staged (see StagedFiles); a new one for each upload. */
+  async uploadCheckpoint(
+    jobId: string,
+    step: number,
+    files: FileUpload[],
+    staged = new StagedFiles(),
+  ): Promise<{ id: string }> {
+    return this.withStagedFiles(files, staged, async (refs) => {
+      const data = await this.request<{ uploadCheckpoint: { id: string } }>(UPLOAD_CHECKPOINT, {
         jobId,
         step,
-        files: staged,
-      })
-    ).uploadCheckpoint;
+        files: refs,
+      });
+      return data.uploadCheckpoint;
+    });
   }
 
-  async uploadAdapter(jobId: string, files: FileUpload[]): Promise<{ id: string }> {
-    const staged = await this.stageFiles(files);
-    return (await this.request<{ uploadAdapter: { id: string } }>(UPLOAD_ADAPTER, { jobId, files: staged }))
-      .uploadAdapter;
+  /** `staged`: what earlier tries of this same upload staged (see StagedFiles); a new one for each upload. */
+  async uploadAdapter(
+    jobId: string,
+    files: FileUpload[],
+    staged = new StagedFiles(),
+  ): Promise<{ id: string }> {
+    return this.withStagedFiles(files, staged, async (refs) => {
+      const data = await this.request<{ uploadAdapter: { id: string } }>(UPLOAD_ADAPTER, {
+        jobId,
+        files: refs,
+      });
+      return data.uploadAdapter;
+    });
   }
 
-  /** Each file through POST /uploads (GraphQL bodies are too small for weights), as `{ name, uploadId }`. */
-  private async stageFiles(files: FileUpload[]): Promise<{ name: string; uploadId: string }[]> {
-    const staged: { name: string; uploadId: string }[] = [];
-    for (const f of files)
-      staged.push({ name: f.name, uploadId: await this.stageFile(await readFile(f.path)) });
-    return staged;
+  /**
+   * Each file through POST /uploads (GraphQL bodies are too small for weights) unless `staged` holds it
+   * from an earlier try, then `mutation` with them as `{ name, uploadId }`.
+   */
+  private async withStagedFiles<T>(
+    files: FileUpload[],
+    staged: StagedFiles,
+    mutation: (refs: { name: string; uploadId: string }[]) => Promise<T>,
+  ): Promise<T> {
+    const refs: { name: string; uploadId: string }[] = [];
+    const shas: string[] = [];
+    const keys: string[] = [];
+    const reused = new Set<number>(); // files whose upload an earlier try staged
+    const stage = async (i: number, content?: Buffer) => {
+      const upload = await this.stageFile(content ?? (await readFile(files[i]!.path)), shas[i]);
+      staged.set(keys[i]!, upload);
+      refs[i] = { name: files[i]!.name, uploadId: upload.id };
+    };
+    for (const [i, f] of files.entries()) {
+      const content = await readFile(f.path);
+      shas.push(createHash("sha256").update(content).digest("hex"));
+      keys.push(`${f.name}\n${shas[i]}`);
+      const uploadId = staged.get(keys[i]!);
+      if (uploadId) {
+        refs.push({ name: f.name, uploadId });
+        reused.add(i);
+      } else await stage(i, content);
+    }
+    for (;;) {
+      try {
+        const out = await mutation(refs);
+        staged.clear(); // used up by the mutation; kept only while a try failed
+        return out;
+      } catch (err) {
+        // a reused upload gone meanwhile (expired, or used by an earlier try whose answer was lost): the
+        // server names its field; that file is staged again, as a retry did before uploads were reused
+        const gone = err instanceof ApiError ? /^files\[(\d+)\]\.uploadId$/.exec(err.field ?? "") : null;
+        const i = gone ? Number(gone[1]) : -1;
+        if (!reused.delete(i)) throw err;
+        await stage(i);
+      }
+    }
   }
 
   /** POST /uploads with the bytes and their sha256 (checked by the server); returns the upload's id. */
-  async stageFile(content: Buffer): Promise<string> {
+  async stageFile(
+    content: Buffer,
+    sha256 = createHash("sha256").update(content).digest("hex"),
+  ): Promise<StagedUpload> {
     const url = `${this.urls.origin}/uploads`;
     let response: Response;
     try {
@@ -343,7 +406,7 @@ export class RunnerApi {
         method: "POST",
         headers: {
           "content-type": "application/octet-stream",
-          "x-content-sha256": createHash("sha256").update(content).digest("hex"),
+          "x-content-sha256": sha256,
           ...this.headers(),
         },
         body: content,
@@ -354,13 +417,22 @@ export class RunnerApi {
     }
     const body = (await response.json().catch(() => ({}))) as {
       id?: string;
+      expiresAt?: string;
       error?: { code?: string; message?: string };
     };
-    if (response.status === 201 && body.id) return body.id;
+    if (response.status === 201 && body.id) {
+      return { id: body.id, expiresAt: Date.parse(body.expiresAt ?? "") || Date.now() };
+    }
     const why = `POST ${url}: HTTP ${response.status}${body.error?.message ? ` (${body.error.message})` : ""}`;
     if (response.status === 401) throw new ApiError("auth", why, "UNAUTHENTICATED");
     if (response.status === 403) throw new ApiError("forbidden", why, "FORBIDDEN");
-    throw new ApiError(response.status >= 500 ? "network" : "rejected", why, body.error?.code);
+    // 503: the server holds as many upload bytes as it will at once (UPLOADS_BUSY); withRetry waits Retry-After
+    throw new ApiError(
+      response.status >= 500 ? "network" : "rejected",
+      why,
+      body.error?.code,
+      retryAfterMs(response),
+    );
   }
 
   async completeJob(jobId: string, result: Record<string, unknown>): Promise<{ id: string; status: string }> {
@@ -450,6 +522,49 @@ export class RunnerApi {
   }
 }
 
+export interface StagedUpload {
+  id: string;
+  /** When the server deletes it unused (ms since epoch). */
+  expiresAt: number;
+}
+
+/**
+ * The uploads one upload mutation has staged, kept across its tries: withRetry calls uploadAdapter or
+ * uploadCheckpoint again after a network error or a busy server, and a try stages only the files the
+ * earlier ones did not — before, each retry staged every file again and left the earlier uploads to count
+ * against the runner's 32 unused ones for their hour. Keyed by name and sha256; an upload about to expire
+ * is not reused.
+ */
+export class StagedFiles {
+  private readonly uploads = new Map<string, StagedUpload>();
+
+  /** Margin before expiry under which an upload is staged again rather than reused. */
+  static readonly expiryMarginMs = 5 * 60_000;
+
+  get(key: string): string | undefined {
+    const upload = this.uploads.get(key);
+    return upload && upload.expiresAt - Date.now() > StagedFiles.expiryMarginMs ? upload.id : undefined;
+  }
+
+  set(key: string, upload: StagedUpload): void {
+    this.uploads.set(key, upload);
+  }
+
+  clear(): void {
+    this.uploads.clear();
+  }
+}
+
+/** Retry-After in ms (seconds or an HTTP date), or undefined when absent or unreadable. */
+function retryAfterMs(response: Response): number | undefined {
+  const value = response.headers.get("retry-after");
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
 function networkError(origin: string, err: unknown): ApiError {
   const e = err as Error & { cause?: { code?: string; message?: string } };
   const detail = e.cause?.code ?? e.cause?.message ?? e.message;
@@ -475,8 +590,12 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/** The longest Retry-After withRetry honours: a server asking for more is not waited on for longer. */
+const maxRetryAfterMs = 60_000;
+
 /**
- * Calls `fn` until it succeeds or fails with a non-retryable error; network errors wait with backoff.
+ * Calls `fn` until it succeeds or fails with a non-retryable error; network errors wait with backoff, or as
+ * long as the server's Retry-After said (plus the backoff).
  * `deadline` (ms since epoch) bounds the retries; `signal` abandons them.
  */
 export async function withRetry<T>(
@@ -494,7 +613,11 @@ export async function withRetry<T>(
       return await fn();
     } catch (err) {
       if (!(err instanceof ApiError) || !err.retryable) throw err;
-      const wait = backoffMs(attempt, opts.baseMs ?? 250, opts.maxMs ?? 5000);
+      // the server's Retry-After (at most a minute) plus the jittered backoff, so runners told the same
+      // wait do not all come back at once
+      const wait =
+        Math.min(err.retryAfterMs ?? 0, maxRetryAfterMs) +
+        backoffMs(attempt, opts.baseMs ?? 250, opts.maxMs ?? 5000);
       if ((opts.deadline !== undefined && Date.now() + wait > opts.deadline) || opts.signal?.aborted)
         throw err;
       opts.onRetry?.(err, wait);

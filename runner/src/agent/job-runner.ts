@@ -19,6 +19,7 @@ import {
   type Job,
   type JobSpec,
   type RunnerApi,
+  StagedFiles,
   sleep,
   withRetry,
 } from "./api.js";
@@ -531,7 +532,8 @@ export class JobRunner {
       try {
         await this.drainMetrics(Number.POSITIVE_INFINITY);
         const files = await folderFiles(dir);
-        await withRetry(() => this.deps.api.uploadCheckpoint(this.id, step, files), {
+        const staged = new StagedFiles(); // a retry reuses what an earlier try staged
+        await withRetry(() => this.deps.api.uploadCheckpoint(this.id, step, files, staged), {
           signal: this.done.signal,
           onRetry: this.retryLog("checkpoint upload"),
         });
@@ -569,7 +571,8 @@ export class JobRunner {
       await this.generations?.flush();
       if ("outputDir" in result && result.outputDir) {
         const files = await folderFiles(result.outputDir);
-        await withRetry(() => api.uploadAdapter(this.id, files), {
+        const staged = new StagedFiles(); // a retry reuses what an earlier try staged
+        await withRetry(() => api.uploadAdapter(this.id, files, staged), {
           deadline,
           onRetry: this.retryLog("adapter upload"),
         });
