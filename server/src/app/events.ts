@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { createPubSub, type PubSub } from "@graphql-yoga/subscription";
+import { createPubSub, type PubSub, type PubSubEventTarget } from "@graphql-yoga/subscription";
 import { Client } from "pg";
 import { Dataset } from "../datasets/dataset.entity.js";
 import type { Database } from "../db/database.js";
 import type { MetricPoint } from "../metrics/metric-point.type.js";
 import type { Logger } from "./logger.js";
+import { TopicTarget } from "./topic-target.js";
 
 /**
  * Topic → payload of the events subscriptions and dispatch listen to. `createEvents()` is in-process;
@@ -29,7 +30,10 @@ export type EventMap = {
 };
 
 export type EventTopic = keyof EventMap;
-export type Events = PubSub<EventMap>;
+export type Events = PubSub<EventMap> & {
+  /** How many subscriptions in this process listen on `topic` now (none is left once they end). */
+  listenerCount(topic: EventTopic): number;
+};
 
 /** An event to publish once a transaction has committed. */
 export type PendingEvent = {
@@ -41,7 +45,9 @@ export function publishAll(events: Events, pending: readonly PendingEvent[]): vo
 }
 
 export function createEvents(): Events {
-  return createPubSub<EventMap>();
+  const target = new TopicTarget();
+  const pubSub = createPubSub<EventMap>({ eventTarget: target as PubSubEventTarget<EventMap> });
+  return Object.assign(pubSub, { listenerCount: (topic: EventTopic) => target.listenerCount(topic) });
 }
 
 /**

@@ -185,6 +185,11 @@ describe("request limits under hostile bodies and messages (PGlite)", () => {
   });
 
   test("one connection may hold 100 operations; the 101st is refused with TOO_MANY_SUBSCRIPTIONS", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    after(() => process.off("warning", onWarning));
+    const before = server.events.listenerCount("RUN_UPDATED");
     const client = createClient({
       url: server.url.replace(/^http/, "ws"),
       webSocketImpl: WebSocket,
@@ -205,7 +210,19 @@ describe("request limits under hostile bodies and messages (PGlite)", () => {
     });
     const errors = (await refused) as { extensions?: { code?: string } }[];
     assert.equal(errors[0]?.extensions?.code, "TOO_MANY_SUBSCRIPTIONS");
+    const listeners = async (n: number) => {
+      for (let i = 0; i < 500 && server.events.listenerCount("RUN_UPDATED") !== n; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      return server.events.listenerCount("RUN_UPDATED");
+    };
+    // each listener ends with its subscription, and none printed MaxListenersExceededWarning
     for (const stop of stops) stop();
     await client.dispose();
+    assert.equal(await listeners(before), before);
+    await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+    assert.deepEqual(
+      warnings.map((w) => `${w.name}: ${w.message}`),
+      [],
+    );
   });
 });
