@@ -198,23 +198,35 @@ describe("request limits under hostile bodies and messages (PGlite)", () => {
     });
     const query = "subscription($e: ID!) { runUpdated(experimentId: $e) { id } }";
     const stops: (() => void)[] = [];
+    const refusedAt: number[] = [];
     const refused = new Promise<unknown>((resolve) => {
       for (let i = 0; i <= 100; i += 1) {
         stops.push(
           client.subscribe(
             { query, variables: { e: "00000000-0000-4000-8000-000000000000" } },
-            { next: () => {}, error: (e) => resolve(e), complete: () => {} },
+            {
+              next: () => {},
+              error: (e) => {
+                refusedAt.push(i);
+                resolve(e);
+              },
+              complete: () => {},
+            },
           ),
         );
       }
     });
     const errors = (await refused) as { extensions?: { code?: string } }[];
     assert.equal(errors[0]?.extensions?.code, "TOO_MANY_SUBSCRIPTIONS");
+    // the other 100 are held, each one listener on the pub/sub (added as the server sets it up), sent in one
+    // burst: the limit counts what arrived before, not operations still being set up
     const listeners = async (n: number) => {
       for (let i = 0; i < 500 && server.events.listenerCount("RUN_UPDATED") !== n; i++)
         await new Promise((r) => setTimeout(r, 10));
       return server.events.listenerCount("RUN_UPDATED");
     };
+    assert.equal(await listeners(before + 100), before + 100);
+    assert.deepEqual(refusedAt, [100]);
     // each listener ends with its subscription, and none printed MaxListenersExceededWarning
     for (const stop of stops) stop();
     await client.dispose();
