@@ -23,7 +23,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const S = join(root, "server/dist");
 const { Database } = await import(join(S, "db/database.js"));
 const { createThrowawayDatabase } = await import(join(S, "testing/pg.js"));
-const { createApiKeyForTest } = await import(join(S, "testing/auth.js"));
+const { createApiKeyForTest, registerRunnerForTest } = await import(join(S, "testing/auth.js"));
 const { createRunFixtures } = await import(join(S, "testing/runs.js"));
 
 const arg = (name, fallback) => {
@@ -36,6 +36,8 @@ const EXPERIMENTS = arg("experiments", 12);
 const RUNS = arg("runs", 8);
 const STEPS = arg("steps", 2000);
 const ALONE = arg("alone", 20);
+/** How often the stand-in runner reports a step of every key for each live run, in ms (0: never). */
+const WRITE_INTERVAL_MS = arg("write-interval", 1000);
 const PROFILE_DIR = (() => {
   const i = process.argv.indexOf("--profile");
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -84,14 +86,22 @@ const WHERE_THE_TIME_GOES = `## Where the time goes
 
 /** The server's default TUNELAB_METRICS_CACHE_POINTS (server/src/config.ts): the phases with the cache use it. */
 const DEFAULT_CACHE_POINTS = 5_000_000;
+/** The server's default TUNELAB_ANSWER_CACHE_BYTES (server/src/config.ts). */
+const DEFAULT_ANSWER_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * The phases, each its own server process on the same data, in this order (`--phases a,b` picks some):
  * the metrics read as point objects without and with the finished-series cache, then as columns.
  */
 const PHASE_SPECS = {
-  "points-nocache": { name: "points, cache off", cachePoints: 0, form: "points" },
-  points: { name: "points, cache on", cachePoints: DEFAULT_CACHE_POINTS, form: "points" },
-  columns: { name: "columns, cache on", cachePoints: DEFAULT_CACHE_POINTS, form: "columns" },
+  "points-nocache": { name: "points, cache off", cachePoints: 0, answerBytes: 0, form: "points" },
+  points: { name: "points, cache on", cachePoints: DEFAULT_CACHE_POINTS, answerBytes: 0, form: "points" },
+  columns: { name: "columns, cache on", cachePoints: DEFAULT_CACHE_POINTS, answerBytes: 0, form: "columns" },
+  answers: {
+    name: "columns, answers cached",
+    cachePoints: DEFAULT_CACHE_POINTS,
+    answerBytes: DEFAULT_ANSWER_CACHE_BYTES,
+    form: "columns",
+  },
 };
 const PHASES = (() => {
   const i = process.argv.indexOf("--phases");
@@ -142,7 +152,7 @@ async function seed(db) {
            FROM generate_series(1, $5::int) AS n RETURNING id`,
         [id, fixtures.baseModelId, fixtures.datasetId, live ? "RUNNING" : "SUCCEEDED", RUNS],
       );
-      experiments.push({ id, runIds: runs.map((r) => r.id) });
+      experiments.push({ id, live, runIds: runs.map((r) => r.id) });
     }
     await m.query(
       `INSERT INTO metric_point (run_id, key, step, value, wall_time, attempt)
@@ -154,6 +164,24 @@ async function seed(db) {
     );
     return experiments;
   });
+}
+
+/**
+ * A runner holding a RUNNING job on every live run (lease for hours: nothing heartbeats), so the writer can
+ * report through the real reportMetrics as a runner does. Returns the secret and the jobs.
+ */
+async function liveJobs(db, experiments) {
+  const liveRunIds = experiments.filter((e) => e.live).flatMap((e) => e.runIds);
+  const { runnerId, secret } = await registerRunnerForTest(db, { name: "load writer", maxJobs: 64 });
+  const jobs = await db.write((m) =>
+    m.query(
+      `INSERT INTO job (run_id, attempt, runner_id, status, lease_expires_at, started_at)
+       SELECT id, 1, $1, 'RUNNING', now() + interval '6 hours', now() FROM unnest($2::uuid[]) AS id
+       RETURNING id, run_id AS "runId"`,
+      [runnerId, liveRunIds],
+    ),
+  );
+  return { secret, jobs };
 }
 
 function freePort() {
@@ -175,7 +203,7 @@ const cpuMs = (pid) => {
 const rssBytes = (pid) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))[1]) * 1024;
 
-async function startServerProcess(url, cachePoints, profileName) {
+async function startServerProcess(url, cachePoints, answerBytes, profileName) {
   const port = await freePort();
   const profile = PROFILE_DIR
     ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${profileName}.cpuprofile`]
@@ -187,6 +215,7 @@ async function startServerProcess(url, cachePoints, profileName) {
       DATABASE_URL: url,
       LOG_LEVEL: "warn",
       TUNELAB_METRICS_CACHE_POINTS: String(cachePoints),
+      TUNELAB_ANSWER_CACHE_BYTES: String(answerBytes),
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -199,8 +228,8 @@ async function startServerProcess(url, cachePoints, profileName) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function phase({ name, cachePoints, form }, dbUrl, key, experiments) {
-  const server = await startServerProcess(dbUrl, cachePoints, name.replace(/\W+/g, "-"));
+async function phase({ name, cachePoints, answerBytes, form }, dbUrl, key, experiments, writer) {
+  const server = await startServerProcess(dbUrl, cachePoints, answerBytes, name.replace(/\W+/g, "-"));
   const finished = experiments.slice(LIVE_EXPERIMENTS);
   const pick = (list) => list[Math.floor(Math.random() * list.length)];
   /** Resolves to the answer's size in bytes. */
@@ -266,8 +295,44 @@ async function phase({ name, cachePoints, form }, dbUrl, key, experiments) {
     }
     alone.push(of);
   }
+  // The stand-in runner: every WRITE_INTERVAL_MS, the next step of every key for each live run, through
+  // reportMetrics with the runner's secret, as a training run reports (each call is one run's batch).
+  let writes = 0;
+  let writeErrors = 0;
+  let writing = true;
+  const writeLoop = (async () => {
+    while (writing && WRITE_INTERVAL_MS > 0) {
+      const step = writer.nextStep++;
+      await Promise.all(
+        writer.jobs.map(async (job) => {
+          try {
+            const res = await fetch(server.url, {
+              method: "POST",
+              headers: { "content-type": "application/json", authorization: `Bearer ${writer.secret}` },
+              body: JSON.stringify({
+                query: `mutation Report($jobId: ID!, $points: [MetricPointInput!]!) {
+                  reportMetrics(jobId: $jobId, points: $points) { accepted } }`,
+                variables: {
+                  jobId: job.id,
+                  points: KEYS.map((k) => ({ key: k, step, value: 0.3 + Math.random() * 0.01 })),
+                },
+              }),
+            });
+            const body = await res.json();
+            if (body.errors) throw new Error(JSON.stringify(body.errors).slice(0, 300));
+            writes++;
+          } catch (error) {
+            writeErrors++;
+            writer.firstError ??= String(error.message);
+          }
+        }),
+      );
+      await new Promise((r) => setTimeout(r, WRITE_INTERVAL_MS));
+    }
+  })();
   const rssBefore = rssBytes(server.child.pid);
   const loadStart = loadavg()[0];
+  const clientCpuStart = process.cpuUsage();
   const samples = ops.map(() => []);
   let errors = 0;
   let firstError;
@@ -289,6 +354,9 @@ async function phase({ name, cachePoints, form }, dbUrl, key, experiments) {
   const cpuStart = cpuMs(server.child.pid);
   await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
   const elapsed = (performance.now() - t0) / 1000;
+  const clientCpu = process.cpuUsage(clientCpuStart);
+  writing = false;
+  await writeLoop;
   const rssAfter = rssBytes(server.child.pid);
   const serverCpuMs = cpuMs(server.child.pid) - cpuStart;
   const loadEnd = loadavg()[0];
@@ -314,6 +382,9 @@ async function phase({ name, cachePoints, form }, dbUrl, key, experiments) {
     loadAverage: { start: loadStart, end: loadEnd },
     serverCpuMsPerRequest: serverCpuMs / all.length,
     serverCpuShare: serverCpuMs / 1000 / elapsed,
+    clientCpuShare: (clientCpu.user + clientCpu.system) / 1e6 / elapsed,
+    writes,
+    writeErrors,
     operations: Object.fromEntries(ops.map(([n], i) => [n, { ...stats(samples[i]), alone: alone[i] }])),
   };
 }
@@ -324,6 +395,7 @@ try {
   const db = await Database.open({ driver: "pg", url: pgdb.url });
   const experiments = await seed(db);
   const key = await createApiKeyForTest(db, "read", "load bench");
+  const writer = { ...(await liveJobs(db, experiments)), nextStep: STEPS, firstError: undefined };
   await db.close();
   const seedMs = performance.now() - t;
   const points = EXPERIMENTS * RUNS * KEYS.length * STEPS;
@@ -337,7 +409,7 @@ try {
   );
   const phases = [];
   for (const spec of PHASES) {
-    phases.push(await phase(spec, pgdb.url, key, experiments));
+    phases.push(await phase(spec, pgdb.url, key, experiments, writer));
     console.log(spec.name, JSON.stringify(phases.at(-1)));
   }
 

@@ -21,6 +21,10 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** Points of finished runs' downsampled series kept in memory (metrics/series-cache.ts); 0 = off. */
   metricsCachePoints: number;
+  /** Bytes of whole GraphQL answers kept in memory (app/answer-cache); 0 = off. */
+  answerCacheBytes: number;
+  /** Age after which a cached answer is recomputed (app/answer-cache); not an environment variable: tests lower it. */
+  answerMaxAgeMs?: number;
   /** A job's lease in ms: renewed by runner heartbeats (every leaseMs/3); expired → the run is requeued. */
   leaseMs: number;
   /** Delay before re-queuing a run after a retryable failJob: doubles per attempt, capped at retryMaxMs. */
@@ -46,6 +50,7 @@ export const configVariables = {
   TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES: "uploadInflightMaxBytes",
   LOG_LEVEL: "logLevel",
   TUNELAB_METRICS_CACHE_POINTS: "metricsCachePoints",
+  TUNELAB_ANSWER_CACHE_BYTES: "answerCacheBytes",
   TUNELAB_LEASE_MS: "leaseMs",
   TUNELAB_RETRY_BASE_MS: "retryBaseMs",
   TUNELAB_RETRY_MAX_MS: "retryMaxMs",
@@ -76,6 +81,12 @@ const schema = z.object({
   TUNELAB_UPLOAD_INFLIGHT_MAX_BYTES: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.enum(logLevels).default("info"),
   TUNELAB_METRICS_CACHE_POINTS: z.coerce.number().int().min(0).max(100_000_000).default(5_000_000),
+  TUNELAB_ANSWER_CACHE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(16 * 1024 ** 3)
+    .default(64 * 1024 * 1024),
   TUNELAB_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   TUNELAB_RETRY_BASE_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   TUNELAB_RETRY_MAX_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
@@ -132,6 +143,7 @@ export function loadConfig(
     uploadInflightMaxBytes,
     logLevel: v.LOG_LEVEL,
     metricsCachePoints: v.TUNELAB_METRICS_CACHE_POINTS,
+    answerCacheBytes: v.TUNELAB_ANSWER_CACHE_BYTES,
     leaseMs: v.TUNELAB_LEASE_MS,
     retryBaseMs: v.TUNELAB_RETRY_BASE_MS,
     retryMaxMs: v.TUNELAB_RETRY_MAX_MS,

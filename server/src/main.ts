@@ -71,6 +71,14 @@ const program = new Command("tunelab-server")
       .default("5000000"),
   )
   .addOption(
+    new Option(
+      "--answer-cache-bytes <bytes>",
+      "bytes of whole GraphQL answers kept in memory and served while nothing they read changed, 0 = off",
+    )
+      .env("TUNELAB_ANSWER_CACHE_BYTES")
+      .default(String(64 * 1024 * 1024)),
+  )
+  .addOption(
     new Option("--log-level <level>", "pino log level")
       .env("LOG_LEVEL")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
@@ -93,6 +101,7 @@ async function main(): Promise<void> {
     TUNELAB_RETRY_MAX_MS: flags.retryMaxMs,
     TUNELAB_PUBLIC_URL: flags.publicUrl,
     TUNELAB_METRICS_CACHE_POINTS: flags.metricsCachePoints,
+    TUNELAB_ANSWER_CACHE_BYTES: flags.answerCacheBytes,
   });
   // Everything the server writes (the embedded database, the admin key) is the owner's only.
   process.umask(0o077);

@@ -25,6 +25,8 @@ export type EventMap = {
   METRICS_APPENDED: [{ runId: string; points: MetricPoint[] }];
   /** A playground session's outputs changed (reportGenerations); playgroundUpdated(id) re-reads it. */
   PLAYGROUND_UPDATED: [{ runId: string }];
+  /** A mutation was answered: cached GraphQL answers computed before it are stale (app/answer-cache). */
+  DATA_CHANGED: [Record<string, never>];
   /** Dispatch: runner `runnerId` (or every runner, "*") should try to claim work (a slot was freed). */
   JOBS_WAKE: [{ runnerId: string }];
 };
@@ -139,7 +141,7 @@ export interface EventsBridge {
  * with NOTIFY on a dedicated connection; a second connection LISTENs and feeds what other processes
  * published into the local pub/sub. JOBS_WAKE uses channel tunelab_jobs with the bare runner id (or '*');
  * everything else goes on tunelab_events as `{o, topic, p | ref}`. If the LISTEN connection drops it
- * reconnects and wakes every local runner (notifications may have been missed meanwhile).
+ * reconnects, wakes every local runner and drops cached answers (notifications may have been missed meanwhile).
  */
 export async function bridgeEventsToPostgres(
   events: Events,
@@ -222,6 +224,8 @@ export async function bridgeEventsToPostgres(
     try {
       await listen();
       localPublish("JOBS_WAKE", { runnerId: "*" });
+      // other processes' writes meanwhile were not heard: cached answers may be stale
+      localPublish("DATA_CHANGED", {});
     } catch (err) {
       logger.warn({ err }, "events: LISTEN reconnect failed; retrying");
       setTimeout(() => void relisten(), 1000).unref();

@@ -2,6 +2,7 @@ import type { Request, RequestHandler, Response } from "express";
 import { ErrorCode } from "../api/errors.js";
 import type { Authenticator } from "../auth/authenticate.js";
 import type { Auth } from "../auth/guards.js";
+import { setGraphqlBodyText } from "./answer-cache/answer-cache.js";
 import { currentRequestId } from "./request-id.js";
 import { JsonDepthScanner, type RequestLimits } from "./request-limits.js";
 
@@ -92,7 +93,9 @@ export function graphqlBody(authenticator: Authenticator, limits: RequestLimits)
       return;
     }
     try {
-      req.body = JSON.parse(body.toString("utf8"));
+      const text = body.toString("utf8");
+      req.body = JSON.parse(text);
+      setGraphqlBodyText(res, text);
     } catch {
       res.status(400).json({
         errors: [

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { Kind, type OperationDefinitionNode } from "graphql";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { AnswerCacheObserver } from "./answer-cache/answer-cache.js";
 
 /**
  * The `operation` label, from a closed set: the schema's root field the operation asks for ("metrics"),
@@ -36,6 +37,21 @@ export function createMetrics() {
     registers: [registry],
   });
 
+  const answers = new Counter({
+    name: "tunelab_graphql_answer_cache_total",
+    help: "HTTP queries by what the answer cache did: served a kept answer (hit), computed one (miss), or could not keep one (bypass: a volatile type).",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  /** The answer cache's verdict; a hit never reaches Apollo, so it is counted and timed here. */
+  const observeAnswerCache: AnswerCacheObserver = (result, label, startedAt) => {
+    answers.inc({ result });
+    if (result !== "hit") return;
+    const labels = { operation: label ?? "other", type: "query" };
+    duration.observe(labels, (performance.now() - startedAt) / 1000);
+    requests.inc({ ...labels, outcome: "ok" });
+  };
+
   const plugin: ApolloServerPlugin = {
     async requestDidStart() {
       const stopTimer = duration.startTimer();
@@ -48,5 +64,5 @@ export function createMetrics() {
       };
     },
   };
-  return { registry, plugin };
+  return { registry, plugin, observeAnswerCache };
 }

@@ -47,6 +47,11 @@ import { healthRoutes } from "./health.js";
 import { errorBodyHandler, requestIdMiddleware } from "./request-id.js";
 import { ideRoutes } from "./ide.js";
 import { webRoutes } from "./web.js";
+import { AnswerCache } from "./answer-cache/answer-cache.js";
+import { CacheableOperations } from "./answer-cache/cacheable-operation.js";
+import { AnswerGenerations } from "./answer-cache/generations.js";
+import { answerInvalidationPlugin, invalidateAfterMutation } from "./answer-cache/invalidate-on-mutation.js";
+import { getOperationAST } from "graphql";
 import { queryLimitsPlugin } from "./limits.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
@@ -68,6 +73,12 @@ export interface RunningServer {
   /** Stops accepting, closes subscriptions (1001), finishes in-flight requests, closes the database. */
   close(): Promise<void>;
 }
+
+/**
+ * The age after which a cached GraphQL answer is recomputed (app/answer-cache): writes invalidate at once;
+ * this bounds what only the clock changes (a running run's duration) and writes that announce nothing.
+ */
+const defaultAnswerMaxAgeMs = 10_000;
 
 export function databaseTarget(config: ServerConfig): DatabaseTarget {
   return config.databaseUrl
@@ -104,7 +115,9 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     retryMaxMs: config.retryMaxMs,
   };
   const dispatcher = new Dispatcher(db, events, dispatchConfig, logger);
-  const authenticator = new Authenticator(db);
+  const generations = new AnswerGenerations();
+  generations.listen(events);
+  const authenticator = new Authenticator(db, () => generations.entities);
   const connections = new Connections(db);
   let origin = "";
   const uploads = new UploadService(db, defaultUploadLimits(config));
@@ -163,6 +176,10 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
         requestLimits: limits,
       }),
       subscribe: subscribeDistinct,
+      // mutations sent over the socket invalidate cached answers as HTTP ones do
+      onOperation: (_ctx, _id, _payload, args) => {
+        invalidateAfterMutation(generations, events, getOperationAST(args.document, args.operationName));
+      },
     },
     wsServer,
     limits,
@@ -192,6 +209,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
       // No HTTP caching of GraphQL answers here; its per-field hook cost ~15% of a large metrics answer.
       ApolloServerPluginCacheControlDisabled(),
       metrics.plugin,
+      answerInvalidationPlugin(generations, events),
       queryLimitsPlugin(schema, config.queryLimits),
     ],
   });
@@ -211,9 +229,16 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     exportRoutes(services.metrics, new ReportService(db, services.metrics), authenticate),
     uploadRoutes(uploads, authenticate),
   );
+  const answerCache = new AnswerCache(
+    generations,
+    new CacheableOperations(schema, limits.maxTokens),
+    { maxBytes: config.answerCacheBytes, maxAgeMs: config.answerMaxAgeMs ?? defaultAnswerMaxAgeMs },
+    metrics.observeAnswerCache,
+  );
   app.use(
     "/graphql",
     graphqlBody(authenticator, limits),
+    answerCache.middleware(authOfResponse),
     expressMiddleware(apollo, {
       context: async ({ req, res }) =>
         createContext(authOfResponse(res) ?? (await authenticator.fromHeader(req.headers.authorization))),
@@ -262,6 +287,7 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
       connections.stop();
       dispatcher.stop();
       uploads.stop();
+      generations.stop();
       await apollo.stop();
       await bridge?.close();
       await db.close();

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { EntityManager } from "typeorm";
 import { codedError, ErrorCode } from "../api/errors.js";
 import type { Database } from "../db/database.js";
@@ -22,15 +23,32 @@ export function bearerSecret(header: unknown): string | null {
 /** How often one process writes api_key.last_used_at for one key (it is approximate by design). */
 const lastUsedIntervalMs = 60_000;
 
+/** The longest a resolved credential is reused without asking the database again (see Authenticator). */
+const knownMaxAgeMs = 5_000;
+
+interface Known {
+  auth: Auth;
+  generation: number;
+  resolvedAt: number;
+}
+
 /**
  * Turns a bearer secret into an Auth: `tlk_` → API key, `tlr_` → runner. Unknown or revoked → thrown
- * UNAUTHENTICATED naming which. One indexed lookup per call; `last_used_at` is bumped at most once a minute
- * per key and process.
+ * UNAUTHENTICATED naming which. One indexed lookup per call, unless the same secret resolved within the last
+ * 5 s and `generation()` has not moved since: the server passes the answer cache's entity generation, which
+ * every mutation bumps (revokeApiKey and revokeRunner included, before their answer leaves; other server
+ * processes through DATA_CHANGED), so a revoked credential is refused by the next request. Without one, every
+ * call looks up. `last_used_at` is bumped at most once a minute per key and process.
  */
 export class Authenticator {
   private readonly lastBumped = new Map<string, number>();
+  /** Resolved credentials by secret hash (only valid ones: unknown secrets are looked up every time). */
+  private readonly known = new LRUCache<string, Known>({ max: 10_000 });
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly generation: () => number = () => Number.NaN,
+  ) {}
 
   /** The Auth for an Authorization header value (absent → anonymous). */
   async fromHeader(header: unknown): Promise<Auth> {
@@ -40,6 +58,19 @@ export class Authenticator {
 
   async fromSecret(secret: string): Promise<Auth> {
     const hash = hashSecret(secret);
+    const kept = this.known.get(hash);
+    if (kept && kept.generation === this.generation() && Date.now() - kept.resolvedAt < knownMaxAgeMs) {
+      if (kept.auth.kind === "apiKey") await this.bumpLastUsed(kept.auth.keyId);
+      return kept.auth;
+    }
+    const generation = this.generation();
+    const resolvedAt = Date.now();
+    const auth = await this.lookUp(secret, hash);
+    this.known.set(hash, { auth, generation, resolvedAt });
+    return auth;
+  }
+
+  private async lookUp(secret: string, hash: string): Promise<Auth> {
     if (secret.startsWith("tlk_")) {
       const rows: { id: string; scope: ApiKeyScope; revoked: boolean }[] = await this.db.read((m) =>
         m.query("SELECT id, scope, revoked_at IS NOT NULL AS revoked FROM api_key WHERE key_hash = $1", [

@@ -1,3 +1,4 @@
+import { recordMetricReads } from "../app/answer-cache/read-dependencies.js";
 import { userInputError } from "../api/errors.js";
 import type { EntityManager } from "typeorm";
 import type { Database } from "../db/database.js";
@@ -71,6 +72,7 @@ export class MetricsService {
       });
     }
     const ids = [...new Set(runIds)];
+    recordMetricReads(ids);
     const wantedKeys = keys ? [...new Set(keys)].sort() : null;
     const stamps = this.seriesCache.enabled
       ? await this.db.read((m) => finishedStamps(m, ids))
@@ -140,6 +142,7 @@ export class MetricsService {
         });
       }
       const ids = runs.map((r) => r.id);
+      recordMetricReads(ids);
       const summaries = await this.summaries(m, runs);
       const samples = await m
         .createQueryBuilder(RunSample, "s")

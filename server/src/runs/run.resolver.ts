@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { recordMetricReads } from "../app/answer-cache/read-dependencies.js";
 import type { MemoryEstimate } from "@tunelab/core";
 import {
   Arg,
@@ -142,6 +143,7 @@ export class RunResolver {
 
   @FieldResolver(() => [String], { description: "Metric keys with at least one point." })
   metricKeys(@Root() run: Run, @Ctx() ctx: RequestContext): Promise<string[]> {
+    recordMetricReads([run.id]);
     return ctx.loaders.people.metricKeys.load(run.id);
   }
 

@@ -92,8 +92,9 @@ for (const driver of drivers) {
         const firstHistory = histories.next();
         await client.iterate({ query: "{ experiments(first: 1) { totalCount } }" }).next();
         await server.gql(`mutation($id: ID!) { cancelRun(id: $id, reason: "again") { id } }`, { id: runId });
-        await server.gql(`mutation($id: ID!) { retryRun(id: $id) { id } }`, { id: runId });
+        // heard before the retry: an event is read when it is handled, so a retry committed first would be read
         const cancelled = (await withTimeout(firstHistory, "runUpdated")).value!.data!.runUpdated;
+        await server.gql(`mutation($id: ID!) { retryRun(id: $id) { id } }`, { id: runId });
         const requeued = (await withTimeout(histories.next(), "runUpdated")).value!.data!.runUpdated;
         assert.equal(cancelled.status, "CANCELLED");
         assert.equal(requeued.status, "QUEUED");
