@@ -65,7 +65,7 @@ export class CacheableOperations {
       return { cacheable: false, reason: "unparsable" };
     }
     const operation = getOperationAST(document, operationName);
-    if (!operation || operation.operation !== "query") return { cacheable: false, reason: "not a query" };
+    if (operation?.operation !== "query") return { cacheable: false, reason: "not a query" };
     const typeInfo = new TypeInfo(this.schema);
     let volatile = false;
     // The whole document: fragments an operation spreads are in it, and one volatile type anywhere is enough.
