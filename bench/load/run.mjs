@@ -14,6 +14,7 @@
 // bench/results/load.json and load.md. A benchmark, not a test: numbers vary by machine and load.
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { Agent, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -56,33 +57,28 @@ const KEYS = [
 /** What the profiles said: written by hand from \`--profile\` runs of this script (2026-12-01, load ~17–21). */
 const WHERE_THE_TIME_GOES = `## Where the time goes
 
-- **The server's share of the machine.** Server, PostgreSQL and the 100 clients share 2 cores with other
-  engineers' work (load average ~15–22 during these runs): under the load the server process got only the
-  share of a core shown above, so most of a request's latency is waiting for a CPU, and p99 mostly measures
-  that queue and the machine's other work (it moves by ±30% between runs of the same phase). The server's
-  CPU per request is the figure to compare across phases.
-- **Before (points): graphql-js on point objects.** A comparison page's \`metrics\` (16 series × 1,000
-  points) cost the server ~65–115 ms of CPU: graphql-js resolving three fields on each of 16,000 objects
-  (\`executeField\`/\`getArgumentValues\` per field) and the garbage those objects and their result objects
-  make (GC was a quarter of the server's busy time in the profile), then a 1.08 MB answer to stringify and
-  write. Uncached (the downsampling statement every time) it cost ~40–50 ms more.
-- **After (columns): the bytes.** The same answer as columns (\`steps values wallTimesMs\`, typed arrays in
-  the cache) is 0.6 MB and costs ~20 ms of server CPU from the cache (~35 ms for running runs, downsampled in SQL): graphql-js walking three scalar lists
-  (~4 ms, from ~33 ms for the objects, measured apart from the server), \`JSON.stringify\`, the string's copy
-  into a Buffer in \`res.send\` and the socket writes — all proportional to the answer's size (17-digit
-  doubles and 13-digit wall times); express also SHA-1-hashed every answer into an ETag, now off. Running
-  runs are read through the downsampling statement every time (never cached: their points change): one row
-  per series with JSON arrays (JSON.parse), where pg's parser of PostgreSQL array text had been the top
-  self-time function of the server's profile after GC and socket writes.
-- **experiments and compare** cost ~10–28 ms of server CPU each here (now the larger part of the mix): 3–7 SQL round trips (the API key's
-  lookup, the loaders' batched reads), TypeORM hydrating full \`Run\` entities, and graphql-js over ~100 runs'
-  fields; no N+1 (the loaders batch every field).
-- **The target.** A p99 under 500 ms with 100 closed-loop clients needs at least 200 req/s, about 5 ms of server
-  CPU per request with PostgreSQL and the load generator on the same 2 cores. At the ~13 ms per request
-  measured here under the load (inflated by the machine's load) one free core serves ~75 req/s, ~1.3 s per
-  request at 100 clients: the target is not reachable on this machine with these answers. What would move it further:
-  smaller answers (wall times as offsets from a series' start, values at float32 precision — both API changes),
-  graphql-jit (not installed here), or answers served pre-serialised for finished runs.`;
+- **The machine.** Its 2 vCPUs give about one core of throughput: two busy loops side by side take 1.95× as
+  long as one alone (28.9 s against 14.9 s). Server, PostgreSQL, the stand-in runner and the 100 clients share
+  it, so whatever the clients spend is taken from the server: with the answer cache the clients use more CPU
+  than the server does, and req/s there measures the two together.
+- **Points → columns.** As point objects a comparison page's \`metrics\` (16 series × 1,000 points) cost the
+  server ~65–115 ms of CPU (graphql-js resolving three fields on each of 16,000 objects, the garbage they make,
+  a 1.08 MB answer); as columns (\`steps values wallTimesMs\`, typed arrays in the finished-series cache) it is
+  0.6 MB and ~20 ms, what is left being proportional to the bytes (\`JSON.stringify\`, the copy into a Buffer,
+  socket writes).
+- **Columns, answers computed every time.** The experiments list and compare then cost ~6–14 ms of server CPU
+  each (SQL round trips, TypeORM hydrating \`Run\` entities, graphql-js over ~100 runs' fields) and the metrics
+  reads ~6–20 ms; at ~9 ms a request one core serves ~100 req/s, so 100 clients wait ~1 s and the p99 is
+  seconds.
+- **Answers cached.** A kept answer is sent as the bytes Apollo sent the first time: the credential resolved
+  from memory (reused for 5 s while no mutation happened), the body's key looked up, the Buffer written — no SQL,
+  no graphql-js, no stringify: ~0.5 ms of server CPU a request here, the socket writes of the 0.2–0.6 MB answers
+  being most of it. Finished experiments never go stale (nothing writes them); the live runs' answers go stale
+  each time the runner reports and are recomputed in the background, one at a time, while the kept one is
+  served: requests never wait for a recomputation, and the price is the live lag in the table (a live chart a
+  few seconds behind its run's points; the dashboard's live view streams new points through the
+  \`metricsAppended\` subscription on top). A mutation makes every kept answer stale before it returns
+  (read your writes), and the first request after it computes the answer while concurrent ones wait for it.`;
 
 /** The server's default TUNELAB_METRICS_CACHE_POINTS (server/src/config.ts): the phases with the cache use it. */
 const DEFAULT_CACHE_POINTS = 5_000_000;
@@ -228,22 +224,62 @@ async function startServerProcess(url, cachePoints, answerBytes, profileName) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
+/** The clients' sockets: one kept-alive connection per client, as a browser tab keeps one. */
+const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+
 async function phase({ name, cachePoints, answerBytes, form }, dbUrl, key, experiments, writer) {
   const server = await startServerProcess(dbUrl, cachePoints, answerBytes, name.replace(/\W+/g, "-"));
   const finished = experiments.slice(LIVE_EXPERIMENTS);
   const pick = (list) => list[Math.floor(Math.random() * list.length)];
   /** Resolves to the answer's size in bytes. */
-  const request = async (query, variables) => {
-    const res = await fetch(server.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
-      body: JSON.stringify({ query, variables }),
+  let answers = 0;
+  /**
+   * Resolves to the answer's size in bytes. The clients share the server's 2 cores, so they spend as little
+   * CPU as a load generator can (node:http on kept-alive sockets, no fetch): every answer must be a 200 that
+   * starts with `{"data":` (Apollo puts errors first), and one in fifty is parsed whole and checked to have
+   * data and no errors; the others' bytes are counted, not kept.
+   */
+  const request = (query, variables, onParsed) =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ query, variables });
+      const req = httpRequest(
+        server.url,
+        {
+          method: "POST",
+          agent,
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+            authorization: `Bearer ${key}`,
+          },
+        },
+        (res) => {
+          const whole = res.statusCode !== 200 || answers++ % 50 === 0 || onParsed !== undefined;
+          const chunks = [];
+          let head = "";
+          let length = 0;
+          res.on("data", (c) => {
+            if (head.length < 8) head += c.subarray(0, 8).toString("latin1");
+            length += c.length;
+            if (whole) chunks.push(c);
+          });
+          res.on("error", reject);
+          res.on("end", () => {
+            const clean = res.statusCode === 200 && head.startsWith('{"data":');
+            if (clean && !whole) return resolve(length);
+            const text = Buffer.concat(chunks).toString("utf8");
+            const parsed = clean ? JSON.parse(text) : undefined;
+            if (!clean || !parsed.data || parsed.errors) {
+              return reject(new Error(`${res.statusCode}: ${text.slice(0, 300)}`));
+            }
+            onParsed?.(parsed.data);
+            resolve(length);
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
     });
-    const text = await res.text();
-    const body = JSON.parse(text);
-    if (!res.ok || body.errors) throw new Error(JSON.stringify(body.errors ?? res.status).slice(0, 300));
-    return Buffer.byteLength(text);
-  };
   const metricsQuery = form === "columns" ? OPERATIONS.metricsColumns : OPERATIONS.metricsPoints;
   // Mostly finished experiments, as a history of experiments is; a live one every fifth pick.
   const experiment = () =>
@@ -258,10 +294,29 @@ async function phase({ name, cachePoints, answerBytes, form }, dbUrl, key, exper
     ],
     [
       "metrics (run page)",
-      (e, r) =>
-        request(metricsQuery, { runIds: [e.runIds[r % e.runIds.length]], keys: null, maxPoints: 1000 }),
+      (e, r) => {
+        const variables = { runIds: [e.runIds[r % e.runIds.length]], keys: null, maxPoints: 1000 };
+        // One live run page in ten: how many of the writer's acknowledged steps the answer does not have yet.
+        const measure = e.live && measuring && Math.random() < 0.1;
+        const written = writer.lastStep;
+        return request(
+          metricsQuery,
+          variables,
+          measure
+            ? (data) => {
+                const last = Math.max(
+                  ...data.metrics.map((m) => (m.steps ?? m.points.map((p) => p.step)).at(-1) ?? 0),
+                );
+                liveLag.push(Math.max(0, written - last));
+              }
+            : undefined,
+        );
+      },
     ],
   ];
+  /** Steps a live run page's answer was behind the points already acknowledged to the writer. */
+  const liveLag = [];
+  let measuring = false;
   // Warm-up (JIT, pool, and the cache for finished runs: each experiment's pages, every run's page).
   await ops[0][1]();
   for (const e of experiments) {
@@ -327,6 +382,7 @@ async function phase({ name, cachePoints, answerBytes, form }, dbUrl, key, exper
           }
         }),
       );
+      writer.lastStep = step;
       await new Promise((r) => setTimeout(r, WRITE_INTERVAL_MS));
     }
   })();
@@ -352,6 +408,7 @@ async function phase({ name, cachePoints, answerBytes, form }, dbUrl, key, exper
   };
   const t0 = performance.now();
   const cpuStart = cpuMs(server.child.pid);
+  measuring = true;
   await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
   const elapsed = (performance.now() - t0) / 1000;
   const clientCpu = process.cpuUsage(clientCpuStart);
@@ -359,6 +416,18 @@ async function phase({ name, cachePoints, answerBytes, form }, dbUrl, key, exper
   await writeLoop;
   const rssAfter = rssBytes(server.child.pid);
   const serverCpuMs = cpuMs(server.child.pid) - cpuStart;
+  // What the answer cache did over the whole phase (warm-up and the requests alone included), from /metrics.
+  const exposition = await (await fetch(server.url.replace(/\/graphql$/, "/metrics"))).text();
+  const answerCache = Object.fromEntries(
+    ["hit", "miss", "bypass", "refresh"].map((r) => [
+      r,
+      Number(
+        new RegExp(`^tunelab_graphql_answer_cache_total\\{result="${r}"\\} (\\S+)$`, "m").exec(
+          exposition,
+        )?.[1] ?? 0,
+      ),
+    ]),
+  );
   const loadEnd = loadavg()[0];
   server.child.kill("SIGTERM");
   await new Promise((r) => server.child.once("exit", r));
@@ -385,6 +454,8 @@ async function phase({ name, cachePoints, answerBytes, form }, dbUrl, key, exper
     clientCpuShare: (clientCpu.user + clientCpu.system) / 1e6 / elapsed,
     writes,
     writeErrors,
+    answerCache,
+    liveLagSteps: stats(liveLag),
     operations: Object.fromEntries(ops.map(([n], i) => [n, { ...stats(samples[i]), alone: alone[i] }])),
   };
 }
@@ -395,7 +466,12 @@ try {
   const db = await Database.open({ driver: "pg", url: pgdb.url });
   const experiments = await seed(db);
   const key = await createApiKeyForTest(db, "read", "load bench");
-  const writer = { ...(await liveJobs(db, experiments)), nextStep: STEPS, firstError: undefined };
+  const writer = {
+    ...(await liveJobs(db, experiments)),
+    nextStep: STEPS,
+    lastStep: STEPS - 1,
+    firstError: undefined,
+  };
   await db.close();
   const seedMs = performance.now() - t;
   const points = EXPERIMENTS * RUNS * KEYS.length * STEPS;
@@ -441,11 +517,17 @@ try {
 
 ${report.date} · ${report.machine.cpus} CPUs (${report.machine.model}) · Node ${report.machine.node} · PostgreSQL and the load generator on the same machine as the server · load average ${report.machine.loadAverage.map((l) => l.toFixed(1)).join(" ")} at the end (machine shared with other work; each phase's own below)
 
-${CLIENTS} concurrent clients for ${SECONDS} s per phase, each looping over: the experiments list, an experiment's \`compare\`, the comparison page's \`metrics\` (its ${RUNS} runs × train/eval loss, maxPoints 1000) and a run page's \`metrics\` (every key, maxPoints 1000); 80% of the picks are finished experiments. Data: ${EXPERIMENTS} experiments × ${RUNS} runs (${LIVE_EXPERIMENTS} experiments still RUNNING), ${KEYS.length} keys × ${f(STEPS)} steps a run, ${f(points)} points. Each phase is its own server process (\`node server/dist/main.js\`) on the same database, one after the other in this run: the metrics read as point objects (\`points { step value wallTimeMs }\`, what the dashboard asked before) without and with the finished-series cache, then as columns (\`steps values wallTimesMs\`, what it asks now). Every phase runs today's server (series from SQL as JSON arrays, no ETag); only the form of the read and the cache differ.
+${CLIENTS} concurrent clients for ${SECONDS} s per phase, each looping over: the experiments list, an experiment's \`compare\`, the comparison page's \`metrics\` (its ${RUNS} runs × train/eval loss, maxPoints 1000) and a run page's \`metrics\` (every key, maxPoints 1000); 80% of the picks are finished experiments. Data: ${EXPERIMENTS} experiments × ${RUNS} runs (${LIVE_EXPERIMENTS} experiments still RUNNING), ${KEYS.length} keys × ${f(STEPS)} steps a run, ${f(points)} points. Each phase is its own server process (\`node server/dist/main.js\`) on the same database, one after the other in this run: the metrics read as point objects (\`points { step value wallTimeMs }\`, what the dashboard asked before) without and with the finished-series cache, then as columns (\`steps values wallTimesMs\`, what it asks now), the last with the answer cache on (\`TUNELAB_ANSWER_CACHE_BYTES\`, server/src/app/answer-cache; off in the others). Every phase runs today's server (series from SQL as JSON arrays, no ETag); only the form of the read and the caches differ. During every phase a stand-in runner reports the next step of every key for each of the ${LIVE_EXPERIMENTS * RUNS} live runs every ${WRITE_INTERVAL_MS} ms through the real \`reportMetrics\` (writes ok / failed below), so live answers go stale as they would while training. The clients (one process, node:http on kept-alive sockets) check every answer's status and that it starts with \`{"data":\`, parse one in fifty whole, and parse one live run page in ten to measure how far it is behind the writer.
 
-| phase | requests | req/s | p50 | p99 | errors | server RSS before → after | load average (1 min) at start → end |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${phases.map((p) => `| ${p.name} | ${f(p.requests)} | ${p.requestsPerSecond.toFixed(1)} | ${f(p.p50Ms)} ms | ${f(p.p99Ms)} ms | ${p.errors} | ${mib(p.rssBeforeBytes)} → ${mib(p.rssAfterBytes)} | ${p.loadAverage.start.toFixed(1)} → ${p.loadAverage.end.toFixed(1)} |`).join("\n")}
+| phase | requests | req/s | p50 | p99 | errors | writes ok / failed | server RSS before → after | server's share of a core | clients' share | load average (1 min) at start → end |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${phases.map((p) => `| ${p.name} | ${f(p.requests)} | ${p.requestsPerSecond.toFixed(1)} | ${f(p.p50Ms)} ms | ${f(p.p99Ms)} ms | ${p.errors} | ${p.writes} / ${p.writeErrors} | ${mib(p.rssBeforeBytes)} → ${mib(p.rssAfterBytes)} | ${(100 * p.serverCpuShare).toFixed(0)}% | ${(100 * p.clientCpuShare).toFixed(0)}% | ${p.loadAverage.start.toFixed(1)} → ${p.loadAverage.end.toFixed(1)} |`).join("\n")}
+
+The answer cache over each phase (warm-up and the requests alone included; from the server's \`/metrics\`), and how many steps a live run page's answer was behind the points already acknowledged to the writer (p50 / p99; a step a second):
+
+| phase | hits | misses | recomputed in the background | live run page behind by |
+| --- | ---: | ---: | ---: | ---: |
+${phases.map((p) => `| ${p.name} | ${f(p.answerCache.hit)} | ${f(p.answerCache.miss)} | ${f(p.answerCache.refresh)} | ${p.liveLagSteps.p50Ms ?? 0} / ${p.liveLagSteps.p99Ms ?? 0} steps (${p.liveLagSteps.count} answers) |`).join("\n")}
 
 Per operation under load (p50 / p99):
 
@@ -485,5 +567,6 @@ ${WHERE_THE_TIME_GOES}
   writeFileSync(join(root, "bench/results/load.md"), md);
   console.log(md);
 } finally {
+  agent.destroy();
   await pgdb.drop();
 }

@@ -39,7 +39,7 @@ export function createMetrics() {
 
   const answers = new Counter({
     name: "tunelab_graphql_answer_cache_total",
-    help: "HTTP queries by what the answer cache did: served a kept answer (hit), computed one (miss), or could not keep one (bypass: a volatile type).",
+    help: "HTTP queries by what the answer cache did: served a kept answer (hit), computed one (miss), or could not keep one (bypass: a volatile type); refresh: a kept answer recomputed in the background.",
     labelNames: ["result"] as const,
     registers: [registry],
   });

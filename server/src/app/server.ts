@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { chmodSync, mkdirSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, HeaderMap } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import {
   ApolloServerPluginCacheControlDisabled,
@@ -233,6 +233,22 @@ async function serve(config: ServerConfig, db: Database, logger: Logger): Promis
     generations,
     new CacheableOperations(schema, limits.maxTokens),
     { maxBytes: config.answerCacheBytes, maxAgeMs: config.answerMaxAgeMs ?? defaultAnswerMaxAgeMs },
+    async (body, auth) => {
+      const answer = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: {
+          method: "POST",
+          headers: new HeaderMap([["content-type", "application/json"]]),
+          search: "",
+          body,
+        },
+        context: async () => createContext(auth),
+      });
+      return {
+        status: answer.status ?? 200,
+        contentType: answer.headers.get("content-type") ?? "application/json; charset=utf-8",
+        text: answer.body.kind === "complete" ? answer.body.string : "",
+      };
+    },
     metrics.observeAnswerCache,
   );
   app.use(
