@@ -5,6 +5,7 @@ import { Dataset } from "../datasets/dataset.entity.js";
 import type { Database } from "../db/database.js";
 import type { MetricPoint } from "../metrics/metric-point.type.js";
 import type { Logger } from "./logger.js";
+import { boundedSubscribe } from "./bounded-subscribe.js";
 import { TopicTarget } from "./topic-target.js";
 
 /**
@@ -49,7 +50,12 @@ export function publishAll(events: Events, pending: readonly PendingEvent[]): vo
 export function createEvents(): Events {
   const target = new TopicTarget();
   const pubSub = createPubSub<EventMap>({ eventTarget: target as PubSubEventTarget<EventMap> });
-  return Object.assign(pubSub, { listenerCount: (topic: EventTopic) => target.listenerCount(topic) });
+  // Every topic here carries its payload alone (no id variant): the topic is the routing key.
+  const subscribe = (topic: string) => boundedSubscribe(target, topic);
+  return Object.assign(pubSub, {
+    subscribe: subscribe as unknown as PubSub<EventMap>["subscribe"],
+    listenerCount: (topic: EventTopic) => target.listenerCount(topic),
+  });
 }
 
 /**
