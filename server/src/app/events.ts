@@ -50,8 +50,9 @@ export function publishAll(events: Events, pending: readonly PendingEvent[]): vo
 export function createEvents(): Events {
   const target = new TopicTarget();
   const pubSub = createPubSub<EventMap>({ eventTarget: target as PubSubEventTarget<EventMap> });
-  // Every topic here carries its payload alone (no id variant): the topic is the routing key.
-  const subscribe = (topic: string) => boundedSubscribe(target, topic);
+  // The routing the pub/sub's publish uses: the topic, or `topic:id` for a keyed subscription.
+  const subscribe = (topic: string, id?: string) =>
+    boundedSubscribe(target, id === undefined ? topic : `${topic}:${id}`);
   return Object.assign(pubSub, {
     subscribe: subscribe as unknown as PubSub<EventMap>["subscribe"],
     listenerCount: (topic: EventTopic) => target.listenerCount(topic),
