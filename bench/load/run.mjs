@@ -455,7 +455,7 @@ async function phase({ name, cachePoints, answerBytes, form }, dbUrl, key, exper
     writes,
     writeErrors,
     answerCache,
-    liveLagSteps: stats(liveLag),
+    liveLagSteps: (({ count, p50Ms, p99Ms }) => ({ count, p50: p50Ms, p99: p99Ms }))(stats(liveLag)),
     operations: Object.fromEntries(ops.map(([n], i) => [n, { ...stats(samples[i]), alone: alone[i] }])),
   };
 }
@@ -527,7 +527,7 @@ The answer cache over each phase (warm-up and the requests alone included; from 
 
 | phase | hits | misses | recomputed in the background | live run page behind by |
 | --- | ---: | ---: | ---: | ---: |
-${phases.map((p) => `| ${p.name} | ${f(p.answerCache.hit)} | ${f(p.answerCache.miss)} | ${f(p.answerCache.refresh)} | ${p.liveLagSteps.p50Ms ?? 0} / ${p.liveLagSteps.p99Ms ?? 0} steps (${p.liveLagSteps.count} answers) |`).join("\n")}
+${phases.map((p) => `| ${p.name} | ${f(p.answerCache.hit)} | ${f(p.answerCache.miss)} | ${f(p.answerCache.refresh)} | ${p.liveLagSteps.p50 ?? 0} / ${p.liveLagSteps.p99 ?? 0} steps (${p.liveLagSteps.count} answers) |`).join("\n")}
 
 Per operation under load (p50 / p99):
 
