@@ -8,6 +8,9 @@ const columns: [string, (c: RunComparison) => unknown][] = [
   ["experiment_id", (c) => c.experimentId],
   ["status", (c) => c.status],
   ["method", (c) => c.method],
+  // EVALUATE rows measured an existing adapter (input_adapter_id; empty: the base model alone), not trained here
+  ["kind", (c) => c.kind],
+  ["input_adapter_id", (c) => c.inputAdapterId],
   ["trainable_params", (c) => c.trainableParams],
   ["total_params", (c) => c.totalParams],
   ["trainable_percent", (c) => c.trainablePercent],

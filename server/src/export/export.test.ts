@@ -28,6 +28,8 @@ for (const driver of drivers) {
           runIds[0],
         ]),
       );
+      // the second as an evaluation's row would be (the base alone: no input adapter)
+      await server.db.write((m) => m.query(`UPDATE run SET kind = 'EVALUATE' WHERE id = $1`, [runIds[1]]));
     });
     after(() => server.close());
 
@@ -65,6 +67,14 @@ for (const driver of drivers) {
       assert.equal(rows[0]!.measured_peak_bytes, "2048");
       assert.equal(JSON.parse(rows[0]!.method_config!).r, 4);
       assert.equal(rows[0]!.sweep_values, "", "not a sweep's run");
+      assert.deepEqual(
+        rows.map((r) => [r.kind, r.input_adapter_id]),
+        [
+          ["TRAIN", ""],
+          ["EVALUATE", ""],
+        ],
+        "the evaluation row is marked",
+      );
 
       const byIds = parse(await (await get(`runIds=${runIds[1]},${runIds[0]}`, read)).text(), {
         columns: true,

@@ -49,6 +49,8 @@ for (const driver of drivers) {
         await m.query(`INSERT INTO sample (run_id, step, prompt, output) VALUES ($1, 2, 'q?', 'a & b')`, [
           ids[0],
         ]);
+        // the third as an evaluation's row: marked as such, not as trained here
+        await m.query(`UPDATE run SET kind = 'EVALUATE' WHERE id = $1`, [ids[2]]);
       });
     });
     after(() => server.close());
@@ -84,6 +86,12 @@ for (const driver of drivers) {
           assert.equal(row[key], c[key] === null ? "" : String(c[key]), `${c.name} ${key}`);
         }
       }
+      assert.deepEqual(
+        ids.map((id) => tableRow(html, id).kind),
+        ["TRAIN", "TRAIN", "EVALUATE"],
+      );
+      assert.equal((html.match(/>evaluated, not trained here</g) ?? []).length, 1);
+      assert.equal((html.match(/>trained</g) ?? []).length, 2);
       const { data: p } = await server.gql<{
         pareto: { frontier: { runId: string }[]; best: { runId: string } };
       }>(

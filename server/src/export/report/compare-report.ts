@@ -40,6 +40,7 @@ const fmt = (v: number | null | undefined, unit: AxisUnit) =>
 const COLUMNS: [string, keyof RunComparison, AxisUnit | "text" | "percent"][] = [
   ["Run", "name", "text"],
   ["Method", "method", "text"],
+  ["Kind", "kind", "text"],
   ["Status", "status", "text"],
   ["Trainable params", "trainableParams", "count"],
   ["Trainable %", "trainablePercent", "percent"],
@@ -53,16 +54,24 @@ const COLUMNS: [string, keyof RunComparison, AxisUnit | "text" | "percent"][] = 
   ["Forgetting Δ", "forgettingDelta", "loss"],
 ];
 
+/** What a row is, in the dashboard's words: an evaluation row measured an adapter it did not train. */
+function kindNote(row: RunComparison): string {
+  if (row.kind !== "EVALUATE") return "trained";
+  return row.method === "base" ? "base model alone, evaluated" : "evaluated, not trained here";
+}
+
 function cell(row: RunComparison, key: keyof RunComparison, unit: AxisUnit | "text" | "percent"): string {
   const raw = row[key] as string | number | null;
   const shown =
-    unit === "text"
-      ? String(raw ?? "")
-      : unit === "percent"
-        ? raw === null
-          ? "—"
-          : `${Number((raw as number).toPrecision(4))}%`
-        : fmt(raw as number | null, unit);
+    key === "kind"
+      ? kindNote(row)
+      : unit === "text"
+        ? String(raw ?? "")
+        : unit === "percent"
+          ? raw === null
+            ? "—"
+            : `${Number((raw as number).toPrecision(4))}%`
+          : fmt(raw as number | null, unit);
   const numeric = unit !== "text";
   return `<td${numeric ? ' class="num"' : ""} data-col="${key}" data-value="${escapeHtml(raw ?? "")}">${escapeHtml(shown)}</td>`;
 }
