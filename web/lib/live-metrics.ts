@@ -1,11 +1,12 @@
 "use client";
 // Metric series of several runs: read downsampled once (metrics query, as columns: a tenth of the server's
 // work of point objects), then kept current with the metricsAppended subscription of each run that may
-// still report.
+// still report, and read again every 30 s while one does (the server may answer a live run a few seconds
+// behind its points, so the streamed points can start after a gap that the next read fills).
 import { useEffect, useRef, useState } from "react";
 import { ApiError, request, subscribe } from "./client";
 import { graphql } from "./gql";
-import { appendPoints, emptySeries, type RawPoint, type Series } from "./series";
+import { appendPoints, emptySeries, mergeFresh, type RawPoint, type Series } from "./series";
 
 const MetricsQuery = graphql(`
   query Metrics($runIds: [ID!]!, $keys: [String!], $maxPoints: Int!) {
@@ -29,6 +30,24 @@ const MetricsAppended = graphql(`
 /** runId → key → series */
 export type SeriesByRun = Record<string, Record<string, Series>>;
 
+/** How often the series of runs that may still report are read again. */
+const liveRereadMs = 30_000;
+
+/** A live re-read over what is shown: each fresh series keeps the streamed points after it (mergeFresh). */
+function mergeReread(fresh: SeriesByRun, shown: SeriesByRun, wanted: Set<string> | null): SeriesByRun {
+  const merged: SeriesByRun = {};
+  for (const [runId, byKey] of Object.entries(fresh)) {
+    const run: Record<string, Series> = {};
+    for (const [key, s] of Object.entries(byKey)) run[key] = mergeFresh(s, shown[runId]?.[key]);
+    // a key first streamed after the answer was computed
+    for (const [key, s] of Object.entries(shown[runId] ?? {})) {
+      if (!(key in run) && (!wanted || wanted.has(key))) run[key] = s;
+    }
+    merged[runId] = run;
+  }
+  return merged;
+}
+
 export function useLiveMetrics(
   runIds: readonly string[],
   keys: readonly string[] | null,
@@ -42,8 +61,18 @@ export function useLiveMetrics(
   const runKey = runIds.slice().sort().join(",");
   const keysKey = keys ? keys.join(",") : "*";
   const liveKey = liveRunIds.join(",");
-  // A run that stops being live may have sent its last points just before: read everything once more then.
+  // A run that stops being live may have sent its last points just before: read everything once more then
+  // (in place of what is shown). While runs are live, read again every liveRereadMs (merged with it).
   const [reload, setReload] = useState(0);
+  const mergeNextRead = useRef(false);
+  useEffect(() => {
+    if (liveKey === "") return;
+    const timer = setInterval(() => {
+      mergeNextRead.current = true;
+      setReload((n) => n + 1);
+    }, liveRereadMs);
+    return () => clearInterval(timer);
+  }, [liveKey]);
   const previousLive = useRef<string[]>([]);
   useEffect(() => {
     const now = liveKey === "" ? [] : liveKey.split(",");
@@ -59,6 +88,9 @@ export function useLiveMetrics(
     }
     let stale = false;
     if (reload === 0) setLoaded(false);
+    const merge = mergeNextRead.current;
+    mergeNextRead.current = false;
+    const wanted = keysKey === "*" ? null : new Set(keysKey.split(","));
     request(MetricsQuery, {
       runIds: runKey.split(","),
       keys: keysKey === "*" ? null : keysKey.split(","),
@@ -71,7 +103,7 @@ export function useLiveMetrics(
           next[s.runId] ??= {};
           next[s.runId]![s.key] = { steps: s.steps, values: s.values, wall: s.wallTimesMs };
         }
-        setSeries(next);
+        setSeries(merge ? (shown) => mergeReread(next, shown, wanted) : next);
         setError(undefined);
         setLoaded(true);
       })

@@ -6,6 +6,7 @@ import {
   axisSize,
   emptySeries,
   legendValue,
+  mergeFresh,
   type RawPoint,
   xsOf,
 } from "./series.js";
@@ -109,4 +110,21 @@ test("axisSize: room for the longest tick label, so the axis title sits beside i
   assert.ok(axisSize(["0.000125", "0.00025"]) > 8 * 7, "8 characters of 12px text");
   assert.ok(axisSize(["1", "2"]) < axisSize(["1,000,000"]));
   assert.equal(axisSize(null), axisSize([]));
+});
+
+test("mergeFresh: the fresh series, then the shown points after its last step (streamed since it was read)", () => {
+  const series = (steps: number[]) => ({
+    steps,
+    values: steps.map((s) => s / 10),
+    wall: steps.map(() => null),
+  });
+  // shown: an older answer (0..4, one point in two) and streamed points 5..7; fresh: read again up to 6
+  const shown = series([0, 2, 4, 5, 6, 7]);
+  const fresh = series([0, 1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(mergeFresh(fresh, shown), series([0, 1, 2, 3, 4, 5, 6, 7]));
+  // nothing shown after the fresh series' end: the fresh series as it is
+  assert.deepEqual(mergeFresh(fresh, series([0, 3])), fresh);
+  assert.deepEqual(mergeFresh(fresh, undefined), fresh);
+  // an empty fresh series (no point stored yet) keeps what was streamed
+  assert.deepEqual(mergeFresh(series([]), series([8, 9])), series([8, 9]));
 });

@@ -49,6 +49,24 @@ export function appendPoints(series: Series, points: readonly RawPoint[]): Serie
   return next;
 }
 
+/**
+ * A series read again (downsampled by the server) in place of the one shown, keeping the shown points after
+ * its last step: points streamed live since the answer was computed (a live run's answer can be a few
+ * seconds behind its points), which the next read will hold.
+ */
+export function mergeFresh(fresh: Series, shown: Series | undefined): Series {
+  const last = fresh.steps.at(-1);
+  if (!shown || last === undefined) return shown && last === undefined ? shown : fresh;
+  let from = shown.steps.length;
+  while (from > 0 && shown.steps[from - 1]! > last) from--;
+  if (from === shown.steps.length) return fresh;
+  return {
+    steps: [...fresh.steps, ...shown.steps.slice(from)],
+    values: [...fresh.values, ...shown.values.slice(from)],
+    wall: [...fresh.wall, ...shown.wall.slice(from)],
+  };
+}
+
 export type XMode = "step" | "time";
 
 /**
