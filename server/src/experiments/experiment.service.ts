@@ -3,9 +3,6 @@ import { notFoundError } from "../api/errors.js";
 import type { Events } from "../app/events.js";
 import type { Database } from "../db/database.js";
 import type { ListOrder } from "../runs/list-order.js";
-import { recordStatus } from "../runs/run-status.js";
-import { RunStatus } from "../runs/run.entity.js";
-import { insertRuns } from "../runs/run.repository.js";
 import { isUuid } from "../runs/uuid.js";
 import { type Experiment, ExperimentKind } from "./experiment.entity.js";
 import type { CreateExperimentInput, ExperimentFilter } from "./experiment.input.js";
@@ -13,10 +10,10 @@ import {
   countExperiments,
   experimentCursorKey,
   findExperiment,
-  insertExperiment,
   listExperiments,
 } from "./experiment.repository.js";
 import { planExperiment } from "./plan.js";
+import { storeQueuedExperiment } from "./store-queued.js";
 import type { ExperimentPlan } from "./sweep.types.js";
 
 export class ExperimentService {
@@ -32,28 +29,22 @@ export class ExperimentService {
    * created.
    */
   async create(input: CreateExperimentInput): Promise<Experiment> {
-    const { experiment, runIds } = await this.db.write(async (m) => {
+    return storeQueuedExperiment(this.db, this.events, async (m) => {
       const plan = await planExperiment(m, input);
-      const experimentId = await insertExperiment(m, {
-        name: plan.name,
-        description: input.description,
-        kind: input.kind ?? ExperimentKind.TRAIN,
-        datasetId: input.datasetId ?? null,
-        generalDatasetId: plan.hyperparameters.generalDatasetId,
-        baseModelId: plan.baseModel.id,
-        hyperparameters: { ...plan.hyperparameters },
-        sweep: plan.sweep,
-      });
-      const runIds = await insertRuns(
-        m,
-        plan.runs.map((r) => ({ ...r, experimentId })),
-      );
-      for (const runId of runIds) await recordStatus(m, runId, null, RunStatus.QUEUED, "created");
-      return { experiment: (await findExperiment(m, experimentId))!, runIds };
+      return {
+        experiment: {
+          name: plan.name,
+          description: input.description,
+          kind: input.kind ?? ExperimentKind.TRAIN,
+          datasetId: input.datasetId ?? null,
+          generalDatasetId: plan.hyperparameters.generalDatasetId,
+          baseModelId: plan.baseModel.id,
+          hyperparameters: { ...plan.hyperparameters },
+          sweep: plan.sweep,
+        },
+        runs: plan.runs,
+      };
     });
-    this.events.publish("RUNS_QUEUED", { runIds });
-    for (const runId of runIds) this.events.publish("RUN_UPDATED", { runId, experimentId: experiment.id });
-    return experiment;
   }
 
   /** What create would store for the input, validated the same way; nothing is stored. */
